@@ -1,0 +1,22 @@
+"""aelab: an interactive lab for autoencoders.
+
+The library behind the page (app.py) and the CLI (python -m aelab). Nothing
+here imports streamlit.
+"""
+
+from aelab.config import Config, ConfigError
+from aelab.results import BatchResult, RunResult
+from aelab.sweep import SweepResult, sweep
+from aelab.train import Progress, train, train_seeds
+
+__all__ = [
+    "BatchResult",
+    "Config",
+    "ConfigError",
+    "Progress",
+    "RunResult",
+    "SweepResult",
+    "sweep",
+    "train",
+    "train_seeds",
+]

@@ -1,0 +1,7 @@
+"""`python -m aelab ...` runs the command-line interface."""
+
+import sys
+
+from aelab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,133 @@
+"""What the network learned: reconstruction quality and the hidden binary code.
+
+Pure NumPy functions on plain arrays. Shapes: `outputs` (..., P, N) and
+`hidden` (..., P, k) for P patterns of width N, with an optional leading seed
+axis; `targets` is the (P, N) data.
+
+Threshold rule for the binary code (`code_threshold`): a hidden unit reads as
+1 when its activation is above the midpoint of the activation's range --
+0.5 for sigmoid, 0 for tanh. relu and leaky_relu have no upper end; their
+natural binary state is "active or not", so they threshold at 0. linear is
+read by sign, also 0.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+HIGH, LOW = 0.6, 0.4  # the 40-20-40 rule: a 1 must be >= 0.6, a 0 must be <= 0.4
+
+_THRESHOLDS = {"sigmoid": 0.5, "tanh": 0.0, "relu": 0.0, "leaky_relu": 0.0, "linear": 0.0}
+_BOUNDED_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def code_threshold(activation: str) -> float:
+    return _THRESHOLDS[activation]
+
+
+def binary_codes(hidden: np.ndarray, activation: str) -> np.ndarray:
+    """(..., P, k) activations -> (..., P, k) bools."""
+    return hidden > code_threshold(activation)
+
+
+def code_strings(bits: np.ndarray) -> list[str]:
+    """(P, k) bools -> P strings such as '011' (unit 0 first)."""
+    return ["".join("1" if bit else "0" for bit in row) for row in bits]
+
+
+def distinct_codes(bits: np.ndarray) -> np.ndarray | int:
+    """Number of different codes among the P patterns, per seed for a batch."""
+    if bits.ndim == 2:
+        return int(distinct_codes(bits[None])[0])
+    units = bits.shape[-1]
+    if units <= 62:
+        # Pack each code into one integer, sort per seed, count the steps.
+        packed = np.sort(bits.astype(np.int64) @ (1 << np.arange(units, dtype=np.int64)), axis=1)
+        return 1 + np.count_nonzero(np.diff(packed, axis=1), axis=1)
+    return np.array([len(np.unique(seed_bits, axis=0)) for seed_bits in bits])
+
+
+def collisions(bits: np.ndarray) -> list[list[int]]:
+    """Groups of patterns (indices) that share one code; empty when all differ."""
+    groups: dict[bytes, list[int]] = {}
+    for index, row in enumerate(bits):
+        groups.setdefault(row.tobytes(), []).append(index)
+    return [members for members in groups.values() if len(members) > 1]
+
+
+def hamming_matrix(bits: np.ndarray) -> np.ndarray:
+    """(P, k) bools -> (P, P) number of differing bits between codes."""
+    ones = bits.astype(np.int64)
+    return ones @ (1 - ones).T + (1 - ones) @ ones.T
+
+
+def binariness(hidden: np.ndarray, activation: str) -> float:
+    """1 when every hidden value sits at an end of its range, 0 when all sit at the midpoint.
+
+    Values are mapped onto [0, 1] -- through the activation's range for sigmoid
+    and tanh, per unit between its smallest and largest value over the patterns
+    for the unbounded activations -- and scored as 1 - 2 * mean distance to the
+    nearer end.
+    """
+    if activation in _BOUNDED_RANGES:
+        low, high = _BOUNDED_RANGES[activation]
+        unit = (hidden - low) / (high - low)
+    else:
+        low, high = hidden.min(axis=0), hidden.max(axis=0)
+        span = np.where(high > low, high - low, 1.0)
+        unit = (hidden - low) / span
+    unit = np.clip(unit, 0.0, 1.0)
+    return float(1.0 - 2.0 * np.mean(np.minimum(unit, 1.0 - unit)))
+
+
+def bits_right(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """(..., P, N) bools: the output is right under the 40-20-40 rule."""
+    return np.where(targets > 0.5, outputs >= HIGH, outputs <= LOW)
+
+
+def argmax_accuracy(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray | float:
+    """Fraction of patterns whose largest output is where the target's 1 is."""
+    return np.mean(outputs.argmax(axis=-1) == targets.argmax(axis=-1), axis=-1)
+
+
+class Metrics(NamedTuple):
+    """Per-seed figures at one epoch, each of shape (S,)."""
+
+    accuracy: np.ndarray
+    bits_correct: np.ndarray  # fraction of outputs right under 40-20-40
+    outputs_solved: np.ndarray  # every output right under 40-20-40
+    distinct_codes: np.ndarray
+
+
+def measure(hidden: np.ndarray, outputs: np.ndarray, targets: np.ndarray, activation: str) -> Metrics:
+    """The per-epoch figures for a batch: hidden (S, P, k), outputs (S, P, N)."""
+    right = bits_right(outputs, targets)
+    return Metrics(
+        accuracy=argmax_accuracy(outputs, targets),
+        bits_correct=right.mean(axis=(1, 2)),
+        outputs_solved=right.all(axis=(1, 2)),
+        distinct_codes=distinct_codes(binary_codes(hidden, activation)),
+    )
+
+
+class CodeReport(NamedTuple):
+    """The binary code of one trained network, ready to print or draw."""
+
+    codes: list[str]
+    distinct: int
+    collisions: list[list[int]]
+    hamming: np.ndarray
+    binariness: float
+
+
+def code_report(hidden: np.ndarray, activation: str) -> CodeReport:
+    bits = binary_codes(hidden, activation)
+    return CodeReport(
+        codes=code_strings(bits),
+        distinct=distinct_codes(bits),
+        collisions=collisions(bits),
+        hamming=hamming_matrix(bits),
+        binariness=binariness(hidden, activation),
+    )

@@ -1,0 +1,45 @@
+"""The two interchangeable backends and how to pick one.
+
+torch is imported only when the torch backend is used (as einops does with
+its backends): with torch missing, everything else works and asking for it
+gives a clear message.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import cache
+
+import numpy as np
+
+from aelab.backends.base import Backend, Forward
+from aelab.config import Config, ConfigError
+from aelab.weights import Weights
+
+__all__ = ["Backend", "Forward", "make_backend", "torch_unavailable_reason"]
+
+
+@cache
+def torch_unavailable_reason() -> str | None:
+    """None when torch can be imported, else why not (one line)."""
+    if importlib.util.find_spec("torch") is None:
+        return "PyTorch is not installed (pip install torch==2.13.0)"
+    try:
+        import torch  # noqa: F401
+    except Exception as error:  # a broken install raises more than ImportError
+        return f"PyTorch is installed but failed to import: {error}"
+    return None
+
+
+def make_backend(config: Config, weights: Weights, data: np.ndarray) -> Backend:
+    """The backend named by `config.backend`, holding `weights` (seed axis first)."""
+    if config.backend == "numpy":
+        from aelab.backends.numpy_backend import NumpyBackend
+
+        return NumpyBackend(config, weights, data)
+    reason = torch_unavailable_reason()
+    if reason is not None:
+        raise ConfigError("backend", "torch", f"{reason}; use backend numpy")
+    from aelab.backends.torch_backend import TorchBackend
+
+    return TorchBackend(config, weights, data)

@@ -1,0 +1,46 @@
+"""What every backend provides: the contract the training loop relies on.
+
+A backend holds S independent networks (one per seed) as one computation,
+with a leading seed axis. The loss it minimises is the sum over seeds of
+each seed's mean loss, so every seed receives exactly the gradient it would
+get alone, and the optimisers (all elementwise) update each seed exactly as
+a single run would.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+import numpy as np
+
+from aelab.weights import Weights
+
+
+class Forward(NamedTuple):
+    """One forward pass of the batch, as NumPy arrays."""
+
+    loss: np.ndarray  # (S,) reconstruction loss per seed
+    hidden: np.ndarray  # (S, P, k) hidden activations
+    outputs: np.ndarray  # (S, P, N) sigmoid outputs
+
+
+class Backend(Protocol):
+    def step(self) -> Forward:
+        """Forward and backward at the current weights, then one optimiser update.
+
+        Returns the forward pass at the weights *before* the update, so the
+        training loop measures epoch i at the weights after i updates without
+        a second forward pass."""
+        ...
+
+    def forward(self) -> Forward:
+        """A forward pass at the current weights (no update)."""
+        ...
+
+    def weights(self) -> Weights:
+        """A copy of the current weights as NumPy arrays, seed axis first."""
+        ...
+
+    def weights_finite(self) -> np.ndarray:
+        """(S,) bools: every weight of that seed is finite."""
+        ...

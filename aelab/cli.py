@@ -1,0 +1,114 @@
+"""Headless runs: `python -m aelab train ...` and `python -m aelab sweep ...`.
+
+The CLI runs the same library code as the page. Options map one to one onto
+`Config` fields and are parsed by `Config.from_strings`, so the CLI, the page
+and share links accept and reject exactly the same values. Bad input exits
+with status 2 and one line on stderr, nothing on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+
+from aelab import report
+from aelab.config import Config, ConfigError
+from aelab.sweep import sweep
+from aelab.train import Progress, train
+
+CONFIG_OPTIONS = [field.name for field in dataclasses.fields(Config)]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m aelab", description="aelab: train N-k-N autoencoders from the command line.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    train_parser = commands.add_parser("train", help="train one network and report its code")
+    sweep_parser = commands.add_parser("sweep", help="train many seeds at once and report success rates")
+    sweep_parser.add_argument("--seeds", default="20", help="how many seeds (1..1000)")
+    sweep_parser.add_argument("--first-seed", default="0", help="seeds run from F to F+S-1")
+    defaults = Config()
+    for sub in (train_parser, sweep_parser):
+        for name in CONFIG_OPTIONS:
+            sub.add_argument(f"--{name}", help=f"default: {getattr(defaults, name)}")
+        sub.add_argument("--json", action="store_true", help="print one JSON object instead of a log")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    given = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
+    try:
+        config = Config.from_strings(given)
+        if args.command == "sweep":
+            seeds = _seed_range(args.seeds, args.first_seed)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "train":
+            return _train(config, args.json)
+        return _sweep(config, seeds, args.json)
+    except ConfigError as error:  # found only when the run starts, e.g. torch missing, no CUDA
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _seed_range(count_text: str, first_text: str) -> list[int]:
+    count = _whole_number("seeds", count_text, 1, 1000)
+    first = _whole_number("first-seed", first_text, 0, 2**32 - 1000)
+    return list(range(first, first + count))
+
+
+def _whole_number(name: str, text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(name, text, "must be a whole number") from None
+    if not low <= value <= high:
+        raise ConfigError(name, value, f"a whole number from {low} to {high}")
+    return value
+
+
+def _train(config: Config, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(train(config).to_json()))
+        return 0
+    print(f"training {config.describe()} for {config.epochs} epochs", flush=True)
+    result = train(config, on_progress=_log_every_tenth(config.epochs), progress_interval=0.0)
+    print(report.run_summary(result))
+    return 0
+
+
+def _sweep(config: Config, seeds: list[int], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(sweep(config, seeds).to_json()))
+        return 0
+    print(f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs", flush=True)
+    result = sweep(config, seeds, on_progress=_log_every_tenth(config.epochs), progress_interval=0.0)
+    print(report.sweep_summary(result))
+    return 0
+
+
+def _log_every_tenth(epochs: int):
+    """A progress callback that prints one line per tenth of the run."""
+    next_mark = [epochs // 10]
+
+    def log(progress: Progress) -> None:
+        if progress.epoch >= next_mark[0] > 0:
+            next_mark[0] += max(epochs // 10, 1)
+            print(report.progress_line(progress), flush=True)
+
+    return log

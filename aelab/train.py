@@ -1,0 +1,205 @@
+"""The training loop both backends share: history, snapshots, stopping, divergence.
+
+`train(config)` runs one seed; `train_seeds(config, seeds)` runs S seeds as
+one batched computation, each seed starting from exactly the weights a
+single run with that seed starts from. A single run *is* a batch of one, so
+there is one loop to trust.
+
+History entry i (i = 0..epochs) is measured at the weights after i updates.
+The loop never raises for numerical trouble: a seed whose loss or weights
+become NaN or infinite is flagged `diverged` and its history ends there.
+An optional `on_progress(progress)` callback is called every
+`progress_interval` seconds; returning True from it stops training, and
+`progress.result()` is a consistent result of the run so far.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from aelab import analysis
+from aelab.backends import Backend, Forward, make_backend
+from aelab.config import Config
+from aelab.data import one_hot_patterns
+from aelab.results import METRICS, BatchResult, RunResult
+from aelab.weights import Weights, init_weights
+
+SNAPSHOT_COUNT = 60  # at most this many hidden-activation snapshots per run
+SNAPSHOT_BUDGET = 4_000_000  # ... and at most this many stored values in all
+
+
+class Progress:
+    """What the progress callback sees: how far training is, and the run so far."""
+
+    def __init__(self, loop: _Loop, epoch: int, seconds: float):
+        self._loop = loop
+        self.epoch = epoch  # updates done so far
+        self.epochs = loop.config.epochs
+        self.seconds = seconds  # training time so far
+
+    @property
+    def fraction(self) -> float:
+        return self.epoch / self.epochs
+
+    def latest(self, name: str) -> np.ndarray:
+        """(S,) the last recorded value of a history metric, per seed."""
+        return self._loop.history[name][:, max(self.epoch - 1, 0)]
+
+    def result(self) -> BatchResult:
+        """The run as if it had stopped now (costs one forward pass)."""
+        return self._loop.result(self.epoch, self.seconds, stopped=True)
+
+
+ProgressCallback = Callable[[Progress], "bool | None"]
+
+
+def train(
+    config: Config,
+    on_progress: ProgressCallback | None = None,
+    progress_interval: float = 0.2,
+) -> RunResult:
+    """Train one network with `config.seed`."""
+    batch = train_seeds(config, [config.seed], on_progress, progress_interval, keep_snapshots=True)
+    return batch.run(0)
+
+
+def train_seeds(
+    config: Config,
+    seeds: Sequence[int],
+    on_progress: ProgressCallback | None = None,
+    progress_interval: float = 0.2,
+    *,
+    keep_snapshots: bool = False,
+    stop_when_solved: bool = False,
+) -> BatchResult:
+    """Train one network per seed, all in one batched computation.
+
+    With `stop_when_solved`, training ends as soon as every seed that has not
+    diverged is solved (outputs and distinct codes): a sweep needs no more.
+    """
+    data = one_hot_patterns(config.width)
+    initial = Weights.stack(
+        [init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype) for seed in seeds]
+    )
+    backend = make_backend(config, initial, data)
+    loop = _Loop(config, list(seeds), data, initial, backend, keep_snapshots)
+
+    start = time.perf_counter()
+    last_report = start
+    stopped = False
+    epoch = 0
+    while epoch < config.epochs:
+        now = time.perf_counter()
+        if on_progress is not None and now - last_report >= progress_interval:
+            last_report = now
+            if on_progress(Progress(loop, epoch, now - start)):
+                stopped = True
+                break
+        loop.record(epoch, backend.step())
+        epoch += 1
+        loop.check_weights(epoch)
+        if not loop.alive.any() or (stop_when_solved and loop.all_solved()):
+            break
+    return loop.result(epoch, time.perf_counter() - start, stopped)
+
+
+class _Loop:
+    """The state of one training run: history, solved epochs, who diverged, snapshots."""
+
+    def __init__(
+        self,
+        config: Config,
+        seeds: list[int],
+        data: np.ndarray,
+        initial: Weights,
+        backend: Backend,
+        keep_snapshots: bool,
+    ):
+        self.config, self.seeds, self.data, self.initial, self.backend = config, seeds, data, initial, backend
+        count, length = len(seeds), config.epochs + 1
+        self.history = {name: np.full((count, length), np.nan) for name in METRICS}
+        self.length = np.zeros(count, dtype=np.int64)  # history entries recorded per seed
+        self.alive = np.ones(count, dtype=bool)
+        self.output_solved_epoch = np.full(count, -1)
+        self.solved_epoch = np.full(count, -1)
+        patterns, hidden = data.shape[0], config.hidden
+        self.last_good_hidden = np.full((count, patterns, hidden), np.nan)
+        self.last_good_outputs = np.full((count, patterns, data.shape[1]), np.nan)
+        self.previous: Forward | None = None
+        self.snapshot_epochs = _snapshot_epochs(config.epochs, patterns * hidden * count) if keep_snapshots else []
+        self.snapshot_slot = {epoch: slot for slot, epoch in enumerate(self.snapshot_epochs)}
+        self.snapshots = np.full((len(self.snapshot_epochs), count, patterns, hidden), np.nan, dtype=np.float32)
+
+    def record(self, epoch: int, forward: Forward) -> None:
+        """Store the figures of history entry `epoch` for the seeds still alive."""
+        finite = np.isfinite(forward.loss)
+        if not finite[self.alive].all():
+            self._bury(self.alive & ~finite, epoch, self.previous)
+        alive = self.alive
+        metrics = analysis.measure(forward.hidden, forward.outputs, self.data, self.config.activation)
+        values = {"loss": forward.loss, **metrics._asdict()}
+        for name in METRICS:
+            self.history[name][alive, epoch] = values[name][alive]
+        self.length[alive] = epoch + 1
+        solved_outputs = metrics.outputs_solved & alive
+        solved = solved_outputs & (metrics.distinct_codes == self.data.shape[0])
+        self.output_solved_epoch[solved_outputs & (self.output_solved_epoch < 0)] = epoch
+        self.solved_epoch[solved & (self.solved_epoch < 0)] = epoch
+        slot = self.snapshot_slot.get(epoch)
+        if slot is not None:
+            self.snapshots[slot] = forward.hidden
+        self.previous = forward
+
+    def check_weights(self, epoch: int) -> None:
+        """After update `epoch`, retire seeds whose weights are no longer finite."""
+        finite = self.backend.weights_finite()
+        if not finite[self.alive].all():
+            self._bury(self.alive & ~finite, epoch, self.previous)
+
+    def _bury(self, dying: np.ndarray, epoch: int, last_good: Forward | None) -> None:
+        """Seeds in `dying` diverged at history entry `epoch`; keep their last good forward pass."""
+        if last_good is not None:
+            self.last_good_hidden[dying] = last_good.hidden[dying]
+            self.last_good_outputs[dying] = last_good.outputs[dying]
+        self.alive &= ~dying
+
+    def all_solved(self) -> bool:
+        return bool((self.solved_epoch[self.alive] >= 0).all())
+
+    def result(self, epoch: int, seconds: float, stopped: bool) -> BatchResult:
+        """Measure entry `epoch` at the current weights and package the run."""
+        forward = self.backend.forward()
+        self.record(epoch, forward)
+        hidden = np.where(self.alive[:, None, None], forward.hidden, self.last_good_hidden)
+        outputs = np.where(self.alive[:, None, None], forward.outputs, self.last_good_outputs)
+        return BatchResult(
+            config=self.config,
+            seeds=list(self.seeds),
+            history={name: values.copy() for name, values in self.history.items()},
+            lengths=self.length.copy(),
+            initial=self.initial,
+            final=self.backend.weights(),
+            hidden=hidden,
+            outputs=outputs,
+            snapshot_epochs=[e for e in self.snapshot_epochs if e <= epoch],
+            snapshots=self.snapshots[: sum(e <= epoch for e in self.snapshot_epochs)].copy(),
+            output_solved_epoch=_none_if_negative(self.output_solved_epoch),
+            solved_epoch=_none_if_negative(self.solved_epoch),
+            diverged=(~self.alive).tolist(),
+            stopped=stopped,
+            train_seconds=seconds,
+        )
+
+
+def _snapshot_epochs(epochs: int, values_per_snapshot: int) -> list[int]:
+    """Epochs to keep hidden activations at: dense early (where codes form), sparse late."""
+    count = max(2, min(SNAPSHOT_COUNT, SNAPSHOT_BUDGET // max(values_per_snapshot, 1), epochs + 1))
+    spaced = np.unique(np.round(np.geomspace(1, epochs + 1, count)).astype(int) - 1)
+    return sorted(set(spaced.tolist()) | {0, epochs})
+
+
+def _none_if_negative(values: np.ndarray) -> list[int | None]:
+    return [int(v) if v >= 0 else None for v in values]

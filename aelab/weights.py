@@ -1,0 +1,46 @@
+"""Network weights as plain NumPy arrays, and their seeded initialisation.
+
+Only NumPy arrays cross the backend boundary: both backends start from the
+arrays made here, so the same seed gives the same starting point everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Weights(NamedTuple):
+    """The four parameters. A single run has the shapes below; a batch of S
+    seeds has the same arrays with a leading seed axis, e.g. W1 (S, N, k)."""
+
+    W1: np.ndarray  # (N, k) encoder
+    b1: np.ndarray  # (k,)
+    W2: np.ndarray  # (k, N) decoder
+    b2: np.ndarray  # (N,)
+
+    def select(self, index: int) -> Weights:
+        """One seed's weights out of a batch."""
+        return Weights(*(array[index] for array in self))
+
+    @staticmethod
+    def stack(items: Sequence[Weights]) -> Weights:
+        """A batch (leading seed axis) from single-run weights."""
+        return Weights(*(np.stack(arrays) for arrays in zip(*items, strict=True)))
+
+
+def init_weights(width: int, hidden: int, seed: int, scale: float = 1.0, dtype: str = "float64") -> Weights:
+    """Weights ~ N(0, scale^2), biases 0, drawn from numpy's default_rng(seed).
+
+    Draws are made in float64 and then cast, so a float32 run starts from the
+    float64 run's values rounded. One-hot inputs select one row of W1, so the
+    hidden pre-activations start at N(0, scale^2) whatever the width.
+    """
+    rng = np.random.default_rng(seed)
+    W1 = rng.standard_normal((width, hidden)) * scale
+    W2 = rng.standard_normal((hidden, width)) * scale
+    zeros_b1 = np.zeros(hidden)
+    zeros_b2 = np.zeros(width)
+    return Weights(*(array.astype(dtype) for array in (W1, zeros_b1, W2, zeros_b2)))
