@@ -92,12 +92,11 @@ class Config:
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
 
-    def describe(self) -> str:
+    def describe(self, with_seed: bool = True) -> str:
         """A short human label, e.g. 'numpy 8-3-8 sigmoid bce adam lr=0.1 seed=0'."""
-        return (
-            f"{self.backend} {self.width}-{self.hidden}-{self.width} {self.activation} "
-            f"{self.loss} {self.optimizer} lr={self.lr:g} seed={self.seed}"
-        )
+        label = f"{self.backend} {self.width}-{self.hidden}-{self.width} {self.activation} {self.loss} {self.optimizer}"
+        label += f" lr={self.lr:g}"
+        return f"{label} seed={self.seed}" if with_seed else label
 
 
 def min_code_bits(width: int) -> int:
@@ -145,3 +144,30 @@ def _check_float(
         left = "greater than" if low_open else "at least"
         right = "less than" if high_open else "at most"
         raise ConfigError(name, value, f"a finite number {left} {low:g} and {right} {high:g}")
+
+
+def config_from_partial_strings(values: Mapping[str, str]) -> tuple[Config, list[str]]:
+    """Lenient parsing for share links: keep every valid value, fall back to the
+    default for each bad one, and say what was dropped and why.
+
+    Fields are applied in declaration order, so `hidden` is checked against the
+    link's `width`. Unknown names are reported and ignored.
+    """
+    config, problems = Config(), []
+    known = [field.name for field in dataclasses.fields(Config)]
+    for name in values:
+        if name not in known:
+            problems.append(f"ignored unknown setting {name!r} in the link")
+    for name in known:
+        if name not in values:
+            continue
+        try:
+            config = Config.from_strings({name: values[name]}, base=config)
+        except ConfigError as error:
+            problems.append(f"{error}; using {getattr(config, name)!r} instead")
+    return config, problems
+
+
+def config_to_strings(config: Config) -> dict[str, str]:
+    """Every field as text that `Config.from_strings` reads back to the same value."""
+    return {name: str(value) for name, value in config.to_dict().items()}
