@@ -265,7 +265,7 @@ def show_matrix(matrix: np.ndarray, *, row: str, column: str, title: str, domain
     """A heatmap chart when small enough, else an image: the browser never gets a huge chart."""
     if matrix.size <= charts.MAX_HEATMAP_CELLS:
         chart = charts.heatmap(
-            matrix, row=row, column=column, title=title, domain=domain, scheme=scheme, text=matrix.size <= 256
+            matrix, row=row, column=column, title=title, domain=domain, scheme=scheme, text=matrix.size <= 128
         )
         st.altair_chart(chart, width="content")
     else:
@@ -280,7 +280,7 @@ def show_matrix(matrix: np.ndarray, *, row: str, column: str, title: str, domain
 def curves_view(result: RunResult) -> None:
     pinned: list[tuple[str, RunResult]] = st.session_state.setdefault("pinned", [])
     actions = st.columns([1, 1, 2])
-    if actions[0].button("Pin this run", icon=":material/push_pin:", disabled=len(pinned) >= MAX_PINNED):
+    if actions[0].button("Pin this run", key="pin", icon=":material/push_pin:", disabled=len(pinned) >= MAX_PINNED):
         pinned.append((f"#{len(pinned) + 1} {result.config.describe()}", result))
     if actions[1].button("Clear pins", disabled=not pinned):
         pinned.clear()
@@ -434,7 +434,7 @@ def sweep_view(config: Config) -> None:
         "One setting, many seeds, trained together as one batched computation. "
         "How often does it find a distinct binary code, and how fast?"
     )
-    columns = st.columns([1, 1, 1])
+    columns = st.columns([1, 1, 1], vertical_alignment="bottom")
     count = columns[0].number_input("Seeds", min_value=2, max_value=1000, value=100, step=10, key="sweep_seeds")
     first = columns[1].number_input("First seed", min_value=0, max_value=2**32 - 1001, value=0, key="sweep_first")
     if columns[2].button("Run sweep", key="sweep", type="primary", width="stretch"):
@@ -478,7 +478,10 @@ def sweep_view(config: Config) -> None:
         index=result.seeds.index(failing[0]) if failing else 0,
         key="sweep_pick",
     )
-    st.button("Open in the other views", on_click=open_seed, args=(chosen,), icon=":material/open_in_new:")
+    if st.button(
+        "Open in the other views", key="open_seed", on_click=open_seed, args=(chosen,), icon=":material/open_in_new:"
+    ):
+        st.success(f"Seed {chosen} is now the current run: see the other tabs.")
 
 
 def _number_or_dash(value: float | None) -> str:

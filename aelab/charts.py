@@ -148,7 +148,7 @@ def heatmap(
     title: str = "",
     domain: tuple[float, float] | None = None,
     scheme: str = SEQUENTIAL,
-    cell: int = 22,
+    cell: int = 24,
     text: bool = False,
 ) -> alt.Chart:
     """A matrix as coloured cells, values on hover (and printed in the cell when `text`)."""
@@ -165,7 +165,7 @@ def heatmap(
     layers = cells
     if text:
         labels = base.mark_text(fontSize=10).encode(
-            text=alt.Text("value:Q", format=".2~f"),
+            text=alt.Text("value:Q", format=".2~g"),
             color=alt.condition(_light_cell(scheme, domain), alt.value("black"), alt.value("white")),
         )
         layers = cells + labels

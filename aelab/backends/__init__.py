@@ -7,7 +7,6 @@ gives a clear message.
 
 from __future__ import annotations
 
-import importlib.util
 from functools import cache
 
 import numpy as np
@@ -21,13 +20,13 @@ __all__ = ["Backend", "Forward", "make_backend", "torch_unavailable_reason"]
 
 @cache
 def torch_unavailable_reason() -> str | None:
-    """None when torch can be imported, else why not (one line)."""
-    if importlib.util.find_spec("torch") is None:
-        return "PyTorch is not installed (pip install torch==2.13.0)"
+    """None when torch can be imported, else why not (one line). Imports torch once."""
     try:
         import torch  # noqa: F401
+    except ModuleNotFoundError:
+        return "PyTorch is not installed (pip install torch==2.13.0)"
     except Exception as error:  # a broken install raises more than ImportError
-        return f"PyTorch is installed but failed to import: {error}"
+        return f"PyTorch failed to import ({error})"
     return None
 
 

@@ -1,0 +1,265 @@
+"""The page under Streamlit's AppTest: it runs app.py for real, without a browser."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from aelab import Config, train
+from aelab.backends import torch_unavailable_reason
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")  # absolute: AppTest resolves relative paths against this file
+
+
+def new_page(query: dict[str, str] | None = None, epochs: int = 40) -> AppTest:
+    """The page, loaded (optionally from a share link), with few epochs so training is quick."""
+    page = AppTest.from_file(APP, default_timeout=60)
+    page.query_params.update(query or {})
+    page.run()
+    assert not page.exception, page.exception
+    if epochs:
+        page.number_input(key="epochs").set_value(epochs).run()
+    return page
+
+
+def click_train(page: AppTest) -> AppTest:
+    page.button(key="train").click().run()
+    assert not page.exception, page.exception
+    return page
+
+
+def charts_in(block) -> list:
+    return list(block.get("vega_lite_chart"))
+
+
+def chart_data(chart) -> pd.DataFrame:
+    """All the rows behind an Altair chart element (a chart may hold several datasets)."""
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+    return pd.concat(frames, ignore_index=True)
+
+
+def tab(page: AppTest, label: str):
+    return next(t for t in page.tabs if t.label == label)
+
+
+def test_default_load_shows_controls_and_mirrors_settings_into_the_url():
+    """A first visit shows the default settings, a Train button, no results, and a share link."""
+    page = new_page(epochs=0)
+    defaults = Config()
+    assert page.number_input(key="width").value == defaults.width
+    assert page.number_input(key="hidden").value == defaults.hidden
+    assert page.radio(key="backend").value == defaults.backend
+    assert page.selectbox(key="activation").value == defaults.activation
+    assert page.select_slider(key="lr").value == defaults.lr
+    assert page.button(key="train").label == "Train"
+    assert "result" not in page.session_state
+    for name in ("backend", "width", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "seed"):
+        assert page.query_params[name] == str(getattr(defaults, name)), name
+
+
+def test_changing_a_control_does_not_train_but_updates_the_url():
+    page = new_page(epochs=0)
+    page.number_input(key="width").set_value(16).run()
+    assert "result" not in page.session_state
+    assert page.query_params["width"] == "16"
+
+
+def test_train_on_numpy_fills_every_view():
+    """Train, then each view has its charts: curves, reconstructions, hidden code, weights."""
+    page = click_train(new_page())
+    result = page.session_state["result"]
+    assert result.config.backend == "numpy" and result.epochs_done == 40 and not result.stopped
+    curves = charts_in(tab(page, "Training curves"))
+    assert len(curves) == 1
+    history = chart_data(curves[0])
+    assert set(history["metric"]) == {
+        "Loss",
+        "Argmax accuracy",
+        "Output bits right (40-20-40)",
+        "Distinct binary codes",
+    }
+    assert history["epoch"].max() == 40
+    reconstructions = charts_in(tab(page, "Reconstructions"))
+    assert [json.loads(c.proto.spec)["title"] for c in reconstructions] == ["Input", "Reconstruction"]
+    outputs = chart_data(reconstructions[1])
+    assert len(outputs) == 8 * 8 and outputs["value"].between(0, 1).all()
+    code_titles = [json.loads(c.proto.spec).get("title") for c in charts_in(tab(page, "Hidden code"))]
+    assert "Hidden activations" in code_titles and "Hamming distance between codes" in code_titles
+    assert any("Codes as points" in json.dumps(title) for title in code_titles)  # k = 3: pairwise projections
+    assert len(tab(page, "Hidden code").dataframe) == 1  # the code table
+    weight_titles = [json.loads(c.proto.spec)["title"] for c in charts_in(tab(page, "Weights"))]
+    assert weight_titles == ["Encoder W1", "Encoder b1", "Decoder W2", "Decoder b2"]
+
+
+@pytest.mark.skipif(torch_unavailable_reason() is not None, reason="torch is not installed")
+def test_train_on_torch_gives_the_numpy_result():
+    """The PyTorch backend trains from the page too, and agrees with the NumPy run."""
+    page = new_page(epochs=30)
+    page.radio(key="backend").set_value("torch").run()
+    click_train(page)
+    result = page.session_state["result"]
+    assert result.config.backend == "torch" and result.epochs_done == 30
+    numpy_run = train(Config(epochs=30))
+    assert result.history["loss"] == pytest.approx(numpy_run.history["loss"], rel=1e-4)
+    assert len(charts_in(tab(page, "Weights"))) == 4
+
+
+def test_share_link_restores_settings():
+    link = {
+        "backend": "numpy",
+        "width": "16",
+        "hidden": "4",
+        "activation": "tanh",
+        "loss": "mse",
+        "optimizer": "momentum",
+        "lr": "0.03",
+        "epochs": "250",
+        "seed": "7",
+    }
+    page = new_page(link, epochs=0)
+    assert not page.warning
+    assert page.number_input(key="width").value == 16
+    assert page.number_input(key="hidden").value == 4
+    assert page.selectbox(key="activation").value == "tanh"
+    assert page.radio(key="loss").value == "mse"
+    assert page.selectbox(key="optimizer").value == "momentum"
+    assert page.select_slider(key="lr").value == 0.03  # not one of the slider's stops: kept exactly
+    assert page.number_input(key="epochs").value == 250
+    assert page.number_input(key="seed").value == 7
+    assert {name: page.query_params[name] for name in link} == link
+
+
+def test_bad_share_link_values_fall_back_with_a_warning():
+    page = new_page({"width": "abc", "hidden": "99", "lr": "-1", "activation": "swish", "epochs": "8"}, epochs=0)
+    warnings = " ".join(w.value for w in page.warning)
+    for field in ("width", "hidden", "lr", "activation"):
+        assert f"{field}:" in warnings
+    defaults = Config()
+    assert page.number_input(key="width").value == defaults.width
+    assert page.number_input(key="hidden").value == defaults.hidden
+    assert page.selectbox(key="activation").value == defaults.activation
+    assert page.number_input(key="epochs").value == 8  # the good value in the same link is kept
+    click_train(page)
+    assert page.session_state["result"].epochs_done == 8
+
+
+def test_page_works_without_torch(monkeypatch):
+    """With torch not importable the PyTorch choice says why, and NumPy still trains."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails as if not installed
+    torch_unavailable_reason.cache_clear()
+    try:
+        page = new_page({"backend": "torch"}, epochs=0)
+        assert any("torch" in w.value and "not available" in w.value for w in page.warning)
+        page.number_input(key="epochs").set_value(20).run()
+        assert page.radio(key="backend").value == "numpy"
+        assert "unavailable" in " ".join(page.radio(key="backend").proto.captions)
+        click_train(page)
+        assert page.session_state["result"].config.backend == "numpy"
+        page.radio(key="backend").set_value("torch").run()
+        assert any("PyTorch backend is unavailable" in e.value for e in page.error)
+        assert page.button(key="train").disabled
+    finally:
+        torch_unavailable_reason.cache_clear()
+
+
+def test_results_say_which_config_they_came_from_after_a_control_changes():
+    page = click_train(new_page())
+    page.number_input(key="seed").set_value(5).run()
+    captions = " ".join(c.value for c in tab(page, "Training curves").caption)
+    assert "seed 0 → 5" in captions
+    assert page.session_state["result"].config.seed == 0  # nothing retrained
+
+
+def test_an_interrupted_run_keeps_its_partial_result():
+    """A click during training reruns the page; what the progress callback saved is shown as stopped."""
+    config = Config(epochs=400)
+    partial = {}
+
+    def stop_at_100(progress):
+        if progress.epoch >= 100:
+            partial["result"] = progress.result().run(0)
+            return True
+        return None
+
+    train(config, on_progress=stop_at_100, progress_interval=0.0)
+    page = AppTest.from_file(APP, default_timeout=60)
+    page.session_state["training"] = config  # as left by a run that a click interrupted
+    page.session_state["result"] = partial["result"]
+    page.run()
+    assert not page.exception
+    assert any("Training stopped at epoch 100 of 400" in i.value for i in page.info)
+    assert len(charts_in(tab(page, "Training curves"))) == 1
+
+
+def test_pinned_runs_overlay_on_the_curves():
+    page = click_train(new_page())
+    page.button(key="pin").click().run()
+    page.radio(key="backend").set_value("numpy")
+    page.selectbox(key="activation").set_value("tanh").run()
+    click_train(page)
+    history = chart_data(charts_in(tab(page, "Training curves"))[0])
+    runs = sorted(history["run"].unique())
+    assert len(runs) == 2 and any("sigmoid" in r for r in runs) and any("tanh" in r for r in runs)
+
+
+def test_presets_set_the_sizes():
+    page = new_page(epochs=0)
+    page.selectbox(key="preset").set_value("Tight 16-4-16").run()
+    assert (page.number_input(key="width").value, page.number_input(key="hidden").value) == (16, 4)
+    page.selectbox(key="preset").set_value("The seed notebook's 8-3-8 (MSE, Adam, lr 0.01)").run()
+    assert page.radio(key="loss").value == "mse" and page.select_slider(key="lr").value == 0.01
+
+
+def test_too_small_bottleneck_is_called_out():
+    page = new_page(epochs=0)
+    page.number_input(key="hidden").set_value(2).run()
+    assert any("too small for a distinct binary code" in w.value for w in page.sidebar.warning)
+
+
+def test_large_widths_are_drawn_as_images_not_huge_charts():
+    page = new_page({"width": "128", "hidden": "7"}, epochs=3)
+    click_train(page)
+    assert len(tab(page, "Reconstructions").get("image")) == 2
+    assert not charts_in(tab(page, "Reconstructions"))
+
+
+def test_sweep_view_runs_and_opens_a_seed():
+    page = new_page(epochs=60)
+    page.number_input(key="sweep_seeds").set_value(4).run()
+    page.button(key="sweep").click().run()
+    assert not page.exception
+    sweep = page.session_state["sweep_result"]
+    assert sweep.seeds == [0, 1, 2, 3]
+    labels = [m.label for m in tab(page, "Seed sweep").metric]
+    assert "Solved with distinct codes" in labels and "Outputs solved" in labels
+    page.selectbox(key="sweep_pick").set_value(2).run()
+    page.button(key="open_seed").click().run()
+    assert not page.exception
+    assert page.session_state["result"].config.seed == 2
+    assert page.number_input(key="seed").value == 2
+
+
+def test_downloads_are_offered():
+    page = click_train(new_page())
+    assert len(tab(page, "Training curves").get("download_button")) == 3
+
+
+def test_no_deprecated_streamlit_api():
+    sources = [ROOT / "app.py", *sorted((ROOT / "aelab").rglob("*.py"))]
+    for path in sources:
+        text = path.read_text()
+        for name in ("use_container_width", "add_rows", "experimental_"):
+            assert name not in text, f"{path.name} uses {name}"
+
+
+def test_the_library_never_imports_streamlit():
+    for path in sorted((ROOT / "aelab").rglob("*.py")):
+        assert "import streamlit" not in path.read_text(), path
