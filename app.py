@@ -42,7 +42,7 @@ st.set_page_config(page_title="aelab: what does a bottleneck learn?", page_icon=
 FIELDS = [field.name for field in dataclasses.fields(Config)]
 MAX_PINNED = 5
 PROGRESS_INTERVAL = 0.3  # seconds between live redraws: drawing must not dominate training
-LR_CHOICES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
+LR_CHOICES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
 BACKEND_LABELS = {"numpy": "NumPy (from scratch)", "torch": "PyTorch"}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam", "rprop": "Rprop"}
 ACTIVATION_LABELS = {
@@ -52,22 +52,24 @@ ACTIVATION_LABELS = {
     "leaky_relu": "leaky ReLU (0.01)",
     "linear": "linear",
 }
+# A preset is a size plus a recipe; the default recipe unless it says otherwise.
 PRESETS: dict[str, dict[str, object]] = {
     "Classic 8-3-8": {"width": 8, "hidden": 3},
-    "The seed notebook's 8-3-8 (MSE, Adam, lr 0.01)": {
+    "The seed notebook's 8-3-8 (sigmoid, MSE, Adam, lr 0.01)": {
         "width": 8,
         "hidden": 3,
         "activation": "sigmoid",
         "loss": "mse",
         "optimizer": "adam",
         "lr": 0.01,
-        "epochs": 1000,
+        "init_scale": 1.0,
     },
     "Tiny 4-2-4": {"width": 4, "hidden": 2},
     "Tight 16-4-16": {"width": 16, "hidden": 4},
     "Tight 32-5-32": {"width": 32, "hidden": 5},
     "Overcomplete 8-8-8": {"width": 8, "hidden": 8},
 }
+KEPT_BY_PRESETS = ("backend", "seed", "dtype", "device")  # what a preset leaves as the user set it
 
 
 # ----------------------------------------------------------------------------- settings
@@ -95,7 +97,8 @@ def apply_preset() -> None:
     """on_change of the preset menu: set its widgets, then reset the menu."""
     preset = PRESETS.get(st.session_state.preset)
     if preset:
-        _load_into_widgets(dataclasses.replace(Config(**current_values()), **preset))
+        kept = {name: st.session_state[name] for name in KEPT_BY_PRESETS}
+        _load_into_widgets(Config(**kept, **preset))
     st.session_state.preset = None
 
 
@@ -114,7 +117,7 @@ def settings_ui() -> Config:
         placeholder="Choose a preset...",
         key="preset",
         on_change=apply_preset,
-        help="Sets the sizes (and, for the seed notebook, its recipe). Everything stays editable.",
+        help="Sets the sizes and the recipe (backend and seed stay as they are). Everything stays editable.",
     )
     torch_reason = torch_unavailable_reason()
     sidebar.radio(
@@ -253,8 +256,14 @@ def results_header(result: RunResult, current: Config) -> None:
     figures[0].metric("Final loss", f"{result.history['loss'][-1]:.3g}")
     figures[1].metric("Output bits right", f"{result.history['bits_correct'][-1]:.0%}")
     figures[2].metric("Distinct codes", f"{report.distinct} of {config.width}")
-    figures[3].metric("Outputs solved at", _epoch_text(result.output_solved_epoch), help="40-20-40 rule")
-    figures[4].metric("Codes solved at", _epoch_text(result.solved_epoch), help="outputs solved and all codes distinct")
+    figures[3].metric("Outputs solved (epoch)", _number_or_never(result.output_solved_epoch), help="40-20-40 rule")
+    figures[4].metric(
+        "Codes solved (epoch)", _number_or_never(result.solved_epoch), help="outputs solved and all codes distinct"
+    )
+
+
+def _number_or_never(epoch: int | None) -> str:
+    return "never" if epoch is None else f"{epoch:,}"
 
 
 def _epoch_text(epoch: int | None) -> str:

@@ -48,12 +48,15 @@ class Config:
     backend: str = "numpy"  # numpy (from scratch) | torch (nn.Module + autograd + torch.optim)
     width: int = 8  # N: input and output size, the number of one-hot patterns
     hidden: int = 3  # k: bottleneck size
-    activation: str = "sigmoid"  # hidden layer; the output layer is always a sigmoid
-    loss: str = "bce"  # mse on sigmoid outputs | bce from the logits
-    optimizer: str = "adam"  # torch.optim semantics: SGD, SGD(momentum), Adam, Rprop
-    lr: float = 0.1
+    # The default recipe (tanh, MSE, plain SGD at lr 50 from small weights) gives the
+    # 8-3-8 encoder distinct binary codes in 100% of seeds 0..99, median epoch ~115:
+    # see the README's recipe table, made with `python -m aelab sweep`.
+    activation: str = "tanh"  # hidden layer; the output layer is always a sigmoid
+    loss: str = "mse"  # mse on sigmoid outputs | bce from the logits
+    optimizer: str = "sgd"  # torch.optim semantics: SGD, SGD(momentum), Adam, Rprop
+    lr: float = 50.0  # large, but the loss is a mean over all N*N outputs
     momentum: float = 0.9  # used by the momentum optimizer only
-    init_scale: float = 1.0  # weights ~ N(0, init_scale^2), biases 0
+    init_scale: float = 0.2  # weights ~ N(0, init_scale^2), biases 0
     epochs: int = 1000  # full-batch updates
     seed: int = 0
     dtype: str = "float32"

@@ -7,6 +7,7 @@ which CI sets so that this test can never be skipped there silently.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -164,4 +165,18 @@ def test_a_bad_share_link_warns_and_still_works(server, page):
     wait_until_idle(page)
     sync_api.expect(page.get_by_text("width: 'huge' is not allowed", exact=False)).to_be_visible()
     sync_api.expect(page.get_by_label("Input width N", exact=True)).to_have_value("8")
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_stop_keeps_the_run_so_far(server, page):
+    """A long run shows live progress; Stop ends it and the views show what was trained."""
+    page.goto(f"{server}/?width=64&hidden=6&epochs=100000")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train").click()
+    # wait for a live update (the first comes after PROGRESS_INTERVAL), so there is a run to keep
+    sync_api.expect(page.get_by_text(re.compile(r"epoch [\d,]+ of 100,000"))).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="Stop").click()
+    sync_api.expect(page.get_by_text("Training stopped at epoch", exact=False)).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    expect_rendered_charts(page, "Training curves")
     assert page.get_by_test_id("stException").count() == 0

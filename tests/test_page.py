@@ -202,8 +202,7 @@ def test_an_interrupted_run_keeps_its_partial_result():
 def test_pinned_runs_overlay_on_the_curves():
     page = click_train(new_page())
     page.button(key="pin").click().run()
-    page.radio(key="backend").set_value("numpy")
-    page.selectbox(key="activation").set_value("tanh").run()
+    page.selectbox(key="activation").set_value("sigmoid").run()
     click_train(page)
     history = chart_data(charts_in(tab(page, "Training curves"))[0])
     runs = sorted(history["run"].unique())
@@ -214,8 +213,12 @@ def test_presets_set_the_sizes():
     page = new_page(epochs=0)
     page.selectbox(key="preset").set_value("Tight 16-4-16").run()
     assert (page.number_input(key="width").value, page.number_input(key="hidden").value) == (16, 4)
-    page.selectbox(key="preset").set_value("The seed notebook's 8-3-8 (MSE, Adam, lr 0.01)").run()
-    assert page.radio(key="loss").value == "mse" and page.select_slider(key="lr").value == 0.01
+    page.selectbox(key="preset").set_value("The seed notebook's 8-3-8 (sigmoid, MSE, Adam, lr 0.01)").run()
+    assert page.selectbox(key="optimizer").value == "adam" and page.select_slider(key="lr").value == 0.01
+    page.number_input(key="seed").set_value(3).run()
+    page.selectbox(key="preset").set_value("Classic 8-3-8").run()  # back to the default recipe, seed kept
+    assert page.selectbox(key="optimizer").value == Config().optimizer
+    assert page.number_input(key="seed").value == 3
 
 
 def test_too_small_bottleneck_is_called_out():
