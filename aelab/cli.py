@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from aelab import report
+from aelab.backends import check_available
 from aelab.config import Config, ConfigError
 from aelab.sweep import sweep
 from aelab.train import Progress, train
@@ -49,8 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
     try:
         config = Config.from_strings(given)
-        if args.command == "sweep":
-            seeds = _seed_range(args.seeds, args.first_seed)
+        seeds = _seed_range(args.seeds, args.first_seed) if args.command == "sweep" else [config.seed]
+        check_available(config)  # torch missing, no CUDA: say so before printing anything
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -58,9 +59,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "train":
             return _train(config, args.json)
         return _sweep(config, seeds, args.json)
-    except ConfigError as error:  # found only when the run starts, e.g. torch missing, no CUDA
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -15,7 +15,7 @@ from aelab.backends.base import Backend, Forward
 from aelab.config import Config, ConfigError
 from aelab.weights import Weights
 
-__all__ = ["Backend", "Forward", "make_backend", "torch_unavailable_reason"]
+__all__ = ["Backend", "Forward", "check_available", "make_backend", "torch_unavailable_reason"]
 
 
 @cache
@@ -30,15 +30,25 @@ def torch_unavailable_reason() -> str | None:
     return None
 
 
+def check_available(config: Config) -> None:
+    """Raise ConfigError now if `config` asks for a backend or device this machine lacks."""
+    if config.backend == "numpy":
+        return
+    reason = torch_unavailable_reason()
+    if reason is not None:
+        raise ConfigError("backend", "torch", f"{reason}; use backend numpy")
+    from aelab.backends.torch_backend import resolve_device
+
+    resolve_device(config.device)
+
+
 def make_backend(config: Config, weights: Weights, data: np.ndarray) -> Backend:
     """The backend named by `config.backend`, holding `weights` (seed axis first)."""
+    check_available(config)
     if config.backend == "numpy":
         from aelab.backends.numpy_backend import NumpyBackend
 
         return NumpyBackend(config, weights, data)
-    reason = torch_unavailable_reason()
-    if reason is not None:
-        raise ConfigError("backend", "torch", f"{reason}; use backend numpy")
     from aelab.backends.torch_backend import TorchBackend
 
     return TorchBackend(config, weights, data)

@@ -1,0 +1,141 @@
+"""Config: validation on construction, error messages, and parsing from text."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from aelab.config import ACTIVATIONS, BACKENDS, DEVICES, DTYPES, LOSSES, OPTIMIZERS, Config, ConfigError, min_code_bits
+
+
+def test_defaults_are_valid_and_an_8_3_8_problem():
+    """Config() constructs without error and describes the classic 8-3-8 encoder."""
+    config = Config()
+    assert (config.width, config.hidden) == (8, 3)
+    assert config.backend in BACKENDS and config.activation in ACTIVATIONS and config.loss in LOSSES
+    assert config.optimizer in OPTIMIZERS and config.dtype in DTYPES and config.device in DEVICES
+    assert "8-3-8" in config.describe()
+
+
+def test_every_choice_is_accepted():
+    """Each listed option of every choice field makes a valid config."""
+    for field, options in [
+        ("backend", BACKENDS),
+        ("activation", ACTIVATIONS),
+        ("loss", LOSSES),
+        ("optimizer", OPTIMIZERS),
+        ("dtype", DTYPES),
+        ("device", DEVICES),
+    ]:
+        for option in options:
+            assert getattr(Config(**{field: option}), field) == option
+
+
+# (field, bad value, substrings the "allowed" part must contain)
+BAD_VALUES = [
+    ("lr", 0, ["0", "100"]),
+    ("lr", -1, ["0", "100"]),
+    ("lr", math.nan, ["0", "100"]),
+    ("lr", math.inf, ["0", "100"]),
+    ("lr", 101, ["0", "100"]),
+    ("lr", True, ["0", "100"]),
+    ("momentum", 1.0, ["0", "1"]),
+    ("momentum", -0.1, ["0", "1"]),
+    ("init_scale", 0, ["0", "100"]),
+    ("width", 1, ["2", "1024"]),
+    ("width", 1025, ["2", "1024"]),
+    ("width", True, ["2", "1024"]),
+    ("width", 8.0, ["2", "1024"]),
+    ("hidden", 0, ["1", "8"]),
+    ("hidden", 9, ["1", "8"]),
+    ("epochs", 0, ["1", "100000"]),
+    ("epochs", 100_001, ["1", "100000"]),
+    ("epochs", True, ["1", "100000"]),
+    ("seed", -1, ["0", str(2**32 - 1)]),
+    ("seed", 2**32, ["0", str(2**32 - 1)]),
+    ("backend", "jax", list(BACKENDS)),
+    ("activation", "softplus", list(ACTIVATIONS)),
+    ("loss", "hinge", list(LOSSES)),
+    ("optimizer", "lbfgs", list(OPTIMIZERS)),
+    ("dtype", "float16", list(DTYPES)),
+    ("device", "tpu", list(DEVICES)),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "allowed"), BAD_VALUES, ids=lambda v: repr(v))
+def test_bad_value_raises_config_error_naming_field_value_and_range(field, value, allowed):
+    """A bad value raises ConfigError '<field>: <value> is not allowed (<range>)'."""
+    with pytest.raises(ConfigError) as caught:
+        Config(**{"width": 8, field: value})  # width pinned: the hidden range depends on it
+    error = caught.value
+    message = str(error)
+    assert error.field == field
+    assert message.startswith(f"{field}: {value!r} is not allowed (")
+    for part in allowed:
+        assert part in error.allowed, (part, message)
+
+
+def test_replace_validates_too():
+    """dataclasses.replace cannot produce an invalid config either."""
+    with pytest.raises(ConfigError, match=r"^hidden:"):
+        dataclasses.replace(Config(), width=4, hidden=5)
+
+
+def test_config_is_frozen():
+    """A config cannot be changed after validation."""
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Config().lr = 5  # type: ignore[misc]
+
+
+def test_from_strings_parses_good_text():
+    """Text values are parsed to the field's type, trimmed, and choice strings lower-cased."""
+    config = Config.from_strings(
+        {"width": " 16 ", "hidden": "4", "lr": "1e-2", "activation": "TANH", "epochs": "250", "dtype": "float64"}
+    )
+    assert config == Config(width=16, hidden=4, lr=0.01, activation="tanh", epochs=250, dtype="float64")
+    assert isinstance(config.width, int) and isinstance(config.lr, float)
+
+
+def test_from_strings_builds_on_a_base():
+    """Unmentioned fields come from the base config, not from the defaults."""
+    base = Config(optimizer="rprop", lr=0.05)
+    assert Config.from_strings({"seed": "7"}, base=base) == dataclasses.replace(base, seed=7)
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"width": "abc"}, "width"),
+        ({"width": "8.5"}, "width"),
+        ({"lr": "fast"}, "lr"),
+        ({"lr": "nan"}, "lr"),
+        ({"hidden": "9"}, "hidden"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"widht": "8"}, "widht"),
+    ],
+)
+def test_from_strings_rejects_junk(values, field):
+    """Unparsable, out-of-range and unknown settings raise ConfigError naming the setting and the text."""
+    with pytest.raises(ConfigError) as caught:
+        Config.from_strings(values, base=Config(width=8, hidden=3))
+    assert caught.value.field == field
+    assert str(caught.value).startswith(f"{field}: ")
+    assert next(iter(values.values())) in str(caught.value)
+
+
+def test_unknown_setting_lists_the_known_ones():
+    """The error for an unknown name tells the user which names exist."""
+    with pytest.raises(ConfigError) as caught:
+        Config.from_strings({"widht": "8"})
+    for field in dataclasses.fields(Config):
+        assert field.name in caught.value.allowed
+
+
+@pytest.mark.parametrize("width", [2, 3, 4, 5, 8, 9, 16, 17, 1024])
+def test_min_code_bits_is_ceil_log2(width):
+    """min_code_bits(N) is the smallest b with 2**b >= N."""
+    bits = min_code_bits(width)
+    assert 2**bits >= width
+    assert bits == 1 or 2 ** (bits - 1) < width
