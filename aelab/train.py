@@ -29,6 +29,8 @@ from aelab.weights import Weights, init_weights
 
 SNAPSHOT_COUNT = 60  # at most this many hidden-activation snapshots per run
 SNAPSHOT_BUDGET = 4_000_000  # ... and at most this many stored values in all
+MEASURE_BLOCK = 256  # epochs measured together (see _Loop.flush) ...
+MEASURE_BUDGET = 1_000_000  # ... holding at most this many hidden and output values while they wait
 
 
 class Progress:
@@ -85,7 +87,8 @@ def train_seeds(
         [init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype) for seed in seeds]
     )
     backend = make_backend(config, initial, data)
-    loop = _Loop(config, list(seeds), data, initial, backend, keep_snapshots)
+    # stop_when_solved needs each epoch's figures before the next update: measure every epoch.
+    loop = _Loop(config, list(seeds), data, initial, backend, keep_snapshots, measure_each_epoch=stop_when_solved)
 
     start = time.perf_counter()
     last_report = start
@@ -95,13 +98,14 @@ def train_seeds(
         now = time.perf_counter()
         if on_progress is not None and now - last_report >= progress_interval:
             last_report = now
+            loop.flush()  # the callback may read the history
             if on_progress(Progress(loop, epoch, now - start)):
                 stopped = True
                 break
         loop.record(epoch, backend.step())
         epoch += 1
         loop.check_weights(epoch)
-        if not loop.alive.any() or (stop_when_solved and loop.all_solved()):
+        if not loop.any_alive or (stop_when_solved and loop.all_solved()):
             break
     return loop.result(epoch, time.perf_counter() - start, stopped)
 
@@ -117,14 +121,24 @@ class _Loop:
         initial: Weights,
         backend: Backend,
         keep_snapshots: bool,
+        measure_each_epoch: bool = False,
     ):
         self.config, self.seeds, self.data, self.initial, self.backend = config, seeds, data, initial, backend
         count, length = len(seeds), config.epochs + 1
+        # Forward passes recorded but not yet measured (consecutive entries from pending_start),
+        # and how many may wait: see flush().
+        self.pending: list[Forward] = []
+        self.pending_start = 0
+        values_per_entry = count * data.shape[0] * (data.shape[1] + config.hidden)
+        self.block = 1 if measure_each_epoch else max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))
         self.history = {name: np.full((count, length), np.nan) for name in METRICS}
         self.length = np.zeros(count, dtype=np.int64)  # history entries recorded per seed
         self.alive = np.ones(count, dtype=bool)
-        self.output_solved_epoch = np.full(count, -1)
-        self.solved_epoch = np.full(count, -1)
+        # The alive seeds as an index: a plain slice while every seed is alive (nearly always),
+        # which NumPy indexes several times faster than the boolean mask -- this runs every epoch.
+        self.rows: slice | np.ndarray = slice(None)
+        self.any_alive = True
+        self.ever_solved = np.zeros(count, dtype=bool)  # for stop_when_solved; the epochs come from history
         patterns, hidden = data.shape[0], config.hidden
         self.last_good_hidden = np.full((count, patterns, hidden), np.nan)
         self.last_good_outputs = np.full((count, patterns, data.shape[1]), np.nan)
@@ -134,47 +148,79 @@ class _Loop:
         self.snapshots = np.full((len(self.snapshot_epochs), count, patterns, hidden), np.nan, dtype=np.float32)
 
     def record(self, epoch: int, forward: Forward) -> None:
-        """Store the figures of history entry `epoch` for the seeds still alive."""
+        """Take the forward pass of history entry `epoch` for the seeds still alive."""
         finite = np.isfinite(forward.loss)
-        if not finite[self.alive].all():
+        if not finite.all() and not finite[self.alive].all():  # the cheap test first: it nearly always passes
             self._bury(self.alive & ~finite, epoch, self.previous)
-        alive = self.alive
-        metrics = analysis.measure(forward.hidden, forward.outputs, self.data, self.config.activation)
-        values = {"loss": forward.loss, **metrics._asdict()}
-        for name in METRICS:
-            self.history[name][alive, epoch] = values[name][alive]
-        self.length[alive] = epoch + 1
-        solved_outputs = metrics.outputs_solved & alive
-        solved = solved_outputs & (metrics.distinct_codes == self.data.shape[0])
-        self.output_solved_epoch[solved_outputs & (self.output_solved_epoch < 0)] = epoch
-        self.solved_epoch[solved & (self.solved_epoch < 0)] = epoch
+        if not self.pending:
+            self.pending_start = epoch
+        self.pending.append(forward)
+        if len(self.pending) >= self.block:
+            self.flush()
         slot = self.snapshot_slot.get(epoch)
         if slot is not None:
             self.snapshots[slot] = forward.hidden
         self.previous = forward
 
+    def flush(self) -> None:
+        """Measure the pending entries and write their figures into the history.
+
+        The figures of many epochs are computed in one vectorised call -- at these
+        sizes NumPy's per-call overhead, not arithmetic, is most of the cost -- and are
+        exactly those of measuring each epoch alone (every figure is per row). All the
+        pending entries belong to the seeds alive now: _bury() flushes first.
+        """
+        if not self.pending:
+            return
+        entries, seeds = len(self.pending), len(self.seeds)
+        hidden = np.concatenate([forward.hidden for forward in self.pending])  # (entries * S, P, k)
+        outputs = np.concatenate([forward.outputs for forward in self.pending])
+        metrics = analysis.measure(hidden, outputs, self.data, self.config.activation)
+        values = {
+            "loss": np.stack([forward.loss for forward in self.pending], axis=1),  # (S, entries)
+            "accuracy": metrics.accuracy.reshape(entries, seeds).T,
+            "bits_correct": metrics.bits_correct.reshape(entries, seeds).T,
+            "distinct_codes": metrics.distinct_codes.reshape(entries, seeds).T,
+        }
+        rows, columns = self.rows, slice(self.pending_start, self.pending_start + entries)
+        for name in METRICS:
+            self.history[name][rows, columns] = values[name][rows]
+        self.length[rows] = columns.stop
+        # A seed alive now was alive at every earlier entry, so all_solved() needs no alive mask here.
+        solved = metrics.outputs_solved & (metrics.distinct_codes == self.data.shape[0])
+        self.ever_solved |= solved.reshape(entries, seeds).any(axis=0)
+        self.pending.clear()
+
     def check_weights(self, epoch: int) -> None:
         """After update `epoch`, retire seeds whose weights are no longer finite."""
         finite = self.backend.weights_finite()
-        if not finite[self.alive].all():
+        if not finite.all() and not finite[self.alive].all():
             self._bury(self.alive & ~finite, epoch, self.previous)
 
     def _bury(self, dying: np.ndarray, epoch: int, last_good: Forward | None) -> None:
         """Seeds in `dying` diverged at history entry `epoch`; keep their last good forward pass."""
+        self.flush()  # the pending entries are still those of the seeds alive until now
         if last_good is not None:
             self.last_good_hidden[dying] = last_good.hidden[dying]
             self.last_good_outputs[dying] = last_good.outputs[dying]
         self.alive &= ~dying
+        self.rows = self.alive.copy()
+        self.any_alive = bool(self.alive.any())
 
     def all_solved(self) -> bool:
-        return bool((self.solved_epoch[self.alive] >= 0).all())
+        return bool(self.ever_solved[self.alive].all())
 
     def result(self, epoch: int, seconds: float, stopped: bool) -> BatchResult:
         """Measure entry `epoch` at the current weights and package the run."""
         forward = self.backend.forward()
         self.record(epoch, forward)
+        self.flush()
         hidden = np.where(self.alive[:, None, None], forward.hidden, self.last_good_hidden)
         outputs = np.where(self.alive[:, None, None], forward.outputs, self.last_good_outputs)
+        # The solved epochs are read off the history once, here, rather than tracked every epoch:
+        # bits_correct is a count over the total, so it is exactly 1 when every output is right.
+        # Entries not recorded are NaN and compare False.
+        outputs_solved = self.history["bits_correct"] == 1.0  # (S, epochs + 1)
         return BatchResult(
             config=self.config,
             seeds=list(self.seeds),
@@ -186,8 +232,8 @@ class _Loop:
             outputs=outputs,
             snapshot_epochs=[e for e in self.snapshot_epochs if e <= epoch],
             snapshots=self.snapshots[: sum(e <= epoch for e in self.snapshot_epochs)].copy(),
-            output_solved_epoch=_none_if_negative(self.output_solved_epoch),
-            solved_epoch=_none_if_negative(self.solved_epoch),
+            output_solved_epoch=_first_entry(outputs_solved),
+            solved_epoch=_first_entry(outputs_solved & (self.history["distinct_codes"] == self.data.shape[0])),
             diverged=(~self.alive).tolist(),
             stopped=stopped,
             train_seconds=seconds,
@@ -201,5 +247,7 @@ def _snapshot_epochs(epochs: int, values_per_snapshot: int) -> list[int]:
     return sorted(set(spaced.tolist()) | {0, epochs})
 
 
-def _none_if_negative(values: np.ndarray) -> list[int | None]:
-    return [int(v) if v >= 0 else None for v in values]
+def _first_entry(reached: np.ndarray) -> list[int | None]:
+    """(S, T) bools -> per row, the first entry that is True, or None where none is."""
+    first = reached.argmax(axis=1)
+    return [int(entry) if any_reached else None for entry, any_reached in zip(first, reached.any(axis=1), strict=True)]

@@ -30,12 +30,19 @@ LEAKY_SLOPE = 0.01  # torch.nn.functional.leaky_relu's default
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):  # exp(-z) -> inf for very negative z gives the right limit, 0
-        return 1.0 / (1.0 + np.exp(-z))
+        return _sigmoid(z)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """sigmoid for callers already inside np.errstate(over="ignore"): entering it costs
+    about a microsecond, so the training step enters it once per pass."""
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def activate(name: str, z: np.ndarray) -> np.ndarray:
+    """act(z). Call it inside np.errstate(over="ignore"): sigmoid's exp(-z) may overflow, harmlessly."""
     if name == "sigmoid":
-        return sigmoid(z)
+        return _sigmoid(z)
     if name == "tanh":
         return np.tanh(z)
     if name == "relu":
@@ -65,10 +72,10 @@ def loss_and_grad(name: str, z2: np.ndarray, y: np.ndarray, X: np.ndarray) -> tu
     count = X.size  # the mean runs over every output of every pattern
     if name == "mse":
         error = y - X
-        loss = np.mean(error * error, axis=(1, 2))
+        loss = (error * error).sum(axis=(1, 2)) / count
         return loss, (2 / count) * error * y * (1 - y)
     # bce from the logits, in the overflow-free form max(z, 0) - z x + log(1 + exp(-|z|))
-    loss = np.mean(np.maximum(z2, 0) - z2 * X + np.log1p(np.exp(-np.abs(z2))), axis=(1, 2))
+    loss = (np.maximum(z2, 0) - z2 * X + np.log1p(np.exp(-np.abs(z2)))).sum(axis=(1, 2)) / count
     return loss, (y - X) / count
 
 
@@ -84,13 +91,17 @@ class NumpyBackend:
         shapes = [w.shape[1:] for w in weights]
         self.W1, self.b1, self.W2, self.b2 = _views(self.theta, shapes)
         self.gW1, self.gb1, self.gW2, self.gb2 = _views(self.grad, shapes)
+        # Views used every pass, made once (they follow theta, which is updated in place).
+        self.b1_rows, self.b2_rows = self.b1[:, None, :], self.b2[:, None, :]  # (S, 1, k), (S, 1, N)
+        self.W2_T, self.X_T = self.W2.transpose(0, 2, 1), self.X.T
         self.optimizer = make_optimizer(config)
 
     def _forward(self) -> tuple[Forward, np.ndarray, np.ndarray]:
-        z1 = self.X @ self.W1 + self.b1[:, None, :]  # (S, P, k)
-        h = activate(self.activation, z1)
-        z2 = h @ self.W2 + self.b2[:, None, :]  # (S, P, N)
-        y = sigmoid(z2)
+        with np.errstate(over="ignore"):  # for both sigmoids: see sigmoid()
+            z1 = self.X @ self.W1 + self.b1_rows  # (S, P, k)
+            h = activate(self.activation, z1)
+            z2 = h @ self.W2 + self.b2_rows  # (S, P, N)
+            y = _sigmoid(z2)
         loss, dz2 = loss_and_grad(self.loss_name, z2, y, self.X)
         return Forward(loss, h, y), z1, dz2
 
@@ -100,11 +111,12 @@ class NumpyBackend:
     def step(self) -> Forward:
         forward, z1, dz2 = self._forward()
         h = forward.hidden
-        self.gW2[...] = h.transpose(0, 2, 1) @ dz2  # (S, k, P) @ (S, P, N) -> (S, k, N)
-        self.gb2[...] = dz2.sum(axis=1)
-        dz1 = (dz2 @ self.W2.transpose(0, 2, 1)) * activation_slope(self.activation, z1, h)  # (S, P, k)
-        self.gW1[...] = self.X.T @ dz1  # (N, P) @ (S, P, k) -> (S, N, k)
-        self.gb1[...] = dz1.sum(axis=1)
+        # Results go straight into the gradient's views (out=): no temporaries to copy.
+        np.matmul(h.transpose(0, 2, 1), dz2, out=self.gW2)  # (S, k, P) @ (S, P, N) -> (S, k, N)
+        np.einsum("spn->sn", dz2, out=self.gb2)  # dz2.sum(axis=1), which is ~4x slower on a stack
+        dz1 = (dz2 @ self.W2_T) * activation_slope(self.activation, z1, h)  # (S, P, k)
+        np.matmul(self.X_T, dz1, out=self.gW1)  # (N, P) @ (S, P, k) -> (S, N, k)
+        np.einsum("spk->sk", dz1, out=self.gb1)
         self.optimizer.step(self.theta, self.grad)
         return forward
 

@@ -28,32 +28,48 @@ ACTIVATIONS = {
 
 
 class Autoencoder(nn.Module):
-    """S independent N-k-N autoencoders stacked on a leading seed axis."""
+    """S independent N-k-N autoencoders stacked on a leading seed axis.
+
+    All weights of all seeds live in one flat nn.Parameter `theta` (W1, b1, W2, b2
+    of every seed, one after the other), the only tensor torch.optim sees: at these
+    sizes an optimiser step costs per tensor, not per number, and every update rule
+    is elementwise, so the flat tensor is updated exactly as the four would be.
+    W1, b1, W2, b2 are leaf tensors sharing theta's memory, and their .grad are
+    views into theta.grad, into which backward accumulates in place. The biases
+    have a unit pattern axis, b1 (S, 1, k) and b2 (S, 1, N), ready to broadcast.
+    """
 
     def __init__(self, weights: Weights, activation: str, dtype: torch.dtype, device: torch.device):
         super().__init__()
-
-        def parameter(array: np.ndarray) -> nn.Parameter:
-            return nn.Parameter(torch.as_tensor(array, dtype=dtype, device=device).clone())
-
-        self.W1 = parameter(weights.W1)  # (S, N, k)
-        self.b1 = parameter(weights.b1)  # (S, k)
-        self.W2 = parameter(weights.W2)  # (S, k, N)
-        self.b2 = parameter(weights.b2)  # (S, N)
+        arrays = [weights.W1, weights.b1[:, None, :], weights.W2, weights.b2[:, None, :]]
+        flat = np.concatenate([array.ravel() for array in arrays])
+        self.theta = nn.Parameter(torch.as_tensor(flat, dtype=dtype, device=device).clone())
+        self.theta.grad = torch.zeros_like(self.theta)
+        views, start = [], 0
+        for array in arrays:
+            end = start + array.size
+            view = self.theta.detach()[start:end].view(array.shape).requires_grad_()
+            view.grad = self.theta.grad[start:end].view(array.shape)
+            views.append(view)
+            start = end
+        self.W1, self.b1, self.W2, self.b2 = views  # (S, N, k), (S, 1, k), (S, k, N), (S, 1, N)
         self.act = ACTIVATIONS[activation]
 
     def forward(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """X (P, N) -> hidden (S, P, k), logits (S, P, N)."""
-        hidden = self.act(X @ self.W1 + self.b1[:, None, :])
-        logits = hidden @ self.W2 + self.b2[:, None, :]
+        """X (S, P, N) (an expanded view will do) -> hidden (S, P, k), logits (S, P, N)."""
+        hidden = self.act(torch.baddbmm(self.b1, X, self.W1))  # baddbmm(b, x, W) = b + x @ W, in one op
+        logits = torch.baddbmm(self.b2, hidden, self.W2)
         return hidden, logits
 
 
-def per_seed_loss(name: str, logits: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
-    """(S,) mean loss of each seed."""
+def output_losses(name: str, logits: torch.Tensor, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(S, P, N) loss of each output, and the sigmoid outputs when the loss computed them (mse).
+
+    A seed's loss is the mean of its (P, N) block."""
     if name == "mse":
-        return F.mse_loss(torch.sigmoid(logits), X.expand_as(logits), reduction="none").mean(dim=(1, 2))
-    return F.binary_cross_entropy_with_logits(logits, X.expand_as(logits), reduction="none").mean(dim=(1, 2))
+        outputs = torch.sigmoid(logits)
+        return F.mse_loss(outputs, X, reduction="none"), outputs
+    return F.binary_cross_entropy_with_logits(logits, X, reduction="none"), None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -65,48 +81,71 @@ def resolve_device(name: str) -> torch.device:
 
 
 def make_torch_optimizer(config: Config, parameters: list[nn.Parameter]) -> torch.optim.Optimizer:
+    # foreach=False is what torch picks for CPU tensors anyway; saying so spares it the
+    # check on every step. Elsewhere (cuda) torch keeps its own choice.
+    options = {"foreach": False} if parameters[0].device.type == "cpu" else {}
     if config.optimizer == "sgd":
-        return torch.optim.SGD(parameters, lr=config.lr)
+        return torch.optim.SGD(parameters, lr=config.lr, **options)
     if config.optimizer == "momentum":
-        return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum)
+        return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, **options)
     if config.optimizer == "adam":
-        return torch.optim.Adam(parameters, lr=config.lr)
-    return torch.optim.Rprop(parameters, lr=config.lr)
+        return torch.optim.Adam(parameters, lr=config.lr, **options)
+    return torch.optim.Rprop(parameters, lr=config.lr, **options)
 
 
 class TorchBackend:
     def __init__(self, config: Config, weights: Weights, data: np.ndarray):
         dtype = getattr(torch, config.dtype)
         self.device = resolve_device(config.device)
-        self.X = torch.as_tensor(data, dtype=dtype, device=self.device)  # (P, N)
+        seeds = weights.W1.shape[0]
+        X = torch.as_tensor(data, dtype=dtype, device=self.device)  # (P, N)
+        self.X = X.expand(seeds, *X.shape)  # (S, P, N): a view, no copy per seed
         self.model = Autoencoder(weights, config.activation, dtype, self.device)
         self.loss_name = config.loss
-        self.optimizer = make_torch_optimizer(config, list(self.model.parameters()))
+        self.optimizer = make_torch_optimizer(config, [self.model.theta])
+        # The objective is the sum over seeds of each seed's mean loss, so each seed's gradient
+        # is its own. Its derivative with respect to every output's loss is 1 / (P N), made here
+        # as mean()'s backward makes it; backward starts from there, which keeps the mean and
+        # the sum out of the autograd graph (at these sizes each node costs more than its maths).
+        self.loss_gradient = (torch.ones((), dtype=dtype, device=self.device) / data.size).expand(self.X.shape)
+        self.all_finite = np.ones(seeds, dtype=bool)
+        self.all_finite.flags.writeable = False  # returned by weights_finite() every epoch
+        # On the CPU a NumPy view of theta makes the every-epoch finiteness check two cheap NumPy calls.
+        self.theta_numpy = self.model.theta.detach().numpy() if self.device.type == "cpu" else None
 
     def _forward(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-output losses (S, P, N), hidden (S, P, k) and sigmoid outputs (S, P, N)."""
         hidden, logits = self.model(self.X)
-        return per_seed_loss(self.loss_name, logits, self.X), hidden, logits
-
-    def _to_numpy(self, loss: torch.Tensor, hidden: torch.Tensor, logits: torch.Tensor) -> Forward:
-        outputs = torch.sigmoid(logits.detach())
-        return Forward(*(t.detach().cpu().numpy() for t in (loss, hidden, outputs)))
+        losses, outputs = output_losses(self.loss_name, logits, self.X)
+        if outputs is None:
+            outputs = torch.sigmoid(logits.detach())
+        return losses, hidden, outputs
 
     def forward(self) -> Forward:
         with torch.no_grad():
-            return self._to_numpy(*self._forward())
+            return _to_numpy(*self._forward())
 
     def step(self) -> Forward:
-        loss, hidden, logits = self._forward()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.sum().backward()  # the sum keeps each seed's gradient its own
+        losses, hidden, outputs = self._forward()
+        self.model.theta.grad.zero_()  # not optimizer.zero_grad(): that would unhook the views' .grad
+        losses.backward(self.loss_gradient)
         self.optimizer.step()
-        return self._to_numpy(loss, hidden, logits)
+        return _to_numpy(losses, hidden, outputs)
 
     def weights(self) -> Weights:
         m = self.model
-        return Weights(*(p.detach().cpu().numpy().copy() for p in (m.W1, m.b1, m.W2, m.b2)))
+        W1, b1, W2, b2 = (p.detach().cpu().numpy().copy() for p in (m.W1, m.b1, m.W2, m.b2))
+        return Weights(W1, b1[:, 0], W2, b2[:, 0])  # the biases without their unit pattern axis
 
     def weights_finite(self) -> np.ndarray:
+        if self.theta_numpy is not None and np.isfinite(self.theta_numpy).all():  # nearly always, on the CPU
+            return self.all_finite
+        m = self.model
         with torch.no_grad():
-            finite = [torch.isfinite(p).flatten(1).all(dim=1) for p in self.model.parameters()]
+            finite = [torch.isfinite(p).flatten(1).all(dim=1) for p in (m.W1, m.b1, m.W2, m.b2)]
             return torch.stack(finite).all(dim=0).cpu().numpy()
+
+
+def _to_numpy(losses: torch.Tensor, hidden: torch.Tensor, outputs: torch.Tensor) -> Forward:
+    loss = losses.detach().mean(dim=(1, 2))  # (S,) each seed's mean loss
+    return Forward(loss.numpy(force=True), hidden.numpy(force=True), outputs.numpy(force=True))  # force: detach, to CPU

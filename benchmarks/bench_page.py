@@ -1,0 +1,112 @@
+"""What the page adds on top of training: click Train -> final charts, against the CLI's train_seconds.
+
+Starts `streamlit run app.py`, drives Debian's Chromium with Playwright,
+clicks Train and waits until the run's status says it finished and the
+loss-curve chart has drawn; the same configs run through the CLI
+(`python -m aelab train --json`) give `train_seconds`, the training loop
+alone. Runs alternate page and CLI, several repeats, and report medians and
+the ratio page / training.
+
+    python benchmarks/bench_page.py            # default 8-3-8, plus a longer run
+    python benchmarks/bench_page.py --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+CASES = [
+    ("default 8-3-8 (1000 epochs)", {}),
+    ("32-5-32, 20000 epochs", {"width": "32", "hidden": "5", "epochs": "20000"}),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(240):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                return server
+        except OSError:
+            time.sleep(0.25)
+    server.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def cli_train_seconds(settings: dict[str, str]) -> float:
+    options = [part for name, value in settings.items() for part in (f"--{name}", value)]
+    output = subprocess.run(
+        [sys.executable, "-m", "aelab", "train", "--json", *options],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output)["train_seconds"]
+
+
+def page_seconds(page, url: str) -> float:
+    """Seconds from the click on Train until the finished status and the drawn loss chart."""
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    page.get_by_role("button", name="Train").click()
+    start = time.perf_counter()
+    expect(page.get_by_text("Trained ", exact=False)).to_be_visible(timeout=120_000)
+    chart = page.get_by_role("tabpanel", name="Training curves").get_by_test_id("stVegaLiteChart").first
+    expect(chart.locator("canvas, svg").first).to_be_visible(timeout=60_000)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    port = free_port()
+    server = start_server(port)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            print(f"{'case':<30} {'page s':>8} {'train s':>8} {'page/train':>11} {'overhead s':>11}")
+            for label, settings in CASES:
+                query = "&".join(f"{name}={value}" for name, value in settings.items())
+                url = f"http://127.0.0.1:{port}/?{query}"
+                page_seconds(page, url)  # warm-up: imports, first render
+                page_times, train_times = [], []
+                for _ in range(args.repeats):
+                    page_times.append(page_seconds(page, url))
+                    train_times.append(cli_train_seconds(settings))
+                page_s, train_s = statistics.median(page_times), statistics.median(train_times)
+                print(f"{label:<30} {page_s:8.3f} {train_s:8.3f} {page_s / train_s:10.2f}x {page_s - train_s:11.3f}")
+            browser.close()
+    finally:
+        server.terminate()
+
+
+if __name__ == "__main__":
+    main()
