@@ -28,13 +28,12 @@ from aelab.config import (
     MAX_WIDTH,
     OPTIMIZERS,
     Config,
-    ConfigError,
     config_from_partial_strings,
     config_to_strings,
     min_code_bits,
 )
 from aelab.results import RunResult
-from aelab.sweep import sweep
+from aelab.sweep import SweepResult, sweep
 from aelab.train import Progress, train
 
 st.set_page_config(page_title="aelab: what does a bottleneck learn?", page_icon=":material/hub:", layout="wide")
@@ -192,7 +191,7 @@ def train_with_progress(config: Config) -> None:
 
         try:
             result = train(config, on_progress=on_progress, progress_interval=PROGRESS_INTERVAL)
-        except ConfigError as error:
+        except Exception as error:  # e.g. torch missing or no CUDA: say so, never a traceback
             st.session_state.training = None
             status.update(label=f"Could not train: {error}", state="error")
             return
@@ -447,22 +446,16 @@ def sweep_view(config: Config) -> None:
     count = columns[0].number_input("Seeds", min_value=2, max_value=1000, value=100, step=10, key="sweep_seeds")
     first = columns[1].number_input("First seed", min_value=0, max_value=2**32 - 1001, value=0, key="sweep_first")
     if columns[2].button("Run sweep", key="sweep", type="primary", width="stretch"):
-        bar = st.progress(0.0, text="starting")
-
-        def on_progress(progress: Progress) -> None:
-            bar.progress(progress.fraction, text=f"epoch {progress.epoch:,} of {progress.epochs:,} for {count} seeds")
-
-        try:
-            st.session_state.sweep_result = sweep(config, range(first, first + count), on_progress, PROGRESS_INTERVAL)
-        except ConfigError as error:
-            st.error(f"Could not run the sweep: {error}")
-        bar.empty()
+        run_sweep(config, list(range(first, first + count)))
     result = st.session_state.get("sweep_result")
     if result is None:
         st.info("Set the seeds and click **Run sweep**. The sweep uses the settings in the sidebar.")
         return
     seeds = f"seeds {result.seeds[0]}..{result.seeds[-1]}"
-    st.markdown(f"**Sweep of** `{result.config.describe(with_seed=False)}` over {seeds} in {result.seconds:.2f} s")
+    label = f"**Sweep of** `{result.config.describe(with_seed=False)}` over {seeds} in {result.seconds:.2f} s"
+    if result.stopped:
+        label += " · **stopped early**: seeds not yet solved count as unsolved"
+    st.markdown(label)
     figures = st.columns(4)
     figures[0].metric("Solved with distinct codes", f"{result.solved_rate:.0%}")
     figures[1].metric("Outputs solved", f"{result.output_solved_rate:.0%}")
@@ -491,6 +484,27 @@ def sweep_view(config: Config) -> None:
         "Open in the other views", key="open_seed", on_click=open_seed, args=(chosen,), icon=":material/open_in_new:"
     ):
         st.success(f"Seed {chosen} is now the current run: see the other tabs.")
+
+
+def run_sweep(config: Config, seeds: list[int]) -> None:
+    """Train the seeds as one batch with a progress bar; Stop (any click) keeps the sweep so far."""
+    with st.status(f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}", expanded=True) as status:
+        bar = st.progress(0.0, text="starting")
+        st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
+
+        def on_progress(progress: Progress) -> None:
+            st.session_state.sweep_result = SweepResult.from_batch(progress.result())  # kept if interrupted
+            solved = sum(epoch is not None for epoch in st.session_state.sweep_result.solved_epoch)
+            text = f"epoch {progress.epoch:,} of {progress.epochs:,} · {solved} of {len(seeds)} seeds solved"
+            bar.progress(progress.fraction, text=text)
+
+        try:
+            result = sweep(config, seeds, on_progress, PROGRESS_INTERVAL)
+        except Exception as error:  # e.g. torch missing or no CUDA: say so, never a traceback
+            status.update(label=f"Could not run the sweep: {error}", state="error")
+            return
+        st.session_state.sweep_result = result
+        status.update(label=f"Swept {len(seeds)} seeds in {result.seconds:.2f} s", state="complete", expanded=False)
 
 
 def _number_or_dash(value: float | None) -> str:

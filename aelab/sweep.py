@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aelab.config import Config
+from aelab.results import BatchResult
 from aelab.train import ProgressCallback, train_seeds
 
 
@@ -43,6 +44,21 @@ class SweepResult:
     def p90_solved_epoch(self) -> float | None:
         return _percentile(self.solved_epoch, 90)
 
+    @classmethod
+    def from_batch(cls, batch: BatchResult) -> SweepResult:
+        last_entry = np.maximum(batch.lengths - 1, 0)
+        finals = np.nan_to_num(batch.history["distinct_codes"][np.arange(len(batch.seeds)), last_entry])
+        return cls(
+            config=batch.config,
+            seeds=list(batch.seeds),
+            output_solved_epoch=batch.output_solved_epoch,
+            solved_epoch=batch.solved_epoch,
+            diverged=batch.diverged,
+            final_distinct_codes=[int(value) for value in finals],
+            seconds=batch.train_seconds,
+            stopped=batch.stopped,
+        )
+
     def failing_seeds(self) -> list[int]:
         return [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is None]
 
@@ -68,19 +84,10 @@ def sweep(
     on_progress: ProgressCallback | None = None,
     progress_interval: float = 0.2,
 ) -> SweepResult:
-    batch = train_seeds(config, seeds, on_progress, progress_interval, stop_when_solved=True)
-    last_entry = np.maximum(batch.lengths - 1, 0)
-    finals = np.nan_to_num(batch.history["distinct_codes"][np.arange(len(seeds)), last_entry])
-    return SweepResult(
-        config=config,
-        seeds=list(seeds),
-        output_solved_epoch=batch.output_solved_epoch,
-        solved_epoch=batch.solved_epoch,
-        diverged=batch.diverged,
-        final_distinct_codes=[int(value) for value in finals],
-        seconds=batch.train_seconds,
-        stopped=batch.stopped,
-    )
+    """Train every seed in one batch until all are solved (or `config.epochs`), and summarise.
+
+    `SweepResult.from_batch(progress.result())` in the callback gives the sweep so far."""
+    return SweepResult.from_batch(train_seeds(config, seeds, on_progress, progress_interval, stop_when_solved=True))
 
 
 def _rate(epochs: list[int | None]) -> float:

@@ -94,20 +94,22 @@ def train_seeds(
     last_report = start
     stopped = False
     epoch = 0
-    while epoch < config.epochs:
-        now = time.perf_counter()
-        if on_progress is not None and now - last_report >= progress_interval:
-            last_report = now
-            loop.flush()  # the callback may read the history
-            if on_progress(Progress(loop, epoch, now - start)):
-                stopped = True
+    # A run that blows up overflows on its way to NaN; `diverged` reports that, so NumPy need not warn.
+    with np.errstate(over="ignore", invalid="ignore"):
+        while epoch < config.epochs:
+            now = time.perf_counter()
+            if on_progress is not None and now - last_report >= progress_interval:
+                last_report = now
+                loop.flush()  # the callback may read the history
+                if on_progress(Progress(loop, epoch, now - start)):
+                    stopped = True
+                    break
+            loop.record(epoch, backend.step())
+            epoch += 1
+            loop.check_weights(epoch)
+            if not loop.any_alive or (stop_when_solved and loop.all_solved()):
                 break
-        loop.record(epoch, backend.step())
-        epoch += 1
-        loop.check_weights(epoch)
-        if not loop.any_alive or (stop_when_solved and loop.all_solved()):
-            break
-    return loop.result(epoch, time.perf_counter() - start, stopped)
+        return loop.result(epoch, time.perf_counter() - start, stopped)
 
 
 class _Loop:

@@ -160,3 +160,21 @@ def test_cli_sweep_bad_input_exits_2(argv, named, cli):
     assert status == 2
     assert out == ""
     assert len(err.splitlines()) == 1 and named in err
+
+
+def test_a_stopped_sweep_keeps_what_it_found():
+    """Stopping a sweep through its callback (the page's Stop) keeps the seeds solved so far, flagged stopped."""
+    kept = {}
+
+    def stop_at_300(progress):
+        if progress.epoch >= 300:
+            kept["partial"] = SweepResult.from_batch(progress.result())
+            return True
+        return None
+
+    stopped = sweep(CONFIG, SEEDS, on_progress=stop_at_300, progress_interval=0.0)
+    full = sweep(CONFIG, SEEDS)
+    assert stopped.stopped and kept["partial"].stopped and not full.stopped
+    assert kept["partial"].solved_epoch == stopped.solved_epoch
+    for early, complete in zip(stopped.solved_epoch, full.solved_epoch, strict=True):
+        assert early == (complete if complete is not None and complete <= 300 else None)
