@@ -531,9 +531,7 @@ if torch_blocked:
     st.error(f"The PyTorch backend is unavailable: {torch_reason}. Choose NumPy in the sidebar.")
 
 report_interrupted_run()
-train_clicked = st.button(
-    "Train", key="train", type="primary", icon=":material/play_arrow:", disabled=torch_blocked, help=config.describe()
-)
+train_clicked = st.button("Train", key="train", type="primary", icon=":material/play_arrow:", disabled=torch_blocked)
 if (train_clicked or st.session_state.pop("train_request", False)) and not torch_blocked:
     train_with_progress(config)
 
