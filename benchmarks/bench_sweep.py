@@ -20,11 +20,14 @@ import argparse
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing aelab
+
+from bench_backends import race  # the same interleaved best-of timing
 
 from aelab.config import Config
 from aelab.train import train, train_seeds
@@ -61,11 +64,9 @@ def main() -> None:
     print(f"{'backend':<8} {'100 singles s':>14} {'batch s':>9} {'seed-epochs/s':>14} {'ratio':>8} {'target':>7}")
     for backend in ("numpy", "torch"):
         config = Config(backend=backend, epochs=epochs, device="cpu")
-        time_batch(config), time_singles(replace(config, epochs=5))  # warm-up
-        best_batch = best_singles = float("inf")
-        for _ in range(repeats):
-            best_batch = min(best_batch, time_batch(config))
-            best_singles = min(best_singles, time_singles(config))
+        contenders = {"batch": partial(time_batch, config), "singles": partial(time_singles, config)}
+        best = race(contenders, repeats)
+        best_batch, best_singles = best["batch"], best["singles"]
         ratio = best_singles / best_batch
         print(
             f"{backend:<8} {best_singles:>14.3f} {best_batch:>9.3f} {len(SEEDS) * epochs / best_batch:>14,.0f} "
