@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -178,3 +180,12 @@ def test_a_stopped_sweep_keeps_what_it_found():
     assert kept["partial"].solved_epoch == stopped.solved_epoch
     for early, complete in zip(stopped.solved_epoch, full.solved_epoch, strict=True):
         assert early == (complete if complete is not None and complete <= 300 else None)
+
+
+def test_default_recipe_finds_distinct_codes_on_nine_in_ten_seeds():
+    """The issue's acceptance check, run as a user would: the defaults solve >= 90% of seeds 0..99, median <= 400."""
+    command = [sys.executable, "-m", "aelab", "sweep", "--width", "8", "--hidden", "3", "--seeds", "100", "--json"]
+    payload = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+    assert payload["seeds"] == list(range(100))
+    assert payload["solved_rate"] >= 0.9
+    assert payload["median_solved_epoch"] <= 400
