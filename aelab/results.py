@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -30,13 +30,17 @@ class RunResult:
     diverged: bool
     stopped: bool  # ended early by the progress callback (the user)
     train_seconds: float
+    _code_report: analysis.CodeReport | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def epochs_done(self) -> int:
         return len(self.history["epoch"]) - 1
 
     def code_report(self) -> analysis.CodeReport:
-        return analysis.code_report(self.hidden, self.config.activation)
+        """The final binary code; worked out once (the page asks on every rerun)."""
+        if self._code_report is None:
+            self._code_report = analysis.code_report(self.hidden, self.config.activation)
+        return self._code_report
 
     def to_json(self) -> dict:
         """The CLI's `train --json` object."""
