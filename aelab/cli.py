@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aelab import report
 from aelab.backends import check_available
@@ -81,23 +82,58 @@ def _whole_number(name: str, text: str, low: int, high: int) -> int:
 
 
 def _train(config: Config, as_json: bool) -> int:
-    if as_json:
-        print(json.dumps(train(config).to_json()))
-        return 0
-    print(f"training {config.describe()} for {config.epochs} epochs", flush=True)
-    result = train(config, on_progress=_log_every_tenth(config.epochs), progress_interval=0.0)
-    print(report.run_summary(result))
-    return 0
+    with _StopOnInterrupt() as interrupt:
+        if as_json:
+            result = train(config, on_progress=interrupt.callback(), progress_interval=0.1)
+            print(json.dumps(result.to_json()))
+        else:
+            print(f"training {config.describe()} for {config.epochs} epochs", flush=True)
+            log = interrupt.callback(_log_every_tenth(config.epochs))
+            result = train(config, on_progress=log, progress_interval=0.0)
+            print(report.run_summary(result))
+    return 130 if interrupt.requested else 0
 
 
 def _sweep(config: Config, seeds: list[int], as_json: bool) -> int:
-    if as_json:
-        print(json.dumps(sweep(config, seeds).to_json()))
-        return 0
-    print(f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs", flush=True)
-    result = sweep(config, seeds, on_progress=_log_every_tenth(config.epochs), progress_interval=0.0)
-    print(report.sweep_summary(result))
-    return 0
+    with _StopOnInterrupt() as interrupt:
+        if as_json:
+            result = sweep(config, seeds, on_progress=interrupt.callback(), progress_interval=0.1)
+            print(json.dumps(result.to_json()))
+        else:
+            print(f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs", flush=True)
+            log = interrupt.callback(_log_every_tenth(config.epochs))
+            result = sweep(config, seeds, on_progress=log, progress_interval=0.0)
+            print(report.sweep_summary(result))
+    return 130 if interrupt.requested else 0
+
+
+class _StopOnInterrupt:
+    """The first Ctrl-C asks training to stop at its next progress check, so the run so far
+    is still reported (marked stopped, exit status 130); a second Ctrl-C aborts at once."""
+
+    def __enter__(self) -> _StopOnInterrupt:
+        self.requested = False
+        self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("stopping: reporting the run so far (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+
+    def callback(self, then: Callable[[Progress], None] | None = None) -> Callable[[Progress], bool]:
+        """A progress callback that runs `then` and asks to stop once Ctrl-C was pressed."""
+
+        def on_progress(progress: Progress) -> bool:
+            if then is not None:
+                then(progress)
+            return self.requested
+
+        return on_progress
 
 
 def _log_every_tenth(epochs: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -214,3 +215,19 @@ def test_real_subprocess_without_torch():
     process = run_subprocess(["-c", code, "train", "--json", "--backend", "torch", "--epochs", "3"])
     assert process.returncode == 2 and process.stdout == ""
     assert len(process.stderr.splitlines()) == 1 and "torch" in process.stderr
+
+
+def test_ctrl_c_stops_training_and_still_reports_the_run_so_far():
+    """The first Ctrl-C ends training at the next epoch; the summary of the run so far is printed, exit 130."""
+    command = [sys.executable, "-m", "aelab", "train", "--width", "64", "--hidden", "6", "--epochs", "100000"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().startswith("training ")
+        assert process.stdout.readline().startswith("epoch ")  # training is under way, the handler installed
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "stopped early after" in out and "pattern  code" in out
+    assert "Traceback" not in err and "stopping" in err
