@@ -246,7 +246,10 @@ def describe_differences(shown: Config, current: Config) -> str:
 def results_header(result: RunResult, current: Config) -> None:
     config = result.config
     status = "diverged" if result.diverged else "stopped early" if result.stopped else "finished"
-    st.markdown(f"**Showing:** `{config.describe()}` · {result.epochs_done:,} epochs · {status}")
+    title, downloads = st.columns([5, 1], vertical_alignment="center")
+    title.markdown(f"**Showing:** `{config.describe()}` · {result.epochs_done:,} epochs · {status}")
+    with downloads.popover("Download", icon=":material/download:", width="stretch"):
+        downloads_ui(result)
     changed = describe_differences(config, current)
     if changed:
         st.caption(f"The settings have changed since this run ({changed}). Click **Train** to run them.")
@@ -415,14 +418,13 @@ def weights_view(result: RunResult) -> None:
 
 def downloads_ui(result: RunResult) -> None:
     name = f"aelab_{result.config.width}-{result.config.hidden}-{result.config.width}_seed{result.config.seed}"
-    columns = st.columns(3)
-    columns[0].download_button(
+    st.download_button(
         "Config (JSON)", export.config_json(result), f"{name}_config.json", "application/json", on_click="ignore"
     )
-    columns[1].download_button(
+    st.download_button(
         "History (CSV)", export.history_csv(result), f"{name}_history.csv", "text/csv", on_click="ignore"
     )
-    columns[2].download_button(
+    st.download_button(
         "Weights (.npz)",
         export.weights_npz(result),
         f"{name}_weights.npz",
@@ -481,9 +483,9 @@ def sweep_view(config: Config) -> None:
         key="sweep_pick",
     )
     if st.button(
-        "Open in the other views", key="open_seed", on_click=open_seed, args=(chosen,), icon=":material/open_in_new:"
+        "Open as the current run", key="open_seed", on_click=open_seed, args=(chosen,), icon=":material/open_in_new:"
     ):
-        st.success(f"Seed {chosen} is now the current run: see the other tabs.")
+        st.success(f"Seed {chosen} is now the current run: see its views above.")
 
 
 def run_sweep(config: Config, seeds: list[int]) -> None:
@@ -511,6 +513,33 @@ def _number_or_dash(value: float | None) -> str:
     return "–" if value is None else f"{value:,.0f}"
 
 
+VIEWS = {
+    "Training curves": curves_view,
+    "Reconstructions": reconstructions_view,
+    "Hidden code": codes_view,
+    "Weights": weights_view,
+}
+
+
+@st.fragment
+def results_ui(current: Config) -> None:
+    """The last run: its figures, then one view at a time.
+
+    A fragment with stateful tabs: switching views, pinning or scrubbing the
+    snapshots reruns only this part and draws only the open tab, and such a
+    click never interrupts a training run (fragment reruns wait for it)."""
+    result: RunResult | None = st.session_state.get("result")
+    if result is None:
+        st.info("Choose settings in the sidebar and click **Train**: the views of the run appear here.")
+        return
+    results_header(result, current)
+    tabs = st.tabs(list(VIEWS), key="view", on_change="rerun")
+    for tab, view in zip(tabs, VIEWS.values(), strict=True):
+        if tab.open:
+            with tab:
+                view(result)
+
+
 # ----------------------------------------------------------------------------- the page
 
 restore_settings_once()
@@ -535,22 +564,8 @@ train_clicked = st.button("Train", key="train", type="primary", icon=":material/
 if (train_clicked or st.session_state.pop("train_request", False)) and not torch_blocked:
     train_with_progress(config)
 
-result: RunResult | None = st.session_state.get("result")
-tab_names = ["Training curves", "Reconstructions", "Hidden code", "Weights", "Seed sweep"]
-curves_tab, reconstructions_tab, codes_tab, weights_tab, sweep_tab = st.tabs(tab_names)
-if result is None:
-    for tab in (curves_tab, reconstructions_tab, codes_tab, weights_tab):
-        tab.info("Choose settings in the sidebar and click **Train**.")
-else:
-    with curves_tab:
-        results_header(result, config)
-        curves_view(result)
-        downloads_ui(result)
-    with reconstructions_tab:
-        reconstructions_view(result)
-    with codes_tab:
-        codes_view(result)
-    with weights_tab:
-        weights_view(result)
-with sweep_tab:
-    sweep_view(config)
+results_ui(config)
+
+st.divider()
+st.subheader("Many seeds at once")
+sweep_view(config)

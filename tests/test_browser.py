@@ -105,10 +105,12 @@ def wait_until_idle(page, timeout_ms: int = 60_000) -> None:
     sync_api.expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
 
 
-def set_number(page, label: str, value: int) -> None:
+def set_number(page, label: str, value: int, setting: str) -> None:
+    """Type a number into a sidebar field; done once the server has it (the share link in the URL shows it)."""
     field = page.get_by_label(label, exact=True)
     field.fill(str(value))
     field.press("Enter")
+    page.wait_for_url(re.compile(rf"[?&]{setting}={value}(&|$)"), timeout=30_000)
     wait_until_idle(page)
 
 
@@ -129,9 +131,9 @@ def expect_rendered_charts(page, tab_name: str) -> None:
 def test_a_new_user_trains_a_16_4_16_and_sees_every_view(server, page):
     page.goto(server)
     wait_until_idle(page)
-    set_number(page, "Input width N", 16)
-    set_number(page, "Bottleneck k", 4)
-    set_number(page, "Epochs", 600)
+    set_number(page, "Input width N", 16, "width")
+    set_number(page, "Bottleneck k", 4, "hidden")
+    set_number(page, "Epochs", 600, "epochs")
 
     page.get_by_role("button", name="Train").click()
     sync_api.expect(page.get_by_text("Trained 600 epochs")).to_be_visible(timeout=60_000)
@@ -141,7 +143,6 @@ def test_a_new_user_trains_a_16_4_16_and_sees_every_view(server, page):
     for tab_name in ("Training curves", "Reconstructions", "Hidden code", "Weights"):
         expect_rendered_charts(page, tab_name)
     assert page.get_by_test_id("stException").count() == 0
-    assert "width=16" in page.url and "hidden=4" in page.url  # the address bar is a share link
 
 
 def test_a_share_link_opens_with_its_settings(server, page):
@@ -180,3 +181,20 @@ def test_stop_keeps_the_run_so_far(server, page):
     wait_until_idle(page)
     expect_rendered_charts(page, "Training curves")
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_switching_views_during_training_does_not_stop_it(server, page):
+    """The views are a fragment: opening another tab while a run trains waits for the run instead of ending it."""
+    page.goto(f"{server}/?width=16&hidden=4&epochs=300")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train").click()  # a first run, so that there are views to switch between
+    sync_api.expect(page.get_by_text("Trained 300 epochs")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    set_number(page, "Epochs", 60000, "epochs")
+    page.get_by_role("button", name="Train").click()
+    sync_api.expect(page.get_by_text(re.compile(r"epoch [\d,]+ of 60,000"))).to_be_visible(timeout=20_000)
+    page.get_by_role("tab", name="Weights").click()
+    sync_api.expect(page.get_by_text("Trained 60,000 epochs")).to_be_visible(timeout=120_000)
+    wait_until_idle(page)
+    assert page.get_by_text("Training stopped").count() == 0
+    expect_rendered_charts(page, "Weights")

@@ -45,6 +45,10 @@ def chart_data(chart) -> pd.DataFrame:
 
 
 def tab(page: AppTest, label: str):
+    """Open one view of the run (only the open tab is drawn) and return its tab."""
+    page.session_state["view"] = label
+    page.run()
+    assert not page.exception, page.exception
     return next(t for t in page.tabs if t.label == label)
 
 
@@ -75,6 +79,8 @@ def test_train_on_numpy_fills_every_view():
     page = click_train(new_page())
     result = page.session_state["result"]
     assert result.config.backend == "numpy" and result.epochs_done == 40 and not result.stopped
+    closed = next(t for t in page.tabs if t.label == "Weights")
+    assert not charts_in(closed)  # only the open view is drawn
     curves = charts_in(tab(page, "Training curves"))
     assert len(curves) == 1
     history = chart_data(curves[0])
@@ -173,7 +179,7 @@ def test_page_works_without_torch(monkeypatch):
 def test_results_say_which_config_they_came_from_after_a_control_changes():
     page = click_train(new_page())
     page.number_input(key="seed").set_value(5).run()
-    captions = " ".join(c.value for c in tab(page, "Training curves").caption)
+    captions = " ".join(c.value for c in page.caption)
     assert "seed 0 → 5" in captions
     assert page.session_state["result"].config.seed == 0  # nothing retrained
 
@@ -241,7 +247,7 @@ def test_sweep_view_runs_and_opens_a_seed():
     assert not page.exception
     sweep = page.session_state["sweep_result"]
     assert sweep.seeds == [0, 1, 2, 3]
-    labels = [m.label for m in tab(page, "Seed sweep").metric]
+    labels = [m.label for m in page.metric]
     assert "Solved with distinct codes" in labels and "Outputs solved" in labels
     page.selectbox(key="sweep_pick").set_value(2).run()
     page.button(key="open_seed").click().run()
@@ -252,7 +258,7 @@ def test_sweep_view_runs_and_opens_a_seed():
 
 def test_downloads_are_offered():
     page = click_train(new_page())
-    assert len(tab(page, "Training curves").get("download_button")) == 3
+    assert len(page.get("download_button")) == 3
 
 
 def test_no_deprecated_streamlit_api():
