@@ -378,15 +378,15 @@ def snapshots_view(result: RunResult) -> None:
     hidden = result.snapshots[result.snapshot_epochs.index(epoch)].astype(float)
     report = analysis.code_report(hidden, result.config.activation)
     st.caption(f"Epoch {epoch:,}: {report.distinct} distinct codes, binariness {report.binariness:.2f}.")
-    columns = st.columns(2)
+    columns = st.columns([1, 3])  # the scatter has three panels
     with columns[0]:
         domain = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(result.config.activation) or _value_range(hidden)
-        show_matrix(
-            hidden, row="pattern", column="hidden unit", title=f"Hidden activations at epoch {epoch:,}", domain=domain
-        )
+        show_matrix(hidden, row="pattern", column="hidden unit", title=f"At epoch {epoch:,}", domain=domain)
     with columns[1]:
         if result.config.hidden in (2, 3):
-            st.altair_chart(charts.code_scatter(hidden, result.config.activation, report.codes), width="content")
+            st.altair_chart(
+                charts.code_scatter(hidden, result.config.activation, report.codes, size=150), width="content"
+            )
 
 
 def weights_view(result: RunResult) -> None:

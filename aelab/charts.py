@@ -230,7 +230,9 @@ def code_table(result: RunResult) -> pd.DataFrame:
     return table
 
 
-def code_scatter(hidden: np.ndarray, activation: str, codes: Sequence[str], title: str = "") -> alt.Chart:
+def code_scatter(
+    hidden: np.ndarray, activation: str, codes: Sequence[str], title: str = "", size: int = 210
+) -> alt.Chart:
     """Hidden vectors as points: k = 2 one panel, k = 3 the three pairwise projections,
     with the corners of the square (cube) of binary codes marked."""
     units = hidden.shape[1]
@@ -267,7 +269,7 @@ def code_scatter(hidden: np.ndarray, activation: str, codes: Sequence[str], titl
             )
         )
         labels = alt.Chart(points).mark_text(dx=9, dy=-9, fontSize=11).encode(x=axis_x, y=axis_y, text="pattern:N")
-        panels.append((corner_marks + dots + labels).properties(width=210, height=210, title=f"h{a} against h{b}"))
+        panels.append((corner_marks + dots + labels).properties(width=size, height=size, title=f"h{a} against h{b}"))
     return alt.hconcat(*panels).properties(title=title)
 
 
