@@ -434,7 +434,7 @@ def downloads_ui(result: RunResult) -> None:
 
 
 def open_seed(seed: int) -> None:
-    """on_click of a sweep's "open": that seed, as a single run, in the other views."""
+    """on_click of a sweep's "open": that seed becomes the current run, trained at once."""
     st.session_state.seed = seed
     st.session_state.train_request = True
 
