@@ -165,7 +165,8 @@ def heatmap(
     layers = cells
     if text:
         labels = base.mark_text(fontSize=10).encode(
-            text=alt.Text("value:Q", format=".2~g"),
+            # labels must fit a 24 px cell: weights (diverging) get one decimal, values in [-1, 1] two
+            text=alt.Text("value:Q", format=".1f" if scheme == DIVERGING else ".2~f"),
             color=alt.condition(_light_cell(scheme, domain), alt.value("black"), alt.value("white")),
         )
         layers = cells + labels
