@@ -100,7 +100,14 @@ def bits_right(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 def argmax_accuracy(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray | float:
     """Fraction of patterns whose largest output is where the target's 1 is."""
-    return np.mean(outputs.argmax(axis=-1) == targets.argmax(axis=-1), axis=-1)
+    hits = outputs.argmax(axis=-1) == targets.argmax(axis=-1)  # (..., P)
+    # count / total is what np.mean computes, without its Python-level overhead (measure() runs every epoch)
+    return hits.sum(axis=-1) / hits.shape[-1]
+
+
+def is_solved(outputs_solved: np.ndarray, distinct: np.ndarray, patterns: int) -> np.ndarray:
+    """Solved: every output passes 40-20-40 and all `patterns` codes differ (any matching shapes)."""
+    return outputs_solved & (distinct == patterns)
 
 
 class Metrics(NamedTuple):
@@ -116,11 +123,10 @@ def measure(hidden: np.ndarray, outputs: np.ndarray, targets: np.ndarray, activa
     """The per-epoch figures for a batch: hidden (S, P, k), outputs (S, P, N)."""
     # This runs every epoch: fractions are taken as count / total, which is what np.mean computes,
     # without np.mean's Python-level overhead (most of its cost on arrays this small).
-    hits = outputs.argmax(axis=-1) == targets.argmax(axis=-1)  # (S, P), as in argmax_accuracy
     right = bits_right(outputs, targets)
     count, total = right.sum(axis=(1, 2)), right[0].size  # (S,) outputs right, out of total
     return Metrics(
-        accuracy=hits.sum(axis=1) / hits.shape[1],
+        accuracy=argmax_accuracy(outputs, targets),
         bits_correct=count / total,
         outputs_solved=count == total,
         distinct_codes=distinct_codes(binary_codes(hidden, activation)),

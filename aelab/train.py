@@ -189,7 +189,7 @@ class _Loop:
             self.history[name][rows, columns] = values[name][rows]
         self.length[rows] = columns.stop
         # A seed alive now was alive at every earlier entry, so all_solved() needs no alive mask here.
-        solved = metrics.outputs_solved & (metrics.distinct_codes == self.data.shape[0])
+        solved = analysis.is_solved(metrics.outputs_solved, metrics.distinct_codes, self.data.shape[0])
         self.ever_solved |= solved.reshape(entries, seeds).any(axis=0)
         self.pending.clear()
 
@@ -235,7 +235,9 @@ class _Loop:
             snapshot_epochs=[e for e in self.snapshot_epochs if e <= epoch],
             snapshots=self.snapshots[: sum(e <= epoch for e in self.snapshot_epochs)].copy(),
             output_solved_epoch=_first_entry(outputs_solved),
-            solved_epoch=_first_entry(outputs_solved & (self.history["distinct_codes"] == self.data.shape[0])),
+            solved_epoch=_first_entry(
+                analysis.is_solved(outputs_solved, self.history["distinct_codes"], self.data.shape[0])
+            ),
             diverged=(~self.alive).tolist(),
             stopped=stopped,
             train_seconds=seconds,
