@@ -14,11 +14,13 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from aelab import report
 from aelab.backends import check_available
 from aelab.config import Config, ConfigError
-from aelab.sweep import sweep
+from aelab.results import RunResult
+from aelab.sweep import SweepResult, sweep
 from aelab.train import Progress, train
 
 CONFIG_OPTIONS = [field.name for field in dataclasses.fields(Config)]
@@ -58,8 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "train":
-            return _train(config, args.json)
-        return _sweep(config, seeds, args.json)
+            header = f"training {config.describe()} for {config.epochs} epochs"
+            return _run(partial(train, config), header, report.run_summary, config.epochs, args.json)
+        header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
+        return _run(partial(sweep, config, seeds), header, report.sweep_summary, config.epochs, args.json)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -81,29 +85,21 @@ def _whole_number(name: str, text: str, low: int, high: int) -> int:
     return value
 
 
-def _train(config: Config, as_json: bool) -> int:
+def _run(
+    start: Callable[..., RunResult | SweepResult], header: str, summary: Callable[..., str], epochs: int, as_json: bool
+) -> int:
+    """Run `start(on_progress=..., progress_interval=...)`: one JSON object, or a log and a summary.
+
+    The first Ctrl-C ends training at the next progress check and the run so far is
+    still reported, with exit status 130."""
     with _StopOnInterrupt() as interrupt:
         if as_json:
-            result = train(config, on_progress=interrupt.callback(), progress_interval=0.1)
+            result = start(on_progress=interrupt.callback(), progress_interval=0.1)
             print(json.dumps(result.to_json()))
         else:
-            print(f"training {config.describe()} for {config.epochs} epochs", flush=True)
-            log = interrupt.callback(_log_every_tenth(config.epochs))
-            result = train(config, on_progress=log, progress_interval=0.0)
-            print(report.run_summary(result))
-    return 130 if interrupt.requested else 0
-
-
-def _sweep(config: Config, seeds: list[int], as_json: bool) -> int:
-    with _StopOnInterrupt() as interrupt:
-        if as_json:
-            result = sweep(config, seeds, on_progress=interrupt.callback(), progress_interval=0.1)
-            print(json.dumps(result.to_json()))
-        else:
-            print(f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs", flush=True)
-            log = interrupt.callback(_log_every_tenth(config.epochs))
-            result = sweep(config, seeds, on_progress=log, progress_interval=0.0)
-            print(report.sweep_summary(result))
+            print(header, flush=True)
+            result = start(on_progress=interrupt.callback(_log_every_tenth(epochs)), progress_interval=0.0)
+            print(summary(result))
     return 130 if interrupt.requested else 0
 
 
