@@ -231,3 +231,15 @@ def test_ctrl_c_stops_training_and_still_reports_the_run_so_far():
     assert process.returncode == 130
     assert "stopped early after" in out and "pattern  code" in out
     assert "Traceback" not in err and "stopping" in err
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    """`python -m aelab train | head -2`: the closed pipe ends the run quietly, without a traceback."""
+    command = [sys.executable, "-m", "aelab", "train", "--epochs", "100000"]  # still logging when the reader leaves
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.readline()
+    process.stdout.close()  # the reader goes away while the log is still being written
+    err = process.stderr.read()
+    process.wait(timeout=60)
+    assert process.returncode == 1
+    assert "Traceback" not in err
