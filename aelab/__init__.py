@@ -5,8 +5,8 @@ here imports streamlit.
 """
 
 from aelab.config import Config, ConfigError
-from aelab.results import BatchResult, RunResult
-from aelab.sweep import SweepResult, sweep
+from aelab.results import BatchResult, RunResult, SweepResult
+from aelab.sweep import sweep
 from aelab.train import Progress, train, train_seeds
 
 __all__ = [

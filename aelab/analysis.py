@@ -1,14 +1,14 @@
 """What the network learned: reconstruction quality and the hidden binary code.
 
 Pure NumPy functions on plain arrays. Shapes: `outputs` (..., P, N) and
-`hidden` (..., P, k) for P patterns of width N, with an optional leading seed
-axis; `targets` is the (P, N) data.
+`activations` (..., P, k) -- the hidden layer's values -- for P patterns of
+width N and k hidden units, with an optional leading seed axis; `targets` is
+the (P, N) data.
 
-Threshold rule for the binary code (`code_threshold`): a hidden unit reads as
-1 when its activation is above the midpoint of the activation's range --
-0.5 for sigmoid, 0 for tanh. relu and leaky_relu have no upper end; their
-natural binary state is "active or not", so they threshold at 0. linear is
-read by sign, also 0.
+A hidden unit reads as bit 1 when its value is above its activation's
+threshold (`Activation.threshold` in aelab.activations): the midpoint of the
+range for sigmoid (0.5) and tanh (0); 0 for relu and leaky relu, whose
+natural binary state is "active or not"; the sign for linear.
 """
 
 from __future__ import annotations
@@ -18,19 +18,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-HIGH, LOW = 0.6, 0.4  # the 40-20-40 rule: a 1 must be >= 0.6, a 0 must be <= 0.4
+from aelab.activations import ACTIVATIONS
 
-_THRESHOLDS = {"sigmoid": 0.5, "tanh": 0.0, "relu": 0.0, "leaky_relu": 0.0, "linear": 0.0}
-_BOUNDED_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+HIGH, LOW = 0.6, 0.4  # the 40-20-40 rule: a 1 must be >= 0.6, a 0 must be <= 0.4
 
 
 def code_threshold(activation: str) -> float:
-    return _THRESHOLDS[activation]
+    return ACTIVATIONS[activation].threshold
 
 
-def binary_codes(hidden: np.ndarray, activation: str) -> np.ndarray:
+def binary_codes(activations: np.ndarray, activation: str) -> np.ndarray:
     """(..., P, k) activations -> (..., P, k) bools."""
-    return hidden > code_threshold(activation)
+    return activations > code_threshold(activation)
 
 
 def code_strings(bits: np.ndarray) -> list[str]:
@@ -74,7 +73,7 @@ def hamming_matrix(bits: np.ndarray) -> np.ndarray:
     return (ones @ (1 - ones).T + (1 - ones) @ ones.T).astype(np.int64)
 
 
-def binariness(hidden: np.ndarray, activation: str) -> float:
+def binariness(activations: np.ndarray, activation: str) -> float:
     """1 when every hidden value sits at an end of its range, 0 when all sit at the midpoint.
 
     Values are mapped onto [0, 1] -- through the activation's range for sigmoid
@@ -82,13 +81,14 @@ def binariness(hidden: np.ndarray, activation: str) -> float:
     for the unbounded activations -- and scored as 1 - 2 * mean distance to the
     nearer end.
     """
-    if activation in _BOUNDED_RANGES:
-        low, high = _BOUNDED_RANGES[activation]
-        unit = (hidden - low) / (high - low)
+    bounds = ACTIVATIONS[activation].bounds
+    if bounds is not None:
+        low, high = bounds
+        unit = (activations - low) / (high - low)
     else:
-        low, high = hidden.min(axis=0), hidden.max(axis=0)
+        low, high = activations.min(axis=0), activations.max(axis=0)
         span = np.where(high > low, high - low, 1.0)
-        unit = (hidden - low) / span
+        unit = (activations - low) / span
     unit = np.clip(unit, 0.0, 1.0)
     return float(1.0 - 2.0 * np.mean(np.minimum(unit, 1.0 - unit)))
 
@@ -119,8 +119,8 @@ class Metrics(NamedTuple):
     distinct_codes: np.ndarray
 
 
-def measure(hidden: np.ndarray, outputs: np.ndarray, targets: np.ndarray, activation: str) -> Metrics:
-    """The per-epoch figures for a batch: hidden (S, P, k), outputs (S, P, N)."""
+def measure(activations: np.ndarray, outputs: np.ndarray, targets: np.ndarray, activation: str) -> Metrics:
+    """The per-epoch figures for a batch: activations (S, P, k), outputs (S, P, N)."""
     # This runs every epoch: fractions are taken as count / total, which is what np.mean computes,
     # without np.mean's Python-level overhead (most of its cost on arrays this small).
     right = bits_right(outputs, targets)
@@ -129,7 +129,7 @@ def measure(hidden: np.ndarray, outputs: np.ndarray, targets: np.ndarray, activa
         accuracy=argmax_accuracy(outputs, targets),
         bits_correct=count / total,
         outputs_solved=count == total,
-        distinct_codes=distinct_codes(binary_codes(hidden, activation)),
+        distinct_codes=distinct_codes(binary_codes(activations, activation)),
     )
 
 
@@ -143,12 +143,12 @@ class CodeReport(NamedTuple):
     binariness: float
 
 
-def code_report(hidden: np.ndarray, activation: str) -> CodeReport:
-    bits = binary_codes(hidden, activation)
+def code_report(activations: np.ndarray, activation: str) -> CodeReport:
+    bits = binary_codes(activations, activation)
     return CodeReport(
         codes=code_strings(bits),
         distinct=distinct_codes(bits),
         collisions=collisions(bits),
         hamming=hamming_matrix(bits),
-        binariness=binariness(hidden, activation),
+        binariness=binariness(activations, activation),
     )

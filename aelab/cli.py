@@ -1,15 +1,15 @@
 """Headless runs: `python -m aelab train ...` and `python -m aelab sweep ...`.
 
-The CLI runs the same library code as the page. Options map one to one onto
-`Config` fields and are parsed by `Config.from_strings`, so the CLI, the page
-and share links accept and reject exactly the same values. Bad input exits
-with status 2 and one line on stderr, nothing on stdout.
+The CLI runs the same library code as the page. Options are made from
+`aelab.config.SETTINGS` (one per Config field, `--init-scale` or
+`--init_scale`) and parsed by `Config.from_strings`, so the CLI, the page and
+share links accept and reject exactly the same values, and `--help` lists
+them. Bad input exits with status 2 and one line on stderr, nothing on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import signal
@@ -17,14 +17,12 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from aelab import report
+from aelab import formats, report
 from aelab.backends import check_available
-from aelab.config import Config, ConfigError
-from aelab.results import RunResult
-from aelab.sweep import SweepResult, sweep
+from aelab.config import SETTINGS, Config, ConfigError, Setting
+from aelab.results import RunResult, SweepResult
+from aelab.sweep import MAX_SWEEP_SEEDS, seed_range, sweep
 from aelab.train import Progress, train
-
-CONFIG_OPTIONS = [field.name for field in dataclasses.fields(Config)]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,22 +37,37 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     train_parser = commands.add_parser("train", help="train one network and report its code")
     sweep_parser = commands.add_parser("sweep", help="train many seeds at once and report success rates")
-    sweep_parser.add_argument("--seeds", default="20", help="how many seeds (1..1000)")
-    sweep_parser.add_argument("--first-seed", default="0", help="seeds run from F to F+S-1")
+    sweep_parser.add_argument("--seeds", default="20", help=f"how many seeds (1..{MAX_SWEEP_SEEDS}; default: 20)")
+    sweep_parser.add_argument(
+        "--first-seed", "--seed", default="0", help="seeds run from F to F+S-1 (default: 0); --seed means the same"
+    )
     defaults = Config()
     for sub in (train_parser, sweep_parser):
-        for name in CONFIG_OPTIONS:
-            sub.add_argument(f"--{name}", help=f"default: {getattr(defaults, name)}")
+        for name, setting in SETTINGS.items():
+            if sub is sweep_parser and name == "seed":
+                continue  # a sweep's seeds come from --first-seed and --seeds
+            flags = [setting.flag] + ([f"--{name}"] if setting.flag != f"--{name}" else [])
+            sub.add_argument(*flags, dest=name, metavar=_metavar(setting), help=_help(setting, getattr(defaults, name)))
         sub.add_argument("--json", action="store_true", help="print one JSON object instead of a log")
     return parser
 
 
+def _metavar(setting: Setting) -> str:
+    return "{" + ",".join(setting.options) + "}" if setting.kind is str else setting.name.upper()
+
+
+def _help(setting: Setting, default: object) -> str:
+    allowed = "" if setting.kind is str else f"; {setting.allowed()}"
+    return f"{setting.help}{allowed} (default: {default})".replace("%", "%%")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    given = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
+    given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
     try:
         config = Config.from_strings(given)
-        seeds = _seed_range(args.seeds, args.first_seed) if args.command == "sweep" else [config.seed]
+        if args.command == "sweep":
+            seeds = seed_range(_whole_number("seeds", args.seeds), _whole_number("first-seed", args.first_seed))
         check_available(config)  # torch missing, no CUDA: say so before printing anything
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -62,9 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "train":
             header = f"training {config.describe()} for {config.epochs} epochs"
-            return _run(partial(train, config), header, report.run_summary, config.epochs, args.json)
+            return _run(partial(train, config), header, report.run_summary, formats.run_json, config.epochs, args.json)
         header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
-        return _run(partial(sweep, config, seeds), header, report.sweep_summary, config.epochs, args.json)
+        return _run(
+            partial(sweep, config, seeds), header, report.sweep_summary, formats.sweep_json, config.epochs, args.json
+        )
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -73,24 +88,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _seed_range(count_text: str, first_text: str) -> list[int]:
-    count = _whole_number("seeds", count_text, 1, 1000)
-    first = _whole_number("first-seed", first_text, 0, 2**32 - 1000)
-    return list(range(first, first + count))
-
-
-def _whole_number(name: str, text: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ConfigError(name, text, "must be a whole number") from None
-    if not low <= value <= high:
-        raise ConfigError(name, value, f"a whole number from {low} to {high}")
-    return value
+def _whole_number(name: str, text: str) -> int:
+    if not text.strip().isascii() or not text.strip().lstrip("+-").isdigit():
+        raise ConfigError(name, text, "must be a whole number")
+    return int(text)
 
 
 def _run(
-    start: Callable[..., RunResult | SweepResult], header: str, summary: Callable[..., str], epochs: int, as_json: bool
+    start: Callable[..., RunResult | SweepResult],
+    header: str,
+    summary: Callable[..., str],
+    to_json: Callable[..., dict],
+    epochs: int,
+    as_json: bool,
 ) -> int:
     """Run `start(on_progress=..., progress_interval=...)`: one JSON object, or a log and a summary.
 
@@ -99,7 +109,7 @@ def _run(
     with _StopOnInterrupt() as interrupt:
         if as_json:
             result = start(on_progress=interrupt.callback(), progress_interval=0.1)
-            print(json.dumps(result.to_json()))
+            print(json.dumps(to_json(result)))
         else:
             print(header, flush=True)
             result = start(on_progress=interrupt.callback(_log_every_tenth(epochs)), progress_interval=0.0)

@@ -1,31 +1,23 @@
-"""One validated configuration for a training run.
+"""One validated configuration for a training run, and the rules of every setting.
 
-`Config` is a frozen dataclass: it validates itself on construction (and on
-`dataclasses.replace`), so an invalid configuration cannot exist. Every
-problem is reported as a `ConfigError` naming the field, the value and what
-is allowed -- the CLI prints it as one line, the page shows it as a warning.
-
-`Config.from_strings` parses text (command-line options, URL query
-parameters) with the same rules, so both front ends share one parser.
+`Config` is a frozen dataclass that validates itself on construction (and on
+`dataclasses.replace`), so an invalid configuration cannot exist. What each
+field allows lives in one place, `SETTINGS`: its type, limits or choices,
+label and help. `Config` validates against it, the CLI builds its options
+from it, share links are parsed by it and the page sizes its widgets from
+it, so all of them accept exactly the same values. Every problem is a
+`ConfigError` naming the field, the value and what is allowed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-BACKENDS = ("numpy", "torch")
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
-LOSSES = ("mse", "bce")
-OPTIMIZERS = ("sgd", "momentum", "adam", "rprop")
-DTYPES = ("float32", "float64")
-DEVICES = ("auto", "cpu", "cuda")
-
-MAX_WIDTH = 1024
-MAX_EPOCHS = 100_000
-MAX_LR = 100.0
+from aelab.activations import ACTIVATIONS
 
 
 class ConfigError(ValueError):
@@ -42,8 +34,142 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class Setting:
+    """What one Config field allows, and the words that explain it.
+
+    Numbers have inclusive limits `low`..`high` (for `hidden` the upper limit is
+    the config's width: `high_field`). Text settings choose from `choices`,
+    value -> label, given as a function so that a live table (ACTIVATIONS) is
+    read when it is asked, not when this module is imported."""
+
+    name: str
+    kind: type  # int, float or str
+    label: str
+    help: str
+    low: float | None = None
+    high: float | None = None
+    high_field: str | None = None
+    choices: Callable[[], Mapping[str, str]] | None = None
+
+    @property
+    def options(self) -> dict[str, str]:
+        """value -> label, for a text setting."""
+        return dict(self.choices()) if self.choices else {}
+
+    @property
+    def flag(self) -> str:
+        """The command-line option: --init-scale for init_scale."""
+        return "--" + self.name.replace("_", "-")
+
+    def allowed(self, high: float | None = None) -> str:
+        if self.kind is str:
+            return f"choose one of: {', '.join(self.options)}"
+        high = self.high if high is None else high
+        high_text = self.high_field if high is None else _number(high)
+        if self.kind is int:
+            return f"a whole number from {_number(self.low)} to {high_text}"
+        return f"a finite number from {_number(self.low)} to {high_text}"
+
+    def check(self, value: object, high: float | None = None) -> None:
+        """Raise ConfigError unless `value` is allowed (`high` overrides the upper limit)."""
+        if self.kind is str:
+            ok = isinstance(value, str) and value in self.options
+        else:
+            limit = self.high if high is None else high
+            number = isinstance(value, self.kind) or (self.kind is float and isinstance(value, int))
+            number = number and not isinstance(value, bool) and math.isfinite(value)
+            ok = number and self.low <= value <= limit
+        if not ok:
+            raise ConfigError(self.name, value, self.allowed(high))
+
+    def parse(self, text: str) -> object:
+        """Text (a command-line value, a link value) -> a value of this setting's type, unchecked."""
+        text = str(text).strip()
+        if not text.isascii():  # int() would read full-width digits such as '８' silently
+            raise ConfigError(self.name, text, "use plain ASCII characters")
+        if self.kind is str:
+            return text.lower()
+        if self.kind is int:
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
+                raise ConfigError(self.name, text, "must be a whole number")
+            return int(text)
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(self.name, text, "must be a number") from None
+
+
+def _number(value: float) -> str:
+    """4294967295 -> '4294967295', 100.0 -> '100', 1e-05 -> '1e-05'."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _labels(**labels: str) -> Callable[[], dict[str, str]]:
+    return lambda: labels
+
+
+def _activation_labels() -> dict[str, str]:
+    return {name: activation.label for name, activation in ACTIVATIONS.items()}
+
+
+MAX_SEED = 2**32 - 1
+
+SETTINGS: dict[str, Setting] = {
+    setting.name: setting
+    for setting in (
+        Setting(
+            "backend",
+            str,
+            "Backend",
+            "numpy: forward and backward written out by hand; torch: nn.Module, autograd, torch.optim",
+            choices=_labels(numpy="NumPy (from scratch)", torch="PyTorch"),
+        ),
+        Setting("width", int, "Input width N", "N: the number of one-hot patterns, and their width", 2, 1024),
+        Setting("hidden", int, "Bottleneck k", "k: the number of hidden units", 1, high_field="width"),
+        Setting("activation", str, "Hidden activation", "the hidden layer's function", choices=_activation_labels),
+        Setting(
+            "loss",
+            str,
+            "Loss",
+            "mse on sigmoid outputs, or binary cross-entropy from the logits",
+            choices=_labels(mse="MSE", bce="BCE"),
+        ),
+        Setting(
+            "optimizer",
+            str,
+            "Optimizer",
+            "update rule, exactly as torch.optim does it",
+            choices=_labels(sgd="SGD", momentum="SGD + momentum", adam="Adam", rprop="Rprop"),
+        ),
+        Setting("lr", float, "Learning rate", "the optimizer's step size", 1e-5, 100.0),
+        Setting("momentum", float, "Momentum", "for the momentum optimizer only", 0.0, 0.999),
+        Setting(
+            "init_scale",
+            float,
+            "Initial weight scale",
+            "weights start as N(0, scale²) from the seed; biases start at 0",
+            0.001,
+            100.0,
+        ),
+        Setting("epochs", int, "Epochs", "full-batch updates", 1, 100_000),
+        Setting("seed", int, "Seed", "draws the initial weights", 0, MAX_SEED),
+        Setting("dtype", str, "Float type", "the precision of all arithmetic", choices=_labels(float32="", float64="")),
+        Setting(
+            "device",
+            str,
+            "Torch device",
+            "torch only: auto picks CUDA when there is one",
+            choices=_labels(auto="", cpu="", cuda=""),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
 class Config:
-    """Everything that defines one run (or, with a list of seeds, one sweep)."""
+    """Everything that defines one run (or, with a list of seeds, one sweep).
+
+    What each field allows is in SETTINGS; the defaults are here."""
 
     backend: str = "numpy"  # numpy (from scratch) | torch (nn.Module + autograd + torch.optim)
     width: int = 8  # N: input and output size, the number of one-hot patterns
@@ -63,34 +189,18 @@ class Config:
     device: str = "auto"  # torch only: auto picks cuda when available
 
     def __post_init__(self) -> None:
-        _check_choice("backend", self.backend, BACKENDS)
-        _check_int("width", self.width, 2, MAX_WIDTH)
-        _check_int("hidden", self.hidden, 1, self.width)
-        _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_choice("loss", self.loss, LOSSES)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_float("lr", self.lr, low=0.0, high=MAX_LR, low_open=True)
-        _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        _check_float("init_scale", self.init_scale, low=0.0, high=100.0, low_open=True)
-        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
-        _check_int("seed", self.seed, 0, 2**32 - 1)
-        _check_choice("dtype", self.dtype, DTYPES)
-        _check_choice("device", self.device, DEVICES)
+        for name, setting in SETTINGS.items():
+            high = getattr(self, setting.high_field) if setting.high_field else None
+            setting.check(getattr(self, name), high)
 
     @classmethod
     def from_strings(cls, values: Mapping[str, str], base: Config | None = None) -> Config:
         """Build a config from text values over `base` (the defaults when None).
 
-        Unknown names and unparsable or out-of-range values raise ConfigError.
-        """
-        base = base or cls()
-        types = {field.name: field.type for field in dataclasses.fields(cls)}
-        parsed: dict[str, object] = {}
-        for name, text in values.items():
-            if name not in types:
-                raise ConfigError(name, text, f"unknown setting; known: {', '.join(types)}")
-            parsed[name] = _parse(name, str(text).strip(), types[name])
-        return dataclasses.replace(base, **parsed)
+        Unknown names and unparsable or out-of-range values raise ConfigError."""
+        return dataclasses.replace(
+            base or cls(), **{name: _setting(name, text).parse(text) for name, text in values.items()}
+        )
 
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -102,73 +212,42 @@ class Config:
         return f"{label} seed={self.seed}" if with_seed else label
 
 
+def _setting(name: str, text: object) -> Setting:
+    if name not in SETTINGS:
+        raise ConfigError(name, text, f"unknown setting; known: {', '.join(SETTINGS)}")
+    return SETTINGS[name]
+
+
 def min_code_bits(width: int) -> int:
     """ceil(log2 N): the fewest hidden units that can give N patterns distinct binary codes."""
     return max(1, math.ceil(math.log2(width)))
-
-
-def _parse(name: str, text: str, type_name: str) -> object:
-    if type_name == "int":
-        try:
-            return int(text)
-        except ValueError:
-            raise ConfigError(name, text, "must be a whole number") from None
-    if type_name == "float":
-        try:
-            return float(text)
-        except ValueError:
-            raise ConfigError(name, text, "must be a number") from None
-    return text.lower()
-
-
-def _check_choice(name: str, value: object, options: tuple[str, ...]) -> None:
-    if value not in options:
-        raise ConfigError(name, value, f"choose one of: {', '.join(options)}")
-
-
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(name, value, f"a whole number from {low} to {high}")
-
-
-def _check_float(
-    name: str,
-    value: object,
-    *,
-    low: float,
-    high: float,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        left = "greater than" if low_open else "at least"
-        right = "less than" if high_open else "at most"
-        raise ConfigError(name, value, f"a finite number {left} {low:g} and {right} {high:g}")
 
 
 def config_from_partial_strings(values: Mapping[str, str]) -> tuple[Config, list[str]]:
     """Lenient parsing for share links: keep every valid value, fall back to the
     default for each bad one, and say what was dropped and why.
 
-    Fields are applied in declaration order, so `hidden` is checked against the
-    link's `width`. Unknown names are reported and ignored.
-    """
-    config, problems = Config(), []
-    known = [field.name for field in dataclasses.fields(Config)]
-    for name in values:
-        if name not in known:
-            problems.append(f"ignored unknown setting {name!r} in the link")
-    for name in known:
-        if name not in values:
-            continue
+    Each value is first checked on its own; `hidden`, whose limit is the width,
+    is then checked against the width the link ends up with."""
+    defaults, problems = Config(), []
+    good: dict[str, object] = {}
+    for name, text in values.items():
         try:
-            config = Config.from_strings({name: values[name]}, base=config)
+            setting = _setting(name, text)
+            value = setting.parse(text)
+            setting.check(value, high=SETTINGS["width"].high if setting.high_field else None)
+            good[name] = value
         except ConfigError as error:
-            problems.append(f"{error}; using {getattr(config, name)!r} instead")
-    return config, problems
+            fallback = "ignored" if name not in SETTINGS else f"using {getattr(defaults, name)!r} instead"
+            problems.append(f"{error}; {fallback}")
+    width, hidden = good.get("width", defaults.width), good.get("hidden", defaults.hidden)
+    if hidden > width:
+        fallback = min(defaults.hidden, width)
+        if "hidden" in good:
+            error = ConfigError("hidden", hidden, SETTINGS["hidden"].allowed(width))
+            problems.append(f"{error}; using {fallback!r} instead")
+        good["hidden"] = fallback
+    return dataclasses.replace(defaults, **good), problems
 
 
 def config_to_strings(config: Config) -> dict[str, str]:

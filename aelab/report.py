@@ -1,13 +1,27 @@
-"""Plain-text reports for the CLI: a progress line, a run summary with its code table, a sweep table."""
+"""Human-readable text, one wording for the CLI and the page: run and sweep summaries,
+progress lines, and the small phrases both use ("never", "stopped early")."""
 
 from __future__ import annotations
 
-import numpy as np
+import re
 
 from aelab.config import min_code_bits
-from aelab.results import RunResult
-from aelab.sweep import SweepResult
+from aelab.results import RunResult, SweepResult
 from aelab.train import Progress
+
+
+def epoch_or_never(epoch: float | None, never: str = "never") -> str:
+    """117 -> '117', 1549 -> '1,549', 117.5 -> '117.5', None -> 'never'."""
+    return never if epoch is None else f"{epoch:,.6g}"
+
+
+def markdown_literal(text: str) -> str:
+    """`text` as a Markdown code span, shown exactly as written: a value from a share link can carry
+    no link, image, icon or formatting into the page. The fence is longer than any run of backticks
+    inside, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
 
 
 def progress_line(progress: Progress) -> str:
@@ -18,20 +32,23 @@ def progress_line(progress: Progress) -> str:
     )
 
 
-def _epoch_or_never(epoch: int | float | None) -> str:
-    return "never" if epoch is None else f"{epoch:g}"
+def finished_line(result: RunResult) -> str:
+    """One line on how a run ended."""
+    if result.diverged:
+        return f"Diverged after {result.epochs_done:,} epochs (NaN or infinite values): try a smaller learning rate."
+    solved = "never solved" if result.solved_epoch is None else f"solved at epoch {result.solved_epoch:,}"
+    return f"Trained {result.epochs_done:,} epochs in {result.train_seconds:.2f} s: {solved}."
 
 
 def run_summary(result: RunResult) -> str:
     config, report = result.config, result.code_report()
     patterns = result.outputs.shape[0]
-    status = "diverged" if result.diverged else "stopped early" if result.stopped else "finished"
     lines = [
-        f"{status} after {result.epochs_done} epochs in {result.train_seconds:.2f} s",
+        f"{result.status} after {result.epochs_done} epochs in {result.train_seconds:.2f} s",
         f"final loss {result.history['loss'][-1]:.6f}, argmax accuracy {result.history['accuracy'][-1]:.0%}, "
         f"bits right {result.history['bits_correct'][-1]:.1%}",
-        f"outputs solved (40-20-40) at epoch: {_epoch_or_never(result.output_solved_epoch)}",
-        f"solved with distinct codes at epoch: {_epoch_or_never(result.solved_epoch)}",
+        f"outputs solved (40-20-40) at epoch: {epoch_or_never(result.output_solved_epoch)}",
+        f"solved with distinct codes at epoch: {epoch_or_never(result.solved_epoch)}",
         f"distinct codes: {report.distinct} of {patterns}, binariness {report.binariness:.2f}",
     ]
     if config.hidden < min_code_bits(config.width):
@@ -39,7 +56,7 @@ def run_summary(result: RunResult) -> str:
     shared = {index for group in report.collisions for index in group}
     lines.append("")
     lines.append(f"{'pattern':>7}  {'code':<{max(config.hidden, 4)}}  hidden activations")
-    for index, (code, row) in enumerate(zip(report.codes, result.hidden, strict=True)):
+    for index, (code, row) in enumerate(zip(report.codes, result.activations, strict=True)):
         mark = "  <- shares its code" if index in shared else ""
         values = " ".join(f"{value:6.3f}" for value in row[:8]) + (" ..." if len(row) > 8 else "")
         lines.append(f"{index:>7}  {code:<{max(config.hidden, 4)}}  {values}{mark}")
@@ -51,13 +68,16 @@ def sweep_summary(result: SweepResult) -> str:
     for seed, out, solved, distinct in zip(
         result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, strict=True
     ):
-        lines.append(f"{seed:>6}  {_epoch_or_never(out):>14}  {_epoch_or_never(solved):>12}  {distinct}")
-    reached = [epoch for epoch in result.solved_epoch if epoch is not None]
+        lines.append(f"{seed:>6}  {epoch_or_never(out):>14}  {epoch_or_never(solved):>12}  {distinct}")
     lines += [
         "",
-        f"{len(result.seeds)} seeds in {result.seconds:.2f} s",
+        f"{len(result.seeds)} seeds in {result.seconds:.2f} s" + (" (stopped early)" if result.stopped else ""),
         f"outputs solved: {result.output_solved_rate:.0%}",
-        f"solved with distinct codes: {result.solved_rate:.0%}"
-        + (f", median epoch {np.median(reached):g}, 90th percentile {result.p90_solved_epoch:g}" if reached else ""),
+        f"solved with distinct codes: {result.solved_rate:.0%}",
     ]
+    if result.median_solved_epoch is not None:
+        lines[-1] += (
+            f", median epoch {epoch_or_never(result.median_solved_epoch)}, "
+            f"90th percentile {epoch_or_never(result.p90_solved_epoch)}"
+        )
     return "\n".join(lines)

@@ -1,4 +1,8 @@
-"""Results of training as plain data: they pickle into session state, JSON and downloads alike."""
+"""Results as plain data: one run, a batch of seeds, a sweep's summary.
+
+They pickle into session state and are written out by aelab.formats (JSON,
+CSV, npz) and aelab.report (text) alike.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ class RunResult:
     history: dict[str, np.ndarray]  # "epoch" and each of METRICS: (T,) with T = updates done + 1
     initial: Weights
     final: Weights
-    hidden: np.ndarray  # (P, k) hidden activations at the final weights
+    activations: np.ndarray  # (P, k) hidden activations at the final weights
     outputs: np.ndarray  # (P, N) reconstructions at the final weights
     snapshot_epochs: list[int]
     snapshots: np.ndarray  # (len(snapshot_epochs), P, k) hidden activations during training
@@ -36,33 +40,16 @@ class RunResult:
     def epochs_done(self) -> int:
         return len(self.history["epoch"]) - 1
 
+    @property
+    def status(self) -> str:
+        """How the run ended: 'diverged', 'stopped early' or 'finished'."""
+        return "diverged" if self.diverged else "stopped early" if self.stopped else "finished"
+
     def code_report(self) -> analysis.CodeReport:
         """The final binary code; worked out once (the page asks on every rerun)."""
         if self._code_report is None:
-            self._code_report = analysis.code_report(self.hidden, self.config.activation)
+            self._code_report = analysis.code_report(self.activations, self.config.activation)
         return self._code_report
-
-    def to_json(self) -> dict:
-        """The CLI's `train --json` object."""
-        report = self.code_report()
-        return {
-            "config": self.config.to_dict(),
-            "history": {name: _json_list(values) for name, values in self.history.items()},
-            "final": {
-                "loss": _json_float(self.history["loss"][-1]),
-                "accuracy": _json_float(self.history["accuracy"][-1]),
-                "outputs": _json_list(self.outputs),
-                "hidden": _json_list(self.hidden),
-                "codes": report.codes,
-                "distinct_codes": report.distinct,
-            },
-            "output_solved_epoch": self.output_solved_epoch,
-            "solved_epoch": self.solved_epoch,
-            "diverged": self.diverged,
-            "stopped": self.stopped,
-            "train_seconds": self.train_seconds,
-            "weights": {"initial": _json_weights(self.initial), "final": _json_weights(self.final)},
-        }
 
 
 @dataclass
@@ -75,7 +62,7 @@ class BatchResult:
     lengths: np.ndarray  # (S,) history entries recorded per seed
     initial: Weights
     final: Weights
-    hidden: np.ndarray  # (S, P, k)
+    activations: np.ndarray  # (S, P, k)
     outputs: np.ndarray  # (S, P, N)
     snapshot_epochs: list[int]
     snapshots: np.ndarray  # (len(snapshot_epochs), S, P, k)
@@ -97,7 +84,7 @@ class BatchResult:
             history=history,
             initial=self.initial.select(index),
             final=self.final.select(index),
-            hidden=self.hidden[index],
+            activations=self.activations[index],
             outputs=self.outputs[index],
             snapshot_epochs=[self.snapshot_epochs[slot] for slot in kept],
             snapshots=self.snapshots[kept, index],
@@ -109,19 +96,58 @@ class BatchResult:
         )
 
 
-def _json_weights(weights: Weights) -> dict[str, list]:
-    return {name: _json_list(array) for name, array in weights._asdict().items()}
+@dataclass
+class SweepResult:
+    """How often, and how fast, one setting solves over many seeds."""
+
+    config: Config
+    seeds: list[int]
+    output_solved_epoch: list[int | None]  # aligned with seeds; None where never
+    solved_epoch: list[int | None]
+    diverged: list[bool]
+    final_distinct_codes: list[int]  # at the end of each seed's training
+    seconds: float
+    stopped: bool = False
+
+    @property
+    def output_solved_rate(self) -> float:
+        return _rate(self.output_solved_epoch)
+
+    @property
+    def solved_rate(self) -> float:
+        return _rate(self.solved_epoch)
+
+    @property
+    def median_solved_epoch(self) -> float | None:
+        return _percentile(self.solved_epoch, 50)
+
+    @property
+    def p90_solved_epoch(self) -> float | None:
+        return _percentile(self.solved_epoch, 90)
+
+    @classmethod
+    def from_batch(cls, batch: BatchResult) -> SweepResult:
+        last_entry = np.maximum(batch.lengths - 1, 0)
+        finals = np.nan_to_num(batch.history["distinct_codes"][np.arange(len(batch.seeds)), last_entry])
+        return cls(
+            config=batch.config,
+            seeds=list(batch.seeds),
+            output_solved_epoch=batch.output_solved_epoch,
+            solved_epoch=batch.solved_epoch,
+            diverged=batch.diverged,
+            final_distinct_codes=[int(value) for value in finals],
+            seconds=batch.train_seconds,
+            stopped=batch.stopped,
+        )
+
+    def failing_seeds(self) -> list[int]:
+        return [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is None]
 
 
-def _json_float(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+def _rate(epochs: list[int | None]) -> float:
+    return sum(epoch is not None for epoch in epochs) / len(epochs)
 
 
-def _json_list(array: np.ndarray) -> list:
-    """Nested lists of Python numbers, non-finite values as None (JSON has no NaN)."""
-    array = np.asarray(array)
-    if array.dtype.kind in "iub":
-        return array.tolist()
-    values = array.astype(object)
-    values[~np.isfinite(array)] = None
-    return values.tolist()
+def _percentile(epochs: list[int | None], q: float) -> float | None:
+    reached = [epoch for epoch in epochs if epoch is not None]
+    return float(np.percentile(reached, q)) if reached else None

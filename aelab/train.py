@@ -29,17 +29,17 @@ from aelab.weights import Weights, init_weights
 
 SNAPSHOT_COUNT = 60  # at most this many hidden-activation snapshots per run
 SNAPSHOT_BUDGET = 4_000_000  # ... and at most this many stored values in all
-MEASURE_BLOCK = 256  # epochs measured together (see _Loop.flush) ...
+MEASURE_BLOCK = 256  # epochs measured together (see _RunState.flush) ...
 MEASURE_BUDGET = 1_000_000  # ... holding at most this many hidden and output values while they wait
 
 
 class Progress:
     """What the progress callback sees: how far training is, and the run so far."""
 
-    def __init__(self, loop: _Loop, epoch: int, seconds: float):
-        self._loop = loop
+    def __init__(self, state: _RunState, epoch: int, seconds: float):
+        self._state = state
         self.epoch = epoch  # updates done so far
-        self.epochs = loop.config.epochs
+        self.epochs = state.config.epochs
         self.seconds = seconds  # training time so far
 
     @property
@@ -48,11 +48,11 @@ class Progress:
 
     def latest(self, name: str) -> np.ndarray:
         """(S,) the last recorded value of a history metric, per seed."""
-        return self._loop.history[name][:, max(self.epoch - 1, 0)]
+        return self._state.history[name][:, max(self.epoch - 1, 0)]
 
     def result(self) -> BatchResult:
         """The run as if it had stopped now (costs one forward pass)."""
-        return self._loop.result(self.epoch, self.seconds, stopped=True)
+        return self._state.result(self.epoch, self.seconds, stopped=True)
 
 
 ProgressCallback = Callable[[Progress], "bool | None"]
@@ -88,7 +88,7 @@ def train_seeds(
     )
     backend = make_backend(config, initial, data)
     # stop_when_solved needs each epoch's figures before the next update: measure every epoch.
-    loop = _Loop(config, list(seeds), data, initial, backend, keep_snapshots, measure_each_epoch=stop_when_solved)
+    state = _RunState(config, list(seeds), data, initial, backend, keep_snapshots, measure_each_epoch=stop_when_solved)
 
     start = time.perf_counter()
     last_report = start
@@ -100,20 +100,20 @@ def train_seeds(
             now = time.perf_counter()
             if on_progress is not None and now - last_report >= progress_interval:
                 last_report = now
-                loop.flush()  # the callback may read the history
-                if on_progress(Progress(loop, epoch, now - start)):
+                state.flush()  # the callback may read the history
+                if on_progress(Progress(state, epoch, now - start)):
                     stopped = True
                     break
-            loop.record(epoch, backend.step())
+            state.record(epoch, backend.step())
             epoch += 1
-            loop.check_weights(epoch)
-            if not loop.any_alive or (stop_when_solved and loop.all_solved()):
+            state.check_weights(epoch)
+            if not state.any_alive or (stop_when_solved and state.all_solved()):
                 break
-        return loop.result(epoch, time.perf_counter() - start, stopped)
+        return state.result(epoch, time.perf_counter() - start, stopped)
 
 
-class _Loop:
-    """The state of one training run: history, solved epochs, who diverged, snapshots."""
+class _RunState:
+    """What one (batched) run has recorded so far: history, solved epochs, who diverged, snapshots."""
 
     def __init__(
         self,
@@ -142,7 +142,7 @@ class _Loop:
         self.any_alive = True
         self.ever_solved = np.zeros(count, dtype=bool)  # for stop_when_solved; the epochs come from history
         patterns, hidden = data.shape[0], config.hidden
-        self.last_good_hidden = np.full((count, patterns, hidden), np.nan)
+        self.last_good_activations = np.full((count, patterns, hidden), np.nan)
         self.last_good_outputs = np.full((count, patterns, data.shape[1]), np.nan)
         self.previous: Forward | None = None
         self.snapshot_epochs = _snapshot_epochs(config.epochs, patterns * hidden * count) if keep_snapshots else []
@@ -161,7 +161,7 @@ class _Loop:
             self.flush()
         slot = self.snapshot_slot.get(epoch)
         if slot is not None:
-            self.snapshots[slot] = forward.hidden
+            self.snapshots[slot] = forward.activations
         self.previous = forward
 
     def flush(self) -> None:
@@ -175,9 +175,9 @@ class _Loop:
         if not self.pending:
             return
         entries, seeds = len(self.pending), len(self.seeds)
-        hidden = np.concatenate([forward.hidden for forward in self.pending])  # (entries * S, P, k)
+        activations = np.concatenate([forward.activations for forward in self.pending])  # (entries * S, P, k)
         outputs = np.concatenate([forward.outputs for forward in self.pending])
-        metrics = analysis.measure(hidden, outputs, self.data, self.config.activation)
+        metrics = analysis.measure(activations, outputs, self.data, self.config.activation)
         values = {
             "loss": np.stack([forward.loss for forward in self.pending], axis=1),  # (S, entries)
             "accuracy": metrics.accuracy.reshape(entries, seeds).T,
@@ -203,7 +203,7 @@ class _Loop:
         """Seeds in `dying` diverged at history entry `epoch`; keep their last good forward pass."""
         self.flush()  # the pending entries are still those of the seeds alive until now
         if last_good is not None:
-            self.last_good_hidden[dying] = last_good.hidden[dying]
+            self.last_good_activations[dying] = last_good.activations[dying]
             self.last_good_outputs[dying] = last_good.outputs[dying]
         self.alive &= ~dying
         self.rows = self.alive.copy()
@@ -217,7 +217,7 @@ class _Loop:
         forward = self.backend.forward()
         self.record(epoch, forward)
         self.flush()
-        hidden = np.where(self.alive[:, None, None], forward.hidden, self.last_good_hidden)
+        activations = np.where(self.alive[:, None, None], forward.activations, self.last_good_activations)
         outputs = np.where(self.alive[:, None, None], forward.outputs, self.last_good_outputs)
         # The solved epochs are read off the history once, here, rather than tracked every epoch:
         # bits_correct is a count over the total, so it is exactly 1 when every output is right.
@@ -230,7 +230,7 @@ class _Loop:
             lengths=self.length.copy(),
             initial=self.initial,
             final=self.backend.weights(),
-            hidden=hidden,
+            activations=activations,
             outputs=outputs,
             snapshot_epochs=[e for e in self.snapshot_epochs if e <= epoch],
             snapshots=self.snapshots[: sum(e <= epoch for e in self.snapshot_epochs)].copy(),

@@ -7,7 +7,11 @@ import math
 
 import pytest
 
-from aelab.config import ACTIVATIONS, BACKENDS, DEVICES, DTYPES, LOSSES, OPTIMIZERS, Config, ConfigError, min_code_bits
+from aelab.config import SETTINGS, Config, ConfigError, min_code_bits
+
+BACKENDS, ACTIVATIONS, LOSSES, OPTIMIZERS, DTYPES, DEVICES = (
+    list(SETTINGS[name].options) for name in ("backend", "activation", "loss", "optimizer", "dtype", "device")
+)
 
 
 def test_defaults_are_valid_and_an_8_3_8_problem():
@@ -41,8 +45,8 @@ BAD_VALUES = [
     ("lr", math.inf, ["0", "100"]),
     ("lr", 101, ["0", "100"]),
     ("lr", True, ["0", "100"]),
-    ("momentum", 1.0, ["0", "1"]),
-    ("momentum", -0.1, ["0", "1"]),
+    ("momentum", 1.0, ["0", "0.999"]),
+    ("momentum", -0.1, ["0", "0.999"]),
     ("init_scale", 0, ["0", "100"]),
     ("width", 1, ["2", "1024"]),
     ("width", 1025, ["2", "1024"]),

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from aelab.backends.numpy_backend import NumpyBackend
-from aelab.config import ACTIVATIONS, LOSSES, Config
+from aelab.config import SETTINGS, Config
 from aelab.data import one_hot_patterns
 from aelab.weights import Weights
 
 WIDTH, HIDDEN = 5, 3
 NAMES = ("W1", "b1", "W2", "b2")
-COMBOS = [(activation, loss) for activation in ACTIVATIONS for loss in LOSSES]
+COMBOS = [(activation, loss) for activation in SETTINGS["activation"].options for loss in SETTINGS["loss"].options]
 
 
 def sgd_config(activation: str, loss: str) -> Config:
@@ -43,7 +43,7 @@ def analytic_gradient(config: Config, weights: Weights) -> dict[str, np.ndarray]
     """The gradient NumpyBackend.step computes (at the weights before its update)."""
     backend = backend_for(config, weights)
     backend.step()
-    return {name: getattr(backend, "g" + name)[0].copy() for name in NAMES}
+    return {name: getattr(backend.grads, name)[0].copy() for name in NAMES}
 
 
 def loss_at(config: Config, weights: Weights) -> float:
@@ -86,7 +86,7 @@ def test_forward_loss_matches_the_reference(activation, loss, reference):
     forward = backend_for(sgd_config(activation, loss), weights).forward()
     expected = reference(weights, activation, loss)
     assert forward.loss[0] == pytest.approx(expected.loss, rel=1e-12)
-    np.testing.assert_allclose(forward.hidden[0], expected.hidden, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(forward.activations[0], expected.hidden, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(forward.outputs[0], expected.outputs, rtol=1e-12, atol=1e-15)
 
 
@@ -128,7 +128,7 @@ def test_batched_gradient_is_each_seeds_own_gradient(activation, loss):
     for index, weights in enumerate(singles):
         alone = analytic_gradient(config, weights)
         for name in NAMES:
-            np.testing.assert_allclose(getattr(backend, "g" + name)[index], alone[name], rtol=1e-13, atol=1e-16)
+            np.testing.assert_allclose(getattr(backend.grads, name)[index], alone[name], rtol=1e-13, atol=1e-16)
 
 
 def test_sgd_step_moves_weights_by_minus_lr_times_gradient():
@@ -139,5 +139,5 @@ def test_sgd_step_moves_weights_by_minus_lr_times_gradient():
     backend.step()
     after = backend.weights()
     for name in NAMES:
-        gradient = getattr(backend, "g" + name)[0]
+        gradient = getattr(backend.grads, name)[0]
         np.testing.assert_allclose(getattr(after, name)[0], getattr(weights, name) - config.lr * gradient, rtol=1e-14)

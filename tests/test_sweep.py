@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aelab import Config, SweepResult, sweep, train, train_seeds
+from aelab import Config, SweepResult, formats, sweep, train, train_seeds
 
 # SGD + momentum on MSE finds distinct codes for most seeds but not all by epoch 1200: a mixed sweep
 CONFIG = Config(
@@ -71,7 +71,7 @@ def check_sweep_json(payload: dict, config: Config, seeds: list[int]) -> None:
 
 def test_sweep_json_is_complete_and_consistent():
     """sweep(...).to_json() has every field, aligned with the seeds, with rates equal to the non-null fractions."""
-    payload = json.loads(json.dumps(sweep(CONFIG, SEEDS).to_json()))
+    payload = json.loads(json.dumps(formats.sweep_json(sweep(CONFIG, SEEDS))))
     check_sweep_json(payload, CONFIG, SEEDS)
 
 

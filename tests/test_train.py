@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aelab import Config, train, train_seeds
+from aelab import Config, formats, train, train_seeds
 from aelab.results import METRICS
 
 NAMES = ("W1", "b1", "W2", "b2")
@@ -56,13 +56,13 @@ def test_history_entry_zero_is_at_the_initial_weights(activation, loss, referenc
 
 
 def test_last_entry_and_final_outputs_are_at_the_final_weights(reference):
-    """The last history entry, result.hidden and result.outputs are the forward pass at result.final."""
+    """The last history entry, result.activations and result.outputs are the forward pass at result.final."""
     config = replace(BASE, epochs=40, dtype="float64", seed=4)
     result = train(config)
     expected = reference(result.final, config.activation, config.loss)
     assert result.history["loss"][-1] == pytest.approx(expected.loss, rel=1e-12)
     np.testing.assert_allclose(result.outputs, expected.outputs, rtol=1e-12)
-    np.testing.assert_allclose(result.hidden, expected.hidden, rtol=1e-12)
+    np.testing.assert_allclose(result.activations, expected.hidden, rtol=1e-12)
     assert not np.allclose(result.final.W1, result.initial.W1), "training should move the weights"
 
 
@@ -169,7 +169,7 @@ def test_absurd_learning_rate_diverges_without_exceptions(backend):
         assert len(values) == result.epochs_done + 1, name
         assert np.isfinite(values).all(), name
     assert np.isfinite(result.outputs).all()
-    json.dumps(result.to_json(), allow_nan=False)
+    json.dumps(formats.run_json(result), allow_nan=False)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -210,7 +210,7 @@ def test_progress_callback_sees_a_consistent_partial_result(reference):
         assert len(partial.history["loss"]) == epoch + 1
         expected = reference(partial.final, config.activation, config.loss)
         np.testing.assert_allclose(partial.outputs, expected.outputs, rtol=1e-12)
-        np.testing.assert_allclose(partial.hidden, expected.hidden, rtol=1e-12)
+        np.testing.assert_allclose(partial.activations, expected.hidden, rtol=1e-12)
         assert partial.history["loss"][-1] == pytest.approx(expected.loss, rel=1e-12)
         for name in METRICS:
             np.testing.assert_array_equal(partial.history[name], result.history[name][: epoch + 1], err_msg=name)
@@ -262,4 +262,4 @@ def test_snapshots_hold_hidden_activations_at_their_epochs(reference):
     assert result.snapshots.shape == (len(result.snapshot_epochs), 8, 3)
     start = reference(result.initial, config.activation, config.loss).hidden
     np.testing.assert_allclose(result.snapshots[0], start, rtol=1e-6)
-    np.testing.assert_allclose(result.snapshots[-1], result.hidden, rtol=1e-6)
+    np.testing.assert_allclose(result.snapshots[-1], result.activations, rtol=1e-6)

@@ -20,7 +20,7 @@ class Forward(NamedTuple):
     """One forward pass of the batch, as NumPy arrays."""
 
     loss: np.ndarray  # (S,) reconstruction loss per seed
-    hidden: np.ndarray  # (S, P, k) hidden activations
+    activations: np.ndarray  # (S, P, k) hidden activations
     outputs: np.ndarray  # (S, P, N) sigmoid outputs
 
 

@@ -12,19 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward
 from aelab.config import Config, ConfigError
 from aelab.weights import Weights
-
-LEAKY_SLOPE = 0.01
-
-ACTIVATIONS = {
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": F.relu,
-    "leaky_relu": lambda z: F.leaky_relu(z, LEAKY_SLOPE),
-    "linear": lambda z: z,
-}
 
 
 class Autoencoder(nn.Module):
@@ -53,13 +44,13 @@ class Autoencoder(nn.Module):
             views.append(view)
             start = end
         self.W1, self.b1, self.W2, self.b2 = views  # (S, N, k), (S, 1, k), (S, k, N), (S, 1, N)
-        self.act = ACTIVATIONS[activation]
+        self.act = ACTIVATIONS[activation].torch
 
     def forward(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """X (S, P, N) (an expanded view will do) -> hidden (S, P, k), logits (S, P, N)."""
-        hidden = self.act(torch.baddbmm(self.b1, X, self.W1))  # baddbmm(b, x, W) = b + x @ W, in one op
-        logits = torch.baddbmm(self.b2, hidden, self.W2)
-        return hidden, logits
+        """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N)."""
+        activations = self.act(torch.baddbmm(self.b1, X, self.W1))  # baddbmm(b, x, W) = b + x @ W, in one op
+        logits = torch.baddbmm(self.b2, activations, self.W2)
+        return activations, logits
 
 
 def output_losses(name: str, logits: torch.Tensor, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -114,23 +105,23 @@ class TorchBackend:
         self.theta_numpy = self.model.theta.detach().numpy() if self.device.type == "cpu" else None
 
     def _forward(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per-output losses (S, P, N), hidden (S, P, k) and sigmoid outputs (S, P, N)."""
-        hidden, logits = self.model(self.X)
+        """Per-output losses (S, P, N), activations (S, P, k) and sigmoid outputs (S, P, N)."""
+        activations, logits = self.model(self.X)
         losses, outputs = output_losses(self.loss_name, logits, self.X)
         if outputs is None:
             outputs = torch.sigmoid(logits.detach())
-        return losses, hidden, outputs
+        return losses, activations, outputs
 
     def forward(self) -> Forward:
         with torch.no_grad():
             return _to_numpy(*self._forward())
 
     def step(self) -> Forward:
-        losses, hidden, outputs = self._forward()
+        losses, activations, outputs = self._forward()
         self.model.theta.grad.zero_()  # not optimizer.zero_grad(): that would unhook the views' .grad
         losses.backward(self.loss_gradient)
         self.optimizer.step()
-        return _to_numpy(losses, hidden, outputs)
+        return _to_numpy(losses, activations, outputs)
 
     def weights(self) -> Weights:
         m = self.model
@@ -146,6 +137,8 @@ class TorchBackend:
             return torch.stack(finite).all(dim=0).cpu().numpy()
 
 
-def _to_numpy(losses: torch.Tensor, hidden: torch.Tensor, outputs: torch.Tensor) -> Forward:
+def _to_numpy(losses: torch.Tensor, activations: torch.Tensor, outputs: torch.Tensor) -> Forward:
     loss = losses.detach().mean(dim=(1, 2))  # (S,) each seed's mean loss
-    return Forward(loss.numpy(force=True), hidden.numpy(force=True), outputs.numpy(force=True))  # force: detach, to CPU
+    return Forward(
+        loss.numpy(force=True), activations.numpy(force=True), outputs.numpy(force=True)
+    )  # force: detach, to CPU

@@ -1,0 +1,45 @@
+"""Pure chart builders: results in, `alt.Chart` out (testable through `chart.to_dict()`).
+
+Nothing here touches streamlit; the page decides where a chart goes.
+"""
+
+from aelab.charts.codes import code_frame, code_scatter
+from aelab.charts.curves import (
+    METRIC_TITLES,
+    history_chart,
+    history_frame,
+    live_loss_chart,
+    solved_frame,
+    solved_histogram,
+    thin_indices,
+)
+from aelab.charts.matrices import (
+    DIVERGING,
+    MAX_HEATMAP_CELLS,
+    SEQUENTIAL,
+    MatrixView,
+    diverging_domain,
+    heatmap,
+    heatmap_image,
+    matrix_view,
+)
+
+__all__ = [
+    "DIVERGING",
+    "MAX_HEATMAP_CELLS",
+    "METRIC_TITLES",
+    "SEQUENTIAL",
+    "MatrixView",
+    "code_frame",
+    "code_scatter",
+    "diverging_domain",
+    "heatmap",
+    "heatmap_image",
+    "history_chart",
+    "history_frame",
+    "live_loss_chart",
+    "matrix_view",
+    "solved_frame",
+    "solved_histogram",
+    "thin_indices",
+]

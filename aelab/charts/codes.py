@@ -1,0 +1,76 @@
+"""The hidden code: a table of each pattern's bits, and the codes as points in the square or cube."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from aelab.activations import ACTIVATIONS
+from aelab.results import RunResult
+
+
+def code_frame(result: RunResult) -> pd.DataFrame:
+    """One row per pattern: its bit-string code, whether it shares it, and its activations."""
+    report = result.code_report()
+    shared = {index: group for group in report.collisions for index in group}
+    table = pd.DataFrame(
+        {
+            "pattern": np.arange(len(report.codes)),
+            "code": report.codes,
+            "shares code with": [
+                ", ".join(str(other) for other in shared[index] if other != index) if index in shared else ""
+                for index in range(len(report.codes))
+            ],
+        }
+    )
+    for unit in range(min(result.activations.shape[1], 16)):
+        table[f"h{unit}"] = result.activations[:, unit]
+    return table
+
+
+def code_scatter(
+    activations: np.ndarray, activation: str, codes: Sequence[str], title: str = "", size: int = 210
+) -> alt.Chart:
+    """Hidden vectors as points: k = 2 one panel, k = 3 the three pairwise projections,
+    with the corners of the square (cube) of binary codes marked."""
+    units = activations.shape[1]
+    pairs = [(0, 1)] if units == 2 else [(0, 1), (0, 2), (1, 2)]
+    low, high = ACTIVATIONS[activation].corners(activations)
+    panels = []
+    for a, b in pairs:
+        points = pd.DataFrame(
+            {"x": activations[:, a], "y": activations[:, b], "pattern": np.arange(len(activations)), "code": codes}
+        )
+        corners = pd.DataFrame({"x": [low, low, high, high], "y": [low, high, low, high]})
+        axis_x = alt.X(
+            "x:Q", title=f"h{a}", scale=alt.Scale(domain=[low - 0.1 * (high - low), high + 0.1 * (high - low)])
+        )
+        axis_y = alt.Y(
+            "y:Q", title=f"h{b}", scale=alt.Scale(domain=[low - 0.1 * (high - low), high + 0.1 * (high - low)])
+        )
+        corner_marks = (
+            alt.Chart(corners)
+            .mark_point(shape="square", size=160, color="#9ca3af", filled=False)
+            .encode(x=axis_x, y=axis_y)
+        )
+        dots = (
+            alt.Chart(points)
+            .mark_circle(size=110, opacity=0.85)
+            .encode(
+                x=axis_x,
+                y=axis_y,
+                color=alt.Color("pattern:N", title="Pattern", scale=alt.Scale(scheme="category20")),
+                tooltip=[
+                    "pattern:N",
+                    "code:N",
+                    alt.Tooltip("x:Q", title=f"h{a}", format=".3f"),
+                    alt.Tooltip("y:Q", title=f"h{b}", format=".3f"),
+                ],
+            )
+        )
+        labels = alt.Chart(points).mark_text(dx=9, dy=-9, fontSize=11).encode(x=axis_x, y=axis_y, text="pattern:N")
+        panels.append((corner_marks + dots + labels).properties(width=size, height=size, title=f"h{a} against h{b}"))
+    return alt.hconcat(*panels).properties(title=title)

@@ -1,0 +1,140 @@
+"""Charts over epochs: training curves with solved markers, the live loss, the sweep's histogram."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from aelab.results import METRICS, RunResult
+
+MAX_HISTORY_POINTS = 1500  # per run and metric: histories are thinned to this many points
+
+METRIC_TITLES = {
+    "loss": "Loss",
+    "accuracy": "Argmax accuracy",
+    "bits_correct": "Output bits right (40-20-40)",
+    "distinct_codes": "Distinct binary codes",
+}
+
+
+def thin_indices(length: int, max_points: int = MAX_HISTORY_POINTS) -> np.ndarray:
+    """Evenly spread indices into a history of `length`, always keeping the first and last."""
+    if length <= max_points:
+        return np.arange(length)
+    return np.unique(np.round(np.linspace(0, length - 1, max_points)).astype(int))
+
+
+def history_frame(runs: Sequence[tuple[str, RunResult]], max_points: int = MAX_HISTORY_POINTS) -> pd.DataFrame:
+    """Long format: one row per (run, metric, epoch)."""
+    frames = []
+    for label, result in runs:
+        keep = thin_indices(len(result.history["epoch"]), max_points)
+        for metric in METRICS:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": label,
+                        "metric": METRIC_TITLES[metric],
+                        "epoch": result.history["epoch"][keep],
+                        "value": result.history[metric][keep].astype(float),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def solved_frame(runs: Sequence[tuple[str, RunResult]]) -> pd.DataFrame:
+    """One row per solved marker: when the outputs were solved, and when the code was too."""
+    rows = []
+    for label, result in runs:
+        for what, epoch in (("outputs solved", result.output_solved_epoch), ("codes solved", result.solved_epoch)):
+            if epoch is not None:
+                rows.append({"run": label, "marker": what, "epoch": epoch})
+    return pd.DataFrame(rows, columns=["run", "marker", "epoch"])
+
+
+def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) -> alt.VConcatChart:
+    """Loss, accuracy, bits right and distinct codes over epochs, one colour per run,
+    with the solved epochs marked as vertical rules (dashed: outputs, solid: codes)."""
+    data = history_frame(runs)
+    markers = solved_frame(runs)
+    run_order = [label for label, _ in runs]
+    color = alt.Color(
+        "run:N", title="Run", sort=run_order, legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)
+    )
+    panels = []
+    for metric in METRICS:
+        title = METRIC_TITLES[metric]
+        log = log_loss and metric == "loss"
+        y_scale = alt.Scale(type="log") if log else alt.Scale(zero=metric != "loss")
+        lines = (
+            alt.Chart(data[data["metric"] == title])
+            .mark_line(strokeWidth=2)
+            .encode(
+                x=alt.X("epoch:Q", title="Epoch"),
+                y=alt.Y("value:Q", title=title + (" (log)" if log else ""), scale=y_scale),
+                color=color,
+                tooltip=[
+                    alt.Tooltip("run:N"),
+                    alt.Tooltip("epoch:Q"),
+                    alt.Tooltip("value:Q", title=title, format=".4~g"),
+                ],
+            )
+        )
+        rules = (
+            alt.Chart(markers)
+            .mark_rule(opacity=0.7)
+            .encode(
+                x="epoch:Q",
+                color=color,
+                strokeDash=alt.StrokeDash(
+                    "marker:N",
+                    title="Solved at",
+                    sort=["outputs solved", "codes solved"],
+                    scale=alt.Scale(domain=["outputs solved", "codes solved"], range=[[4, 3], [1, 0]]),
+                ),
+                tooltip=["run:N", "marker:N", "epoch:Q"],
+            )
+        )
+        panels.append((lines + rules).properties(width=330, height=190, title=title))
+    top = alt.hconcat(panels[0], panels[1])
+    bottom = alt.hconcat(panels[2], panels[3])
+    return (
+        alt.vconcat(top, bottom)
+        .resolve_scale(color="shared", strokeDash="shared")
+        .configure_legend(orient="bottom", direction="vertical")
+    )
+
+
+def live_loss_chart(result: RunResult, max_points: int = 600) -> alt.Chart:
+    """A light loss-only chart for redrawing while training runs."""
+    keep = thin_indices(len(result.history["epoch"]), max_points)
+    data = pd.DataFrame({"epoch": result.history["epoch"][keep], "loss": result.history["loss"][keep]})
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[0, result.config.epochs])),
+            y=alt.Y("loss:Q", title="Loss (log)", scale=alt.Scale(type="log")),
+            tooltip=["epoch:Q", alt.Tooltip("loss:Q", format=".4~g")],
+        )
+        .properties(height=220)
+    )
+
+
+def solved_histogram(solved_epochs: Sequence[int | None]) -> alt.Chart:
+    """How many seeds solved (outputs and distinct codes) by when."""
+    reached = pd.DataFrame({"epoch": [epoch for epoch in solved_epochs if epoch is not None]})
+    return (
+        alt.Chart(reached)
+        .mark_bar()
+        .encode(
+            x=alt.X("epoch:Q", bin=alt.Bin(maxbins=30), title="Epoch solved (outputs and distinct codes)"),
+            y=alt.Y("count():Q", title="Seeds"),
+            tooltip=[alt.Tooltip("count():Q", title="seeds"), alt.Tooltip("epoch:Q", bin=alt.Bin(maxbins=30))],
+        )
+        .properties(height=240)
+    )

@@ -1,0 +1,125 @@
+"""Matrices as pictures: a heatmap chart when small, an RGB image when large.
+
+`matrix_view` makes that choice, so the browser never receives a chart of a
+million cells (N = 1024 gives 1024 x 1024 outputs).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+MAX_HEATMAP_CELLS = 4096  # above this a matrix is drawn as an image
+MAX_LABELLED_CELLS = 128  # up to this many cells print their value
+SEQUENTIAL = "viridis"
+DIVERGING = "redblue"
+
+
+class MatrixView(NamedTuple):
+    """What to draw for one matrix: a chart, or else an image with its caption."""
+
+    chart: alt.Chart | None
+    image: np.ndarray | None
+    caption: str
+
+
+def matrix_view(
+    matrix: np.ndarray, *, row: str, column: str, title: str, domain: tuple[float, float], scheme: str = SEQUENTIAL
+) -> MatrixView:
+    """A heatmap chart with values on hover when small enough, else a one-pixel-per-cell image."""
+    if matrix.size <= MAX_HEATMAP_CELLS:
+        chart = heatmap(
+            matrix,
+            row=row,
+            column=column,
+            title=title,
+            domain=domain,
+            scheme=scheme,
+            text=matrix.size <= MAX_LABELLED_CELLS,
+        )
+        return MatrixView(chart, None, "")
+    caption = (
+        f"{title}: {matrix.shape[0]} × {matrix.shape[1]} ({row} down, {column} across), "
+        f"colour {domain[0]:.2g} to {domain[1]:.2g}"
+    )
+    return MatrixView(None, heatmap_image(matrix, domain, scheme), caption)
+
+
+def matrix_frame(matrix: np.ndarray, row_name: str, column_name: str) -> pd.DataFrame:
+    rows, columns = np.indices(matrix.shape)
+    return pd.DataFrame({row_name: rows.ravel(), column_name: columns.ravel(), "value": matrix.ravel()})
+
+
+def heatmap(
+    matrix: np.ndarray,
+    *,
+    row: str,
+    column: str,
+    title: str = "",
+    domain: tuple[float, float] | None = None,
+    scheme: str = SEQUENTIAL,
+    cell: int = 24,
+    text: bool = False,
+) -> alt.Chart:
+    """A matrix as coloured cells, values on hover (and printed in the cell when `text`)."""
+    data = matrix_frame(np.asarray(matrix, dtype=float), row, column)
+    scale = alt.Scale(scheme=scheme, domain=list(domain)) if domain else alt.Scale(scheme=scheme)
+    base = alt.Chart(data).encode(
+        x=alt.X(f"{column}:O", title=column),
+        y=alt.Y(f"{row}:O", title=row),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("value:Q", scale=scale, title=None),
+        tooltip=[f"{row}:O", f"{column}:O", alt.Tooltip("value:Q", format=".3f")],
+    )
+    layers = cells
+    if text:
+        labels = base.mark_text(fontSize=10).encode(
+            # labels must fit a 24 px cell: weights (diverging) get one decimal, values in [-1, 1] two
+            text=alt.Text("value:Q", format=".1f" if scheme == DIVERGING else ".2~f"),
+            color=alt.condition(_light_cell(scheme, domain), alt.value("black"), alt.value("white")),
+        )
+        layers = cells + labels
+    rows, columns = matrix.shape
+    return layers.properties(
+        autosize=alt.AutoSizeParams(type="pad"),  # width/height size the cells; axes and legend come on top
+        title=title,
+        width=max(min(columns * cell, 640), 60),
+        height=max(min(rows * cell, 640), 40),
+    )
+
+
+def _light_cell(scheme: str, domain: tuple[float, float] | None) -> str:
+    """A Vega expression true where the cell colour is light, so its label is drawn dark."""
+    low, high = domain if domain else (0.0, 1.0)
+    if scheme == DIVERGING:  # white in the middle, dark at both ends
+        return f"abs(datum.value) < {0.6 * max(abs(low), abs(high))}"
+    return f"datum.value > {low + 0.6 * (high - low)}"  # viridis: dark purple to light yellow
+
+
+def diverging_domain(*matrices: np.ndarray) -> tuple[float, float]:
+    """A colour domain symmetric around 0 that covers every finite value given."""
+    finite = [np.abs(m[np.isfinite(m)]) for m in matrices]
+    largest = max((float(values.max()) for values in finite if values.size), default=1.0)
+    largest = largest or 1.0
+    return -largest, largest
+
+
+def heatmap_image(matrix: np.ndarray, domain: tuple[float, float], scheme: str = SEQUENTIAL) -> np.ndarray:
+    """A matrix as an RGB uint8 image (one pixel per cell), for matrices too big for a chart."""
+    low, high = domain
+    unit = np.clip((np.nan_to_num(matrix, nan=low) - low) / (high - low), 0.0, 1.0)
+    anchors = _IMAGE_SCHEMES[scheme]
+    positions = np.linspace(0.0, 1.0, len(anchors))
+    channels = [np.interp(unit, positions, anchors[:, c]) for c in range(3)]
+    return np.stack(channels, axis=-1).astype(np.uint8)
+
+
+# A few anchor colours per scheme, interpolated linearly (close to Vega's schemes of the same name).
+_IMAGE_SCHEMES = {
+    "viridis": np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], dtype=float),
+    "redblue": np.array([[103, 0, 31], [214, 96, 77], [247, 247, 247], [67, 147, 195], [5, 48, 97]], dtype=float),
+}

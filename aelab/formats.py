@@ -1,0 +1,92 @@
+"""Results in machine formats: the CLI's JSON, and the page's downloads (JSON, CSV, npz).
+
+Human-readable text is aelab.report's job; this module writes what other
+programs read back.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+
+from aelab.results import METRICS, RunResult, SweepResult
+from aelab.weights import Weights
+
+
+def run_json(result: RunResult) -> dict:
+    """The CLI's `train --json` object."""
+    report = result.code_report()
+    return {
+        "config": result.config.to_dict(),
+        "history": {name: _json_list(values) for name, values in result.history.items()},
+        "final": {
+            "loss": _json_float(result.history["loss"][-1]),
+            "accuracy": _json_float(result.history["accuracy"][-1]),
+            "outputs": _json_list(result.outputs),
+            "hidden": _json_list(result.activations),
+            "codes": report.codes,
+            "distinct_codes": report.distinct,
+        },
+        "output_solved_epoch": result.output_solved_epoch,
+        "solved_epoch": result.solved_epoch,
+        "diverged": result.diverged,
+        "stopped": result.stopped,
+        "train_seconds": result.train_seconds,
+        "weights": {"initial": _json_weights(result.initial), "final": _json_weights(result.final)},
+    }
+
+
+def sweep_json(result: SweepResult) -> dict:
+    """The CLI's `sweep --json` object."""
+    return {
+        "config": result.config.to_dict(),
+        "seeds": result.seeds,
+        "output_solved_epoch": result.output_solved_epoch,
+        "solved_epoch": result.solved_epoch,
+        "output_solved_rate": result.output_solved_rate,
+        "solved_rate": result.solved_rate,
+        "median_solved_epoch": result.median_solved_epoch,
+        "p90_solved_epoch": result.p90_solved_epoch,
+        "diverged": result.diverged,
+        "seconds": result.seconds,
+    }
+
+
+def config_json(result: RunResult) -> str:
+    return json.dumps(result.config.to_dict(), indent=2) + "\n"
+
+
+def history_csv(result: RunResult) -> str:
+    """One row per history entry: epoch, loss, accuracy, bits_correct, distinct_codes."""
+    frame = pd.DataFrame({name: result.history[name] for name in ("epoch", *METRICS)})
+    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+def weights_npz(result: RunResult) -> bytes:
+    """Initial and final W1, b1, W2, b2, e.g. `W1_final`; np.load reads it back."""
+    arrays = {f"{name}_initial": value for name, value in result.initial._asdict().items()}
+    arrays |= {f"{name}_final": value for name, value in result.final._asdict().items()}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _json_weights(weights: Weights) -> dict[str, list]:
+    return {name: _json_list(array) for name, array in weights._asdict().items()}
+
+
+def _json_float(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _json_list(array: np.ndarray) -> list:
+    """Nested lists of Python numbers, non-finite values as None (JSON has no NaN)."""
+    array = np.asarray(array)
+    if array.dtype.kind in "iub":
+        return array.tolist()
+    values = array.astype(object)
+    values[~np.isfinite(array)] = None
+    return values.tolist()

@@ -1,0 +1,149 @@
+"""The sidebar: every setting as a widget sized by aelab.config.SETTINGS, presets, and the share link."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from aelab.backends import torch_unavailable_reason
+from aelab.config import SETTINGS, Config, config_from_partial_strings, config_to_strings, min_code_bits
+from aelab.presets import PRESETS, apply_preset
+
+
+def restore_settings_once() -> None:
+    """On a session's first run, fill the widgets from the share link (or the defaults)."""
+    if "restored" in st.session_state:
+        return
+    st.session_state.restored = True
+    config, problems = config_from_partial_strings(st.query_params.to_dict())
+    if config.backend == "torch" and torch_unavailable_reason():
+        problems.append(f"backend 'torch' is not available here ({torch_unavailable_reason()}); using numpy")
+        config = dataclasses.replace(config, backend="numpy")
+    st.session_state.link_problems = problems
+    load_into_widgets(config)
+
+
+def load_into_widgets(config: Config) -> None:
+    for name in SETTINGS:
+        st.session_state[name] = getattr(config, name)
+
+
+def current_config() -> Config:
+    return Config(**{name: st.session_state[name] for name in SETTINGS})
+
+
+def _apply_chosen_preset() -> None:
+    """on_change of the preset menu: set its widgets, then reset the menu."""
+    if st.session_state.preset in PRESETS:
+        load_into_widgets(apply_preset(st.session_state.preset, current_config()))
+    st.session_state.preset = None
+
+
+def number_widget(name: str, container=st, high: float | None = None, step: float | None = None) -> None:
+    """A number input whose limits are the setting's own, so it holds every value a link may carry."""
+    setting = SETTINGS[name]
+    high = setting.high if high is None else high
+    if setting.kind is int:
+        container.number_input(setting.label, int(setting.low), int(high), step=step or 1, key=name, help=setting.help)
+    else:
+        container.number_input(
+            setting.label, float(setting.low), float(high), step=step, format="%g", key=name, help=setting.help
+        )
+
+
+def choice_widget(name: str, container=st, radio: bool = False, captions: list[str] | None = None) -> None:
+    setting = SETTINGS[name]
+    options = setting.options
+    label = (lambda value: options[value] or value) if any(options.values()) else str
+    if radio:
+        container.radio(
+            setting.label,
+            list(options),
+            format_func=label,
+            key=name,
+            help=setting.help,
+            captions=captions,
+            horizontal=captions is None,
+        )
+    else:
+        container.selectbox(setting.label, list(options), format_func=label, key=name, help=setting.help)
+
+
+def learning_rate_stops() -> list[float]:
+    """1, 2, 5 per decade across the learning rate's limits."""
+    low, high = SETTINGS["lr"].low, SETTINGS["lr"].high
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    stops = [round(mantissa * 10.0**power, 12) for power in decades for mantissa in (1, 2, 5)]
+    return [stop for stop in stops if low <= stop <= high]
+
+
+def settings_ui() -> Config:
+    """The sidebar. Returns the config the widgets describe; changing one never retrains."""
+    sidebar = st.sidebar
+    sidebar.header("Settings")
+    sidebar.selectbox(
+        "Preset",
+        list(PRESETS),
+        index=None,
+        placeholder="Choose a preset...",
+        key="preset",
+        on_change=_apply_chosen_preset,
+        help="Sets the sizes and the recipe (backend and seed stay as they are). Everything stays editable.",
+    )
+    torch_reason = torch_unavailable_reason()
+    choice_widget(
+        "backend",
+        sidebar,
+        radio=True,
+        captions=[
+            "forward and backward written out by hand",
+            "nn.Module, autograd, torch.optim" if torch_reason is None else f"unavailable: {torch_reason}",
+        ],
+    )
+    sizes = sidebar.columns(2)
+    number_widget("width", sizes[0])
+    width = st.session_state.width
+    st.session_state.hidden = min(st.session_state.hidden, width)  # keep k valid when N shrinks
+    number_widget("hidden", sizes[1], high=width)
+    bottleneck_note(width, st.session_state.hidden)
+    choice_widget("activation", sidebar)
+    choice_widget("loss", sidebar, radio=True)
+    choice_widget("optimizer", sidebar)
+    lr_stops = sorted(set(learning_rate_stops()) | {st.session_state.lr})  # a shared link may carry any lr
+    sidebar.select_slider(
+        "Learning rate (log scale)",
+        options=lr_stops,
+        format_func=lambda v: f"{v:g}",
+        key="lr",
+        help=SETTINGS["lr"].help,
+    )
+    runs = sidebar.columns(2)
+    number_widget("epochs", runs[0], step=100)
+    number_widget("seed", runs[1])
+    with sidebar.expander("More settings"):
+        number_widget("momentum", step=0.05)
+        number_widget("init_scale", step=0.1)
+        choice_widget("dtype", radio=True)
+        choice_widget("device", radio=True)
+    return current_config()
+
+
+def bottleneck_note(width: int, hidden: int) -> None:
+    bits = min_code_bits(width)
+    if hidden < bits:
+        st.sidebar.warning(
+            f"k = {hidden} is too small for a distinct binary code per pattern: {hidden} binary units "
+            f"make at most {2**hidden} codes for {width} patterns (needs k >= ceil(log2 N) = {bits})."
+        )
+    else:
+        kind = "tight" if hidden == bits else "overcomplete" if hidden >= width else "loose"
+        st.sidebar.caption(f"ceil(log2 {width}) = {bits}: a {kind} bottleneck.")
+
+
+def mirror_to_url(config: Config) -> None:
+    """Keep the address bar a share link for the current settings."""
+    wanted = config_to_strings(config)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)

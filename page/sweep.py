@@ -1,0 +1,95 @@
+"""Many seeds at once: run a sweep with progress and Stop, show its rates, open any seed."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aelab import charts
+from aelab.config import Config, ConfigError
+from aelab.report import epoch_or_never
+from aelab.results import SweepResult
+from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed, seed_range, sweep
+from aelab.train import Progress
+from page.training import PROGRESS_INTERVAL
+
+
+def open_seed(seed: int) -> None:
+    """on_click of a sweep's "open": that seed becomes the current run, trained at once."""
+    st.session_state.seed = seed
+    st.session_state.train_request = True
+
+
+def sweep_view(config: Config) -> None:
+    st.markdown(
+        "One setting, many seeds, trained together as one batched computation. "
+        "How often does it find a distinct binary code, and how fast?"
+    )
+    columns = st.columns([1, 1, 1], vertical_alignment="bottom")
+    count = columns[0].number_input("Seeds", 1, MAX_SWEEP_SEEDS, value=100, step=10, key="sweep_seeds")
+    if st.session_state.get("sweep_first", 0) > last_first_seed(count):  # keep the last seed valid
+        st.session_state.sweep_first = last_first_seed(count)
+    first = columns[1].number_input("First seed", 0, last_first_seed(count), key="sweep_first")
+    if columns[2].button("Run sweep", key="sweep", type="primary", width="stretch"):
+        run_sweep(config, seed_range(count, first))
+    result = st.session_state.get("sweep_result")
+    if result is None:
+        st.info("Set the seeds and click **Run sweep**. The sweep uses the settings in the sidebar.")
+        return
+    sweep_results(result)
+
+
+def sweep_results(result: SweepResult) -> None:
+    seeds = f"seeds {result.seeds[0]}..{result.seeds[-1]}"
+    label = f"**Sweep of** `{result.config.describe(with_seed=False)}` over {seeds} in {result.seconds:.2f} s"
+    if result.stopped:
+        label += " · **stopped early**: seeds not yet solved count as unsolved"
+    st.markdown(label)
+    figures = st.columns(4)
+    figures[0].metric("Solved with distinct codes", f"{result.solved_rate:.0%}")
+    figures[1].metric("Outputs solved", f"{result.output_solved_rate:.0%}")
+    figures[2].metric("Median epoch", epoch_or_never(result.median_solved_epoch, never="–"))
+    figures[3].metric("90th percentile", epoch_or_never(result.p90_solved_epoch, never="–"))
+    if any(epoch is not None for epoch in result.solved_epoch):
+        st.altair_chart(charts.solved_histogram(result.solved_epoch), width="stretch")
+    failing = result.failing_seeds()
+    if failing:
+        st.markdown(f"**{len(failing)} seeds never solved** (outputs and distinct codes):")
+        rows = [
+            {"seed": seed, "outputs solved at": epoch_or_never(out), "distinct codes at the end": distinct}
+            for seed, out, solved, distinct in zip(
+                result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, strict=True
+            )
+            if solved is None
+        ]
+        st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 300))
+    chosen = st.selectbox(
+        "Open a seed as a single run",
+        result.seeds,
+        index=result.seeds.index(failing[0]) if failing else 0,
+        key="sweep_pick",
+    )
+    if st.button(
+        "Open as the current run", key="open_seed", on_click=open_seed, args=(chosen,), icon=":material/open_in_new:"
+    ):
+        st.success(f"Seed {chosen} is now the current run: see its views above.")
+
+
+def run_sweep(config: Config, seeds: list[int]) -> None:
+    """Train the seeds as one batch with a progress bar; Stop (any click) keeps the sweep so far."""
+    with st.status(f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}", expanded=True) as status:
+        bar = st.progress(0.0, text="starting")
+        st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
+
+        def on_progress(progress: Progress) -> None:
+            st.session_state.sweep_result = SweepResult.from_batch(progress.result())  # kept if interrupted
+            solved = sum(epoch is not None for epoch in st.session_state.sweep_result.solved_epoch)
+            text = f"epoch {progress.epoch:,} of {progress.epochs:,} · {solved} of {len(seeds)} seeds solved"
+            bar.progress(progress.fraction, text=text)
+
+        try:
+            result = sweep(config, seeds, on_progress, PROGRESS_INTERVAL)
+        except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
+            status.update(label=f"Could not run the sweep: {error}", state="error")
+            return
+        st.session_state.sweep_result = result
+        status.update(label=f"Swept {len(seeds)} seeds in {result.seconds:.2f} s", state="complete", expanded=False)
