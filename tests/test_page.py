@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from aelab import Config, train
 from aelab.backends import torch_unavailable_reason
+from aelab.config import MAX_SEED, SETTINGS
+from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")  # absolute: AppTest resolves relative paths against this file
@@ -279,3 +281,92 @@ def test_only_the_page_imports_streamlit():
         if "import streamlit" in path.read_text() and ".venv" not in path.parts
     }
     assert importers <= {"app.py", "page", "tests"}
+
+
+def widget(page: AppTest, name: str):
+    """The page's widget for a setting, whatever kind it is."""
+    for kind in ("number_input", "selectbox", "radio", "select_slider"):
+        found = [w for w in page.get(kind) if getattr(w, "key", None) == name]
+        if found:
+            return found[0]
+    raise AssertionError(f"no widget for {name}")
+
+
+def accepted_values() -> list[dict[str, str]]:
+    """Links that walk every setting: each numeric one at its bounds and inside, each choice option."""
+    numbers = {name: s for name, s in SETTINGS.items() if s.kind is not str and not s.high_field}
+    low = {name: s.low for name, s in numbers.items()} | {"hidden": 1}
+    high = {name: s.high for name, s in numbers.items()} | {"hidden": SETTINGS["width"].high}
+    inside = {
+        "width": 16,
+        "hidden": 4,
+        "lr": 0.0375,
+        "momentum": 0.995,
+        "init_scale": 0.005,
+        "epochs": 777,
+        "seed": 12345,
+    }
+    links = [low, high, inside]
+    choices = {name: list(s.options) for name, s in SETTINGS.items() if s.kind is str}
+    for index in range(max(len(options) for options in choices.values())):
+        links.append({name: options[index % len(options)] for name, options in choices.items()})
+    return [{name: str(value) for name, value in link.items()} for link in links]
+
+
+@pytest.mark.parametrize("link", accepted_values(), ids=lambda link: "-".join(link.values())[:40])
+def test_every_value_the_config_accepts_survives_a_link_and_its_widget(link):
+    if link.get("backend") == "torch" and torch_unavailable_reason():
+        pytest.skip("torch is not installed")
+    expected = Config.from_strings(link)
+    page = new_page(link, epochs=0)
+    assert not page.warning, [w.value for w in page.warning]
+    for name in link:
+        assert widget(page, name).value == getattr(expected, name), name
+        assert page.query_params[name] == str(getattr(expected, name)), name
+
+
+def test_every_refused_value_warns_and_falls_back():
+    bad = {}
+    for name, setting in SETTINGS.items():
+        if setting.kind is str:
+            bad[name] = "nonsense"
+        elif not setting.high_field:
+            bad[name] = str(setting.high * 2 if setting.kind is int else setting.high * 1.5)
+    bad["hidden"] = "0"
+    page = new_page(bad, epochs=0)
+    warnings = " ".join(w.value for w in page.warning)
+    defaults = Config()
+    for name in bad:
+        assert f"{name}:" in warnings, name
+        assert widget(page, name).value == getattr(defaults, name), name
+
+
+def test_page_and_cli_take_their_limits_from_the_same_table(cli):
+    page = new_page(epochs=0)
+    assert page.number_input(key="seed").proto.max == SETTINGS["seed"].high == MAX_SEED
+    assert page.number_input(key="width").proto.max == SETTINGS["width"].high
+    assert page.number_input(key="sweep_seeds").proto.max == MAX_SWEEP_SEEDS
+    page.number_input(key="sweep_seeds").set_value(7).run()
+    assert page.number_input(key="sweep_first").proto.max == last_first_seed(7) == MAX_SEED - 6
+    assert cli(["train", "--seed", str(MAX_SEED), "--epochs", "1", "--json"])[0] == 0
+    assert cli(["train", "--seed", str(MAX_SEED + 1), "--epochs", "1", "--json"])[0] == 2
+    assert cli(["sweep", "--seeds", "7", "--first-seed", str(MAX_SEED - 6), "--epochs", "1", "--json"])[0] == 0
+    assert cli(["sweep", "--seeds", "7", "--first-seed", str(MAX_SEED - 5), "--epochs", "1", "--json"])[0] == 2
+
+
+def test_link_values_are_never_rendered_as_markdown():
+    page = new_page({"click me": "https://example.com", "x": "![x](https://example.com/x.png)", "lr": "`[a](b)`"}, 0)
+    for warning in page.warning:
+        body = warning.value.removeprefix("Share link: ")
+        fence = body[: len(body) - len(body.lstrip("`"))]
+        assert body.startswith(fence + " ") and body.endswith(" " + fence) and body.count(fence) == 2
+
+
+def test_how_it_is_computed_shows_the_real_source():
+    import inspect
+
+    from aelab.backends.numpy_backend import NumpyBackend
+
+    page = new_page(epochs=0)
+    code = [block.value.strip() for block in page.code]
+    assert inspect.getsource(NumpyBackend).strip() in code
