@@ -131,8 +131,8 @@ SETTINGS: dict[str, Setting] = {
             "loss",
             str,
             "Loss",
-            "mse on sigmoid outputs, or binary cross-entropy from the logits",
-            choices=_labels(mse="MSE", bce="BCE"),
+            "mse or bce on sigmoid outputs; softmax_ce: a softmax output with cross-entropy",
+            choices=_labels(mse="MSE", bce="BCE", softmax_ce="Softmax + CE"),
         ),
         Setting(
             "optimizer",
@@ -151,7 +151,32 @@ SETTINGS: dict[str, Setting] = {
             0.001,
             100.0,
         ),
-        Setting("epochs", int, "Epochs", "full-batch updates", 1, 100_000),
+        Setting(
+            "noise",
+            float,
+            "Hidden noise (std)",
+            "Gaussian noise added to the hidden pre-activations while training (0: none); "
+            "every figure is measured without it",
+            0.0,
+            5.0,
+        ),
+        Setting(
+            "noise_schedule",
+            str,
+            "Noise schedule",
+            "constant, or linear: falling to 0 over each attempt (restart_after epochs, else all epochs)",
+            choices=_labels(constant="constant", linear="linear decay"),
+        ),
+        Setting(
+            "restart_after",
+            int,
+            "Restart after",
+            "a seed not solved this many epochs after its (re)start begins again from new weights (0: never); "
+            "epochs count every restart",
+            0,
+            100_000,
+        ),
+        Setting("epochs", int, "Epochs", "full-batch updates, restarts included", 1, 100_000),
         Setting("seed", int, "Seed", "draws the initial weights", 0, MAX_SEED),
         Setting("dtype", str, "Float type", "the precision of all arithmetic", choices=_labels(float32="", float64="")),
         Setting(
@@ -177,13 +202,16 @@ class Config:
     # The default recipe (tanh, MSE, plain SGD at lr 50 from small weights) gives the
     # 8-3-8 encoder distinct binary codes in 100% of seeds 0..99, median epoch ~115:
     # see the README's recipe table, made with `python -m aelab sweep`.
-    activation: str = "tanh"  # hidden layer; the output layer is always a sigmoid
-    loss: str = "mse"  # mse on sigmoid outputs | bce from the logits
+    activation: str = "tanh"  # hidden layer
+    loss: str = "mse"  # mse | bce on sigmoid outputs | softmax_ce: softmax outputs, cross-entropy
     optimizer: str = "sgd"  # torch.optim semantics: SGD, SGD(momentum), Adam, Rprop
     lr: float = 50.0  # large, but the loss is a mean over all N*N outputs
     momentum: float = 0.9  # used by the momentum optimizer only
     init_scale: float = 0.2  # weights ~ N(0, init_scale^2), biases 0
-    epochs: int = 1000  # full-batch updates
+    noise: float = 0.0  # std of N(0, 1) draws added to the hidden pre-activations while training
+    noise_schedule: str = "constant"  # constant | linear: to 0 over an attempt
+    restart_after: int = 0  # epochs an attempt gets to solve before new weights; 0: never
+    epochs: int = 1000  # full-batch updates, every attempt counted
     seed: int = 0
     dtype: str = "float32"
     device: str = "auto"  # torch only: auto picks cuda when available
@@ -202,6 +230,16 @@ class Config:
             base or cls(), **{name: _setting(name, text).parse(text) for name, text in values.items()}
         )
 
+    @property
+    def output(self) -> str:
+        """The output layer: softmax for softmax_ce, else sigmoid."""
+        return "softmax" if self.loss == "softmax_ce" else "sigmoid"
+
+    @property
+    def attempt_length(self) -> int:
+        """Epochs one attempt may take: restart_after when restarts are on, else all of them."""
+        return self.restart_after or self.epochs
+
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
 
@@ -209,6 +247,10 @@ class Config:
         """A short human label, e.g. 'numpy 8-3-8 sigmoid bce adam lr=0.1 seed=0'."""
         label = f"{self.backend} {self.width}-{self.hidden}-{self.width} {self.activation} {self.loss} {self.optimizer}"
         label += f" lr={self.lr:g}"
+        if self.noise:
+            label += f" noise={self.noise:g}" + (" linear" if self.noise_schedule == "linear" else "")
+        if self.restart_after:
+            label += f" restart={self.restart_after}"
         return f"{label} seed={self.seed}" if with_seed else label
 
 

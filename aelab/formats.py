@@ -33,6 +33,7 @@ def run_json(result: RunResult) -> dict:
         "output_solved_epoch": result.output_solved_epoch,
         "solved_epoch": result.solved_epoch,
         "diverged": result.diverged,
+        "restarts": result.restarts,
         "stopped": result.stopped,
         "train_seconds": result.train_seconds,
         "weights": {"initial": _json_weights(result.initial), "final": _json_weights(result.final)},

@@ -32,6 +32,7 @@ class RunResult:
     output_solved_epoch: int | None  # first entry where every output passes 40-20-40
     solved_epoch: int | None  # ... and all P codes are distinct
     diverged: bool
+    restarts: list[int]  # history entries where a restart's new attempt began (restart_after)
     stopped: bool  # ended early by the progress callback (the user)
     train_seconds: float
     _code_report: analysis.CodeReport | None = field(default=None, init=False, repr=False, compare=False)
@@ -69,6 +70,7 @@ class BatchResult:
     output_solved_epoch: list[int | None]
     solved_epoch: list[int | None]
     diverged: list[bool]
+    restarts: list[list[int]]  # per seed
     stopped: bool
     train_seconds: float
 
@@ -91,6 +93,7 @@ class BatchResult:
             output_solved_epoch=self.output_solved_epoch[index],
             solved_epoch=self.solved_epoch[index],
             diverged=self.diverged[index],
+            restarts=[epoch for epoch in self.restarts[index] if epoch < length],
             stopped=self.stopped,
             train_seconds=self.train_seconds,
         )

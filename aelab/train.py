@@ -24,6 +24,7 @@ from aelab import analysis
 from aelab.backends import Backend, Forward, make_backend
 from aelab.config import Config
 from aelab.data import one_hot_patterns
+from aelab.noise import HiddenNoise
 from aelab.results import METRICS, BatchResult, RunResult
 from aelab.weights import Weights, init_weights
 
@@ -83,12 +84,14 @@ def train_seeds(
     diverged is solved (outputs and distinct codes): a sweep needs no more.
     """
     data = one_hot_patterns(config.width)
-    initial = Weights.stack(
-        [init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype) for seed in seeds]
-    )
+    initial = Weights.stack([first_weights(config, seed) for seed in seeds])
     backend = make_backend(config, initial, data)
     # stop_when_solved needs each epoch's figures before the next update: measure every epoch.
     state = _RunState(config, list(seeds), data, initial, backend, keep_snapshots, measure_each_epoch=stop_when_solved)
+    noise = None
+    if config.noise:
+        patterns, length = data.shape[0], config.attempt_length
+        noise = HiddenNoise(seeds, patterns, config.hidden, config.noise, config.noise_schedule, length, config.dtype)
 
     start = time.perf_counter()
     last_report = start
@@ -104,12 +107,20 @@ def train_seeds(
                 if on_progress(Progress(state, epoch, now - start)):
                     stopped = True
                     break
-            state.record(epoch, backend.step())
+            draws = noise.draw(epoch - state.attempt_start) if noise else None
+            state.record(epoch, backend.step(draws))
             epoch += 1
             state.check_weights(epoch)
             if not state.any_alive or (stop_when_solved and state.all_solved()):
                 break
+            if config.restart_after and epoch % config.restart_after == 0:
+                state.restart_unsolved(epoch)
         return state.result(epoch, time.perf_counter() - start, stopped)
+
+
+def first_weights(config: Config, seed: int, attempt: int = 0) -> Weights:
+    """The weights a seed starts from: its first attempt, or the attempt after a restart."""
+    return init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype, attempt)
 
 
 class _RunState:
@@ -140,7 +151,10 @@ class _RunState:
         # which NumPy indexes several times faster than the boolean mask -- this runs every epoch.
         self.rows: slice | np.ndarray = slice(None)
         self.any_alive = True
-        self.ever_solved = np.zeros(count, dtype=bool)  # for stop_when_solved; the epochs come from history
+        self.ever_solved = np.zeros(count, dtype=bool)  # in the current attempt; the epochs come from history
+        self.attempts = np.zeros(count, dtype=np.int64)  # restarts so far, per seed
+        self.attempt_start = np.zeros(count, dtype=np.int64)  # the history entry each seed's attempt began at
+        self.restarts: list[list[int]] = [[] for _ in seeds]
         patterns, hidden = data.shape[0], config.hidden
         self.last_good_activations = np.full((count, patterns, hidden), np.nan)
         self.last_good_outputs = np.full((count, patterns, data.shape[1]), np.nan)
@@ -209,6 +223,20 @@ class _RunState:
         self.rows = self.alive.copy()
         self.any_alive = bool(self.alive.any())
 
+    def restart_unsolved(self, epoch: int) -> None:
+        """Seeds alive but not solved in their attempt begin again from new weights: history entry
+        `epoch` is the new attempt's first (the last update of the old one is dropped)."""
+        self.flush()  # ever_solved must include every entry of the attempt
+        rows = np.flatnonzero(self.alive & ~self.ever_solved)
+        if not rows.size:
+            return
+        self.attempts[rows] += 1
+        self.attempt_start[rows] = epoch
+        for row in rows:
+            self.restarts[row].append(epoch)
+        weights = [first_weights(self.config, self.seeds[row], int(self.attempts[row])) for row in rows]
+        self.backend.restart(rows, Weights.stack(weights))
+
     def all_solved(self) -> bool:
         return bool(self.ever_solved[self.alive].all())
 
@@ -239,6 +267,7 @@ class _RunState:
                 analysis.is_solved(outputs_solved, self.history["distinct_codes"], self.data.shape[0])
             ),
             diverged=(~self.alive).tolist(),
+            restarts=[list(epochs) for epochs in self.restarts],
             stopped=stopped,
             train_seconds=seconds,
         )

@@ -31,14 +31,31 @@ class Weights(NamedTuple):
         return Weights(*(np.stack(arrays) for arrays in zip(*items, strict=True)))
 
 
-def init_weights(width: int, hidden: int, seed: int, scale: float = 1.0, dtype: str = "float64") -> Weights:
-    """Weights ~ N(0, scale^2), biases 0, drawn from numpy's default_rng(seed).
+def seed_stream(seed: int, stream: int = 0) -> np.random.Generator:
+    """The generator of one of a seed's independent streams.
+
+    Stream 0 is numpy's default_rng(seed) itself, which draws the first weights;
+    attempt a >= 1 after a restart draws its weights from stream a; the hidden
+    noise draws from NOISE_STREAM. Each is a child of SeedSequence(seed), so none
+    overlaps another, and a seed's draws never depend on the other seeds in a batch.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,) if stream else ()))
+
+
+NOISE_STREAM = 2**31  # far beyond any attempt number
+
+
+def init_weights(
+    width: int, hidden: int, seed: int, scale: float = 1.0, dtype: str = "float64", attempt: int = 0
+) -> Weights:
+    """Weights ~ N(0, scale^2), biases 0, drawn from numpy's default_rng(seed) (attempt 0),
+    or for a restart from the seed's stream number `attempt`.
 
     Draws are made in float64 and then cast, so a float32 run starts from the
     float64 run's values rounded. One-hot inputs select one row of W1, so the
     hidden pre-activations start at N(0, scale^2) whatever the width.
     """
-    rng = np.random.default_rng(seed)
+    rng = seed_stream(seed, attempt)
     W1 = rng.standard_normal((width, hidden)) * scale
     W2 = rng.standard_normal((hidden, width)) * scale
     zeros_b1 = np.zeros(hidden)

@@ -122,6 +122,11 @@ def settings_ui() -> Config:
     runs = sidebar.columns(2)
     number_widget("epochs", runs[0], step=100)
     number_widget("seed", runs[1])
+    sidebar.markdown("**Methods for tight bottlenecks**")
+    method = sidebar.columns(2)
+    number_widget("noise", method[0], step=0.1)
+    number_widget("restart_after", method[1], step=100)
+    choice_widget("noise_schedule", sidebar, radio=True)
     with sidebar.expander("More settings"):
         number_widget("momentum", step=0.05)
         number_widget("init_scale", step=0.1)

@@ -32,6 +32,9 @@ def reference_pass(weights, activation: str, loss: str) -> ReferencePass:
     X = np.eye(W1.shape[0])
     hidden = _activate(activation, X @ W1 + b1)
     logits = hidden @ W2 + b2
+    if loss == "softmax_ce":  # softmax outputs; the mean over patterns of -log(output at the target)
+        outputs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return ReferencePass(float(np.mean(-np.log(outputs[X > 0]))), hidden, outputs)
     outputs = 1.0 / (1.0 + np.exp(-logits))
     squared_error = np.mean((outputs - X) ** 2)
     cross_entropy = np.mean(np.logaddexp(0.0, logits) - X * logits)  # BCE from the logits: log(1 + e^z) - x z

@@ -94,7 +94,7 @@ def test_the_sweep_seed_rule_is_shared():
 
 
 def test_cli_accepts_the_last_valid_first_seed(cli):
-    status, out, err = cli(["sweep", "--seeds", "1", "--first-seed", str(MAX_SEED), "--epochs", "2", "--json"])
+    status, _, err = cli(["sweep", "--seeds", "1", "--first-seed", str(MAX_SEED), "--epochs", "2", "--json"])
     assert status == 0, err
     status, _, err = cli(["sweep", "--seeds", "2", "--first-seed", str(MAX_SEED), "--epochs", "2"])
     assert status == 2 and "first-seed" in err

@@ -25,12 +25,16 @@ class Forward(NamedTuple):
 
 
 class Backend(Protocol):
-    def step(self) -> Forward:
+    def step(self, noise: np.ndarray | None = None) -> Forward:
         """Forward and backward at the current weights, then one optimiser update.
 
-        Returns the forward pass at the weights *before* the update, so the
-        training loop measures epoch i at the weights after i updates without
-        a second forward pass."""
+        `noise` (S, P, k), when given, is added to the hidden pre-activations for
+        this update. Returns the clean forward pass at the weights *before* the
+        update, so the training loop measures epoch i at the weights after i updates."""
+        ...
+
+    def restart(self, rows: np.ndarray, weights: Weights) -> None:
+        """Seeds `rows` begin again from `weights` (leading axis len(rows)) with fresh optimiser state."""
         ...
 
     def forward(self) -> Forward:

@@ -5,7 +5,10 @@ The network, for S seeds at once (P patterns of width N, k hidden units):
     z1 = X @ W1 + b1        (P, N) @ (S, N, k) -> (S, P, k)
     h  = act(z1)
     z2 = h @ W2 + b2        (S, P, k) @ (S, k, N) -> (S, P, N)
-    y  = sigmoid(z2)
+    y  = sigmoid(z2)        (softmax over each pattern's N outputs for softmax_ce)
+
+With hidden noise, z1 gets the epoch's draws added for the update; the
+returned figures are those of the clean network.
 
 Unlike the seed notebook, both layers have real biases (no constant input
 column to reconstruct), and every derivative has its true sign: the tests
@@ -25,8 +28,22 @@ from aelab.config import Config
 from aelab.weights import Weights
 
 
+def outputs_of(loss: str, z2: np.ndarray) -> np.ndarray:
+    """The output layer: softmax of each pattern's logits for softmax_ce, else sigmoid."""
+    if loss == "softmax_ce":
+        exp = np.exp(z2 - z2.max(axis=-1, keepdims=True))  # shifted: exp never overflows
+        return exp / exp.sum(axis=-1, keepdims=True)
+    return sigmoid(z2)
+
+
 def loss_and_grad(name: str, z2: np.ndarray, y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-seed mean loss (S,) and its gradient with respect to the logits z2 (S, P, N)."""
+    if name == "softmax_ce":  # mean over the P patterns of -log y[target] = logsumexp(z2) - z2 . x
+        patterns = X.shape[0]
+        top = z2.max(axis=-1, keepdims=True)
+        log_sum = top[..., 0] + np.log(np.exp(z2 - top).sum(axis=-1))  # (S, P)
+        loss = (log_sum - (z2 * X).sum(axis=-1)).sum(axis=1) / patterns
+        return loss, (y - X) / patterns
     count = X.size  # the mean runs over every output of every pattern
     if name == "mse":
         error = y - X
@@ -57,21 +74,24 @@ class NumpyBackend:
         self.grads, self.grad = _flat_parameters(weights, dtype, zeros=True)  # dW1, db1, dW2, db2 likewise
         self.optimizer = make_optimizer(config)
 
-    def _forward(self) -> Pass:
+    def _forward(self, noise: np.ndarray | None = None) -> Pass:
         W1, b1, W2, b2 = self.params
         with np.errstate(over="ignore"):  # sigmoid's exp(-z) may overflow to inf: the right limit
             z1 = self.X @ W1 + b1[:, None, :]  # (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)
+            if noise is not None:
+                z1 = z1 + noise  # (S, P, k): this epoch's draws, for the update only
             h = self.activation.numpy(z1)
             z2 = h @ W2 + b2[:, None, :]  # (S, P, k) @ (S, k, N) + (S, 1, N) -> (S, P, N)
-            y = sigmoid(z2)
+            y = outputs_of(self.loss_name, z2)
         loss, dz2 = loss_and_grad(self.loss_name, z2, y, self.X)
         return Pass(Forward(loss, h, y), z1, dz2)
 
     def forward(self) -> Forward:
         return self._forward().forward
 
-    def step(self) -> Forward:
-        forward, z1, dz2 = self._forward()
+    def step(self, noise: np.ndarray | None = None) -> Forward:
+        clean = self._forward()
+        forward, z1, dz2 = clean if noise is None else self._forward(noise)
         h, (_, _, W2, _), (dW1, db1, dW2, db2) = forward.activations, self.params, self.grads
         # Backward, by the chain rule. Each result is written straight into its slice of the
         # flat gradient (out=), so the optimiser can update every parameter in one go.
@@ -82,7 +102,12 @@ class NumpyBackend:
         np.matmul(self.X.T, dz1, out=dW1)  # dW1 = Xᵀ dz1: (N, P) @ (S, P, k) -> (S, N, k)
         np.einsum("spk->sk", dz1, out=db1)  # db1 = Σ_p dz1
         self.optimizer.step(self.theta, self.grad)  # theta -= update(grad), all parameters at once
-        return forward
+        return clean.forward
+
+    def restart(self, rows: np.ndarray, weights: Weights) -> None:
+        """Seeds `rows` begin again from `weights` (leading axis len(rows)) with fresh optimizer state."""
+        self.theta[rows] = np.concatenate([array.reshape(len(rows), -1) for array in weights], axis=1)
+        self.optimizer.reset(rows)
 
     def weights(self) -> Weights:
         return Weights(*(array.copy() for array in self.params))

@@ -1,9 +1,10 @@
 """The four optimisers, from scratch, with torch.optim's exact update rules.
 
 Each works in place on one flat parameter array `theta` and its gradient
-`grad` (any shape; the NumPy backend passes (S, P): every parameter of every
-seed). The formulas follow torch/optim/{sgd,adam,rprop}.py line by line, in
-the same order of operations, so float64 runs agree with torch to rounding.
+`grad` of shape (S, count): every parameter of every seed, a row per seed.
+The formulas follow torch/optim/{sgd,adam,rprop}.py line by line, in the same
+order of operations, so float64 runs agree with torch to rounding.
+`reset(rows)` gives those seeds the state of a new optimizer (a restart).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ class SGD:
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         theta -= self.lr * grad
+
+    def reset(self, rows: np.ndarray) -> None:
+        pass  # no state
 
 
 class Momentum:
@@ -36,13 +40,19 @@ class Momentum:
             self.buffer += grad
         theta -= self.lr * self.buffer
 
+    def reset(self, rows: np.ndarray) -> None:
+        if self.buffer is not None:
+            self.buffer[rows] = 0  # then buffer = 0 * momentum + grad = grad: torch's first step
+
 
 class Adam:
-    """torch.optim.Adam with betas (0.9, 0.999) and eps 1e-8."""
+    """torch.optim.Adam with betas (0.9, 0.999) and eps 1e-8.
+
+    Each seed (row) counts its own steps, as a seed restarted mid-run has taken fewer."""
 
     def __init__(self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         self.lr, self.betas, self.eps = lr, betas, eps
-        self.steps = 0
+        self.steps: np.ndarray | None = None  # (S, 1) steps taken per seed
         self.mean: np.ndarray | None = None  # torch's exp_avg
         self.square: np.ndarray | None = None  # torch's exp_avg_sq
 
@@ -50,13 +60,20 @@ class Adam:
         beta1, beta2 = self.betas
         if self.mean is None:
             self.mean, self.square = np.zeros_like(theta), np.zeros_like(theta)
+            self.steps = np.zeros((theta.shape[0], 1))
         self.steps += 1
         self.mean += (1 - beta1) * (grad - self.mean)  # torch: exp_avg.lerp_(grad, 1 - beta1)
         self.square *= beta2
         self.square += (1 - beta2) * grad * grad
-        step_size = self.lr / (1 - beta1**self.steps)
-        denom = np.sqrt(self.square) / np.sqrt(1 - beta2**self.steps) + self.eps
+        # torch works these out as Python floats and applies them in the parameters' dtype
+        step_size = (self.lr / (1 - beta1**self.steps)).astype(theta.dtype)
+        correction = np.sqrt(1 - beta2**self.steps).astype(theta.dtype)
+        denom = np.sqrt(self.square) / correction + self.eps
         theta -= step_size * self.mean / denom
+
+    def reset(self, rows: np.ndarray) -> None:
+        if self.mean is not None:
+            self.mean[rows], self.square[rows], self.steps[rows] = 0, 0, 0
 
 
 class Rprop:
@@ -81,6 +98,10 @@ class Rprop:
         grad = np.where(sign < 0, 0, grad).astype(theta.dtype, copy=False)
         theta -= np.sign(grad) * self.step_size
         self.previous = grad
+
+    def reset(self, rows: np.ndarray) -> None:
+        if self.previous is not None:
+            self.previous[rows], self.step_size[rows] = 0, self.lr
 
 
 def make_optimizer(config: Config) -> SGD | Momentum | Adam | Rprop:

@@ -46,21 +46,46 @@ class Autoencoder(nn.Module):
         self.W1, self.b1, self.W2, self.b2 = views  # (S, N, k), (S, 1, k), (S, k, N), (S, 1, N)
         self.act = ACTIVATIONS[activation].torch
 
-    def forward(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N)."""
-        activations = self.act(torch.baddbmm(self.b1, X, self.W1))  # baddbmm(b, x, W) = b + x @ W, in one op
+    def forward(self, X: torch.Tensor, noise: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N).
+
+        `noise` (S, P, k), when given, is added to the hidden pre-activations."""
+        z1 = torch.baddbmm(self.b1, X, self.W1)  # baddbmm(b, x, W) = b + x @ W, in one op
+        activations = self.act(z1 if noise is None else z1 + noise)
         logits = torch.baddbmm(self.b2, activations, self.W2)
         return activations, logits
 
+    def seed_parameters(self) -> list[list[torch.Tensor]]:
+        """Per seed, its W1, b1, W2 and b2 as leaf tensors in theta's memory (.grad in theta.grad's),
+        so that an optimiser keeps state per seed and a restarted seed can start with none."""
+        seeds = []
+        for index in range(self.W1.shape[0]):
+            tensors = []
+            for whole in (self.W1, self.b1, self.W2, self.b2):
+                part = whole.detach()[index].requires_grad_()
+                part.grad = whole.grad[index]
+                tensors.append(part)
+            seeds.append(tensors)
+        return seeds
+
 
 def output_losses(name: str, logits: torch.Tensor, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(S, P, N) loss of each output, and the sigmoid outputs when the loss computed them (mse).
+    """(S, P, N) loss of each output, and the outputs when the loss computed them.
 
-    A seed's loss is the mean of its (P, N) block."""
+    For mse and bce a seed's loss is the mean of its (P, N) block; for softmax_ce
+    the sum over a pattern's N outputs is that pattern's cross-entropy, and the
+    loss is their mean over the P patterns (see `loss_weight`)."""
     if name == "mse":
         outputs = torch.sigmoid(logits)
         return F.mse_loss(outputs, X, reduction="none"), outputs
+    if name == "softmax_ce":
+        return -X * F.log_softmax(logits, dim=-1), None
     return F.binary_cross_entropy_with_logits(logits, X, reduction="none"), None
+
+
+def loss_weight(name: str, patterns: int, width: int) -> float:
+    """d(seed loss) / d(each output's loss): 1 / (P N) for a mean over outputs, 1 / P for softmax_ce."""
+    return 1 / patterns if name == "softmax_ce" else 1 / (patterns * width)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -71,10 +96,11 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def make_torch_optimizer(config: Config, parameters: list[nn.Parameter]) -> torch.optim.Optimizer:
-    # foreach=False is what torch picks for CPU tensors anyway; saying so spares it the
-    # check on every step. Elsewhere (cuda) torch keeps its own choice.
-    options = {"foreach": False} if parameters[0].device.type == "cpu" else {}
+def make_torch_optimizer(config: Config, parameters: list[torch.Tensor]) -> torch.optim.Optimizer:
+    # foreach=False is what torch picks for one CPU tensor anyway; saying so spares it the check on
+    # every step. Many tensors (a state per seed, for restarts) are faster with foreach. Elsewhere
+    # (cuda) torch keeps its own choice.
+    options = {"foreach": len(parameters) > 1} if parameters[0].device.type == "cpu" else {}
     if config.optimizer == "sgd":
         return torch.optim.SGD(parameters, lr=config.lr, **options)
     if config.optimizer == "momentum":
@@ -86,42 +112,67 @@ def make_torch_optimizer(config: Config, parameters: list[nn.Parameter]) -> torc
 
 class TorchBackend:
     def __init__(self, config: Config, weights: Weights, data: np.ndarray):
-        dtype = getattr(torch, config.dtype)
+        self.dtype = getattr(torch, config.dtype)
         self.device = resolve_device(config.device)
         seeds = weights.W1.shape[0]
-        X = torch.as_tensor(data, dtype=dtype, device=self.device)  # (P, N)
+        X = torch.as_tensor(data, dtype=self.dtype, device=self.device)  # (P, N)
         self.X = X.expand(seeds, *X.shape)  # (S, P, N): a view, no copy per seed
-        self.model = Autoencoder(weights, config.activation, dtype, self.device)
+        self.model = Autoencoder(weights, config.activation, self.dtype, self.device)
         self.loss_name = config.loss
-        self.optimizer = make_torch_optimizer(config, [self.model.theta])
-        # The objective is the sum over seeds of each seed's mean loss, so each seed's gradient
-        # is its own. Its derivative with respect to every output's loss is 1 / (P N), made here
-        # as mean()'s backward makes it; backward starts from there, which keeps the mean and
-        # the sum out of the autograd graph (at these sizes each node costs more than its maths).
-        self.loss_gradient = (torch.ones((), dtype=dtype, device=self.device) / data.size).expand(self.X.shape)
+        # Restarts give seeds different histories, so then each seed has its own tensors in torch.optim.
+        self.seed_tensors = self.model.seed_parameters() if config.restart_after else []
+        parameters = [t for tensors in self.seed_tensors for t in tensors] or [self.model.theta]
+        self.optimizer = make_torch_optimizer(config, parameters)
+        # The objective is the sum over seeds of each seed's loss, so each seed's gradient is its own.
+        # Its derivative with respect to every output's loss is a constant, made here as mean()'s
+        # backward makes it; backward starts from there, which keeps the mean and the sum out of
+        # the autograd graph (at these sizes each node costs more than its maths).
+        self.weight = loss_weight(config.loss, *data.shape)
+        self.loss_gradient = (torch.ones((), dtype=self.dtype, device=self.device) * self.weight).expand(self.X.shape)
         self.all_finite = np.ones(seeds, dtype=bool)
         self.all_finite.flags.writeable = False  # returned by weights_finite() every epoch
         # On the CPU a NumPy view of theta makes the every-epoch finiteness check two cheap NumPy calls.
         self.theta_numpy = self.model.theta.detach().numpy() if self.device.type == "cpu" else None
 
-    def _forward(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per-output losses (S, P, N), activations (S, P, k) and sigmoid outputs (S, P, N)."""
-        activations, logits = self.model(self.X)
+    def _forward(self, noise: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-output losses (S, P, N), activations (S, P, k) and outputs (S, P, N)."""
+        if noise is not None:
+            noise = torch.as_tensor(noise, dtype=self.dtype, device=self.device)
+        activations, logits = self.model(self.X, noise)
         losses, outputs = output_losses(self.loss_name, logits, self.X)
         if outputs is None:
-            outputs = torch.sigmoid(logits.detach())
+            detached = logits.detach()
+            outputs = detached.softmax(dim=-1) if self.loss_name == "softmax_ce" else detached.sigmoid()
         return losses, activations, outputs
+
+    def _to_numpy(self, losses: torch.Tensor, activations: torch.Tensor, outputs: torch.Tensor) -> Forward:
+        loss = losses.detach().sum(dim=(1, 2)) * self.weight  # (S,) each seed's loss
+        # numpy(force=True): detached and on the CPU
+        return Forward(loss.numpy(force=True), activations.numpy(force=True), outputs.numpy(force=True))
 
     def forward(self) -> Forward:
         with torch.no_grad():
-            return _to_numpy(*self._forward())
+            return self._to_numpy(*self._forward())
 
-    def step(self) -> Forward:
-        losses, activations, outputs = self._forward()
+    def step(self, noise: np.ndarray | None = None) -> Forward:
+        if noise is not None:  # the figures come from the clean network, the update from the noisy one
+            clean = self.forward()
+        losses, activations, outputs = self._forward(noise)
         self.model.theta.grad.zero_()  # not optimizer.zero_grad(): that would unhook the views' .grad
         losses.backward(self.loss_gradient)
         self.optimizer.step()
-        return _to_numpy(losses, activations, outputs)
+        return clean if noise is not None else self._to_numpy(losses, activations, outputs)
+
+    def restart(self, rows: np.ndarray, weights: Weights) -> None:
+        """Seeds `rows` begin again from `weights` (leading axis len(rows)), with no optimiser state."""
+        m = self.model
+        index = torch.as_tensor(rows, device=self.device)
+        new = (weights.W1, weights.b1[:, None, :], weights.W2, weights.b2[:, None, :])
+        for whole, values in zip((m.W1, m.b1, m.W2, m.b2), new, strict=True):
+            whole.detach()[index] = torch.as_tensor(values, dtype=self.dtype, device=self.device)
+        for row in rows:
+            for tensor in self.seed_tensors[row]:
+                self.optimizer.state.pop(tensor, None)  # torch.optim starts it afresh
 
     def weights(self) -> Weights:
         m = self.model
@@ -135,10 +186,3 @@ class TorchBackend:
         with torch.no_grad():
             finite = [torch.isfinite(p).flatten(1).all(dim=1) for p in (m.W1, m.b1, m.W2, m.b2)]
             return torch.stack(finite).all(dim=0).cpu().numpy()
-
-
-def _to_numpy(losses: torch.Tensor, activations: torch.Tensor, outputs: torch.Tensor) -> Forward:
-    loss = losses.detach().mean(dim=(1, 2))  # (S,) each seed's mean loss
-    return Forward(
-        loss.numpy(force=True), activations.numpy(force=True), outputs.numpy(force=True)
-    )  # force: detach, to CPU
