@@ -20,6 +20,7 @@ from functools import partial
 from aelab import formats, report
 from aelab.backends import check_available
 from aelab.config import SETTINGS, Config, ConfigError, Setting
+from aelab.presets import PRESETS, preset_config
 from aelab.results import RunResult, SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range, sweep
 from aelab.train import Progress, train
@@ -43,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     defaults = Config()
     for sub in (train_parser, sweep_parser):
+        sub.add_argument(
+            "--preset",
+            metavar="{" + ",".join(PRESETS) + "}",
+            help="start from a preset's size and recipe; any other option given overrides it",
+        )
         for name, setting in SETTINGS.items():
             if sub is sweep_parser and name == "seed":
                 continue  # a sweep's seeds come from --first-seed and --seeds
@@ -65,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
     try:
-        config = Config.from_strings(given)
+        config = Config.from_strings(given, base=_preset(args.preset))
         if args.command == "sweep":
             seeds = seed_range(_whole_number("seeds", args.seeds), _whole_number("first-seed", args.first_seed))
         check_available(config)  # torch missing, no CUDA: say so before printing anything
@@ -86,6 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `| head`: the reader left; finish quietly (the Python docs' recipe)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _preset(name: str | None) -> Config | None:
+    if name is None:
+        return None
+    if name not in PRESETS:
+        raise ConfigError("preset", name, f"choose one of: {', '.join(PRESETS)}")
+    return preset_config(name)
 
 
 def _whole_number(name: str, text: str) -> int:

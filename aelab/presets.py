@@ -1,30 +1,134 @@
-"""Presets: a size and the recipe that goes with it, chosen in one click on the page."""
+"""Presets: a size and the recipe that works best for it, for the page's menu and `--preset`.
+
+Each tight preset's recipe was chosen on seeds 10000..10099 only and is judged
+on others (0..99, 1000..1099): `benchmarks/recipe_table.py` measures them with
+the sweep CLI and writes the README's table. No recipe knows its seeds.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
 from aelab.config import Config
 
-# Name -> the settings it sets; the default recipe unless it says otherwise.
-PRESETS: dict[str, dict[str, object]] = {
-    "Classic 8-3-8": {"width": 8, "hidden": 3},
-    "The seed notebook's 8-3-8 (sigmoid, MSE, Adam, lr 0.01)": {
-        "width": 8,
-        "hidden": 3,
-        "activation": "sigmoid",
-        "loss": "mse",
-        "optimizer": "adam",
-        "lr": 0.01,
-        "init_scale": 1.0,
-    },
-    "Tiny 4-2-4": {"width": 4, "hidden": 2},
-    "Tight 16-4-16": {"width": 16, "hidden": 4},
-    "Tight 32-5-32": {"width": 32, "hidden": 5},
-    "Overcomplete 8-8-8": {"width": 8, "hidden": 8},
+
+@dataclass(frozen=True)
+class Preset:
+    name: str  # what --preset takes, e.g. "16-4-16"
+    title: str  # the page's menu label
+    settings: dict[str, object] = field(default_factory=dict)  # width, hidden and the recipe
+    evidence: str = ""  # what the recipe reaches, as measured
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.settings["width"]), int(self.settings["hidden"])
+
+    @property
+    def recipe(self) -> dict[str, object]:
+        """The settings other than the size."""
+        return {name: value for name, value in self.settings.items() if name not in ("width", "hidden")}
+
+    def describe(self) -> str:
+        config = Config(**self.settings)
+        return config.describe(with_seed=False).split(" ", 1)[1] + f", {config.epochs:,} epochs"
+
+
+# Recipes for the tight sizes (k = ceil(log2 N)), and two classics.
+_SOFTMAX_NOISE = {"activation": "tanh", "loss": "softmax_ce", "noise": 0.5, "init_scale": 0.2}
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset("8-3-8", "Classic 8-3-8", {"width": 8, "hidden": 3}),
+        Preset("4-2-4", "Tiny 4-2-4", {"width": 4, "hidden": 2}),
+        Preset(
+            "16-4-16",
+            "Tight 16-4-16",
+            {
+                "width": 16,
+                "hidden": 4,
+                **_SOFTMAX_NOISE,
+                "optimizer": "sgd",
+                "lr": 5.0,
+                "restart_after": 500,
+                "epochs": 5000,
+            },
+        ),
+        Preset(
+            "32-5-32",
+            "Tight 32-5-32",
+            {
+                "width": 32,
+                "hidden": 5,
+                **_SOFTMAX_NOISE,
+                "optimizer": "momentum",
+                "lr": 2.0,
+                "momentum": 0.9,
+                "restart_after": 1000,
+                "epochs": 10000,
+            },
+        ),
+        Preset(
+            "64-6-64",
+            "Tight 64-6-64",
+            {
+                "width": 64,
+                "hidden": 6,
+                **_SOFTMAX_NOISE,
+                "optimizer": "momentum",
+                "lr": 2.0,
+                "momentum": 0.9,
+                "restart_after": 1500,
+                "epochs": 20000,
+            },
+        ),
+        Preset("12-2-12", "Supertight 12-2-12", {"width": 12, "hidden": 2}),
+        Preset(
+            "seed-notebook",
+            "The seed notebook's 8-3-8 (sigmoid, MSE, Adam, lr 0.01)",
+            {
+                "width": 8,
+                "hidden": 3,
+                "activation": "sigmoid",
+                "loss": "mse",
+                "optimizer": "adam",
+                "lr": 0.01,
+                "init_scale": 1.0,
+            },
+        ),
+        Preset("8-8-8", "Overcomplete 8-8-8", {"width": 8, "hidden": 8}),
+    )
 }
+TIGHT = ("4-2-4", "8-3-8", "16-4-16", "32-5-32", "64-6-64", "12-2-12")  # the sizes with a tuned recipe
 KEPT_BY_PRESETS = ("backend", "seed", "dtype", "device")  # what a preset leaves as the user set it
 
 
 def apply_preset(name: str, current: Config) -> Config:
     """`current` with the preset's settings: every field it does not keep comes from the preset or the defaults."""
-    kept = {field: getattr(current, field) for field in KEPT_BY_PRESETS}
-    return Config(**kept, **PRESETS[name])
+    kept = {setting: getattr(current, setting) for setting in KEPT_BY_PRESETS}
+    return Config(**kept, **PRESETS[name].settings)
+
+
+def preset_config(name: str) -> Config:
+    """The preset over the defaults, as `--preset` starts from."""
+    return Config(**PRESETS[name].settings)
+
+
+def recipe_for(width: int, hidden: int) -> Preset:
+    """The tight preset for this size, or the nearest one: closest bottleneck, then closest log2 width."""
+
+    def distance(name: str) -> tuple[float, float]:
+        preset_width, preset_hidden = PRESETS[name].size
+        return abs(hidden - preset_hidden), abs(math.log2(width) - math.log2(preset_width))
+
+    return PRESETS[min(TIGHT, key=distance)]
+
+
+def with_recipe(config: Config, preset: Preset) -> Config:
+    """`config` with the preset's recipe (everything but the size), the rest at the defaults."""
+    kept = {setting: getattr(config, setting) for setting in (*KEPT_BY_PRESETS, "width", "hidden")}
+    return Config(**kept, **preset.recipe)
+
+
+def uses_recipe(config: Config, preset: Preset) -> bool:
+    return with_recipe(config, preset) == config

@@ -9,7 +9,7 @@ import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
 from aelab.config import SETTINGS, Config, config_from_partial_strings, config_to_strings, min_code_bits
-from aelab.presets import PRESETS, apply_preset
+from aelab.presets import PRESETS, apply_preset, recipe_for, uses_recipe, with_recipe
 
 
 def restore_settings_once() -> None:
@@ -86,6 +86,7 @@ def settings_ui() -> Config:
     sidebar.selectbox(
         "Preset",
         list(PRESETS),
+        format_func=lambda name: PRESETS[name].title,
         index=None,
         placeholder="Choose a preset...",
         key="preset",
@@ -132,7 +133,34 @@ def settings_ui() -> Config:
         number_widget("init_scale", step=0.1)
         choice_widget("dtype", radio=True)
         choice_widget("device", radio=True)
-    return current_config()
+    config = current_config()
+    recipe_note(config)
+    return config
+
+
+def _use_recipe(name: str) -> None:
+    """on_click of "Use the ... recipe": the preset's recipe for the current size."""
+    load_into_widgets(with_recipe(current_config(), PRESETS[name]))
+
+
+def recipe_note(config: Config) -> None:
+    """Say which tuned recipe the settings follow, or offer the one for this size in one click."""
+    preset = recipe_for(config.width, config.hidden)
+    exact = preset.size == (config.width, config.hidden)
+    if uses_recipe(config, preset):
+        where = "" if exact else f" (tuned for {preset.name})"
+        st.sidebar.success(f"Recipe{where}: {preset.describe()}. {preset.evidence}", icon=":material/verified:")
+    else:
+        label = f"Use the {preset.name} recipe" + ("" if exact else " (nearest tuned size)")
+        st.sidebar.button(
+            label,
+            key="use_recipe",
+            on_click=_use_recipe,
+            args=(preset.name,),
+            icon=":material/auto_fix_high:",
+            help=f"{preset.describe()}. {preset.evidence}",
+            width="stretch",
+        )
 
 
 def bottleneck_note(width: int, hidden: int) -> None:

@@ -36,7 +36,8 @@ def curves_view(result: RunResult) -> None:
     st.altair_chart(charts.history_chart(runs, log_loss=log_loss), width="content")
     st.caption(
         "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every pattern "
-        f"has its own binary code. Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch)."
+        "has its own binary code. Dotted rules: a restart began a new attempt from new weights. "
+        f"Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch)."
     )
 
 

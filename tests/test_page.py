@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from aelab import Config, train
 from aelab.backends import torch_unavailable_reason
 from aelab.config import MAX_SEED, SETTINGS
+from aelab.presets import PRESETS
 from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,12 +220,12 @@ def test_pinned_runs_overlay_on_the_curves():
 
 def test_presets_set_the_sizes():
     page = new_page(epochs=0)
-    page.selectbox(key="preset").set_value("Tight 16-4-16").run()
+    page.selectbox(key="preset").set_value("16-4-16").run()
     assert (page.number_input(key="width").value, page.number_input(key="hidden").value) == (16, 4)
-    page.selectbox(key="preset").set_value("The seed notebook's 8-3-8 (sigmoid, MSE, Adam, lr 0.01)").run()
+    page.selectbox(key="preset").set_value("seed-notebook").run()
     assert page.selectbox(key="optimizer").value == "adam" and page.select_slider(key="lr").value == 0.01
     page.number_input(key="seed").set_value(3).run()
-    page.selectbox(key="preset").set_value("Classic 8-3-8").run()  # back to the default recipe, seed kept
+    page.selectbox(key="preset").set_value("8-3-8").run()  # back to the default recipe, seed kept
     assert page.selectbox(key="optimizer").value == Config().optimizer
     assert page.number_input(key="seed").value == 3
 
@@ -370,3 +371,17 @@ def test_how_it_is_computed_shows_the_real_source():
     page = new_page(epochs=0)
     code = [block.value.strip() for block in page.code]
     assert inspect.getsource(NumpyBackend).strip() in code
+
+
+def test_choosing_a_tight_preset_shows_its_recipe_and_a_hand_set_size_is_offered_one():
+    page = new_page(epochs=0)
+    page.selectbox(key="preset").set_value("32-5-32").run()
+    assert page.radio(key="loss").value == "softmax_ce"
+    assert any("32-5-32" in s.value or "Recipe" in s.value for s in page.sidebar.success)
+    page.number_input(key="width").set_value(20).run()  # a size without a preset: 20-5-20
+    page.radio(key="loss").set_value("mse").run()
+    offer = page.button(key="use_recipe")
+    assert "32-5-32" in offer.label
+    offer.click().run()
+    assert page.radio(key="loss").value == "softmax_ce" and page.number_input(key="width").value == 20
+    assert page.query_params["restart_after"] == str(PRESETS["32-5-32"].settings["restart_after"])

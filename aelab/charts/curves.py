@@ -46,13 +46,17 @@ def history_frame(runs: Sequence[tuple[str, RunResult]], max_points: int = MAX_H
     return pd.concat(frames, ignore_index=True)
 
 
+MARKERS = {"outputs solved": [4, 3], "codes solved": [1, 0], "restart": [1, 4]}  # name -> stroke dash
+
+
 def solved_frame(runs: Sequence[tuple[str, RunResult]]) -> pd.DataFrame:
-    """One row per solved marker: when the outputs were solved, and when the code was too."""
+    """One row per marker: when the outputs were solved, when the code was too, and each restart."""
     rows = []
     for label, result in runs:
         for what, epoch in (("outputs solved", result.output_solved_epoch), ("codes solved", result.solved_epoch)):
             if epoch is not None:
                 rows.append({"run": label, "marker": what, "epoch": epoch})
+        rows += [{"run": label, "marker": "restart", "epoch": epoch} for epoch in result.restarts]
     return pd.DataFrame(rows, columns=["run", "marker", "epoch"])
 
 
@@ -92,9 +96,9 @@ def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) 
                 color=color,
                 strokeDash=alt.StrokeDash(
                     "marker:N",
-                    title="Solved at",
-                    sort=["outputs solved", "codes solved"],
-                    scale=alt.Scale(domain=["outputs solved", "codes solved"], range=[[4, 3], [1, 0]]),
+                    title="Marks",
+                    sort=list(MARKERS),
+                    scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
                 ),
                 tooltip=["run:N", "marker:N", "epoch:Q"],
             )
