@@ -1,4 +1,4 @@
-"""The training loop both backends share: history, snapshots, stopping, divergence.
+"""The training loop both backends share: updates, hidden noise, restarts, progress and stopping.
 
 `train(config)` runs one seed; `train_seeds(config, seeds)` runs S seeds as
 one batched computation, each seed starting from exactly the weights a
@@ -20,24 +20,19 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from aelab import analysis
-from aelab.backends import Backend, Forward, make_backend
+from aelab.backends import make_backend
 from aelab.config import Config
 from aelab.data import one_hot_patterns
 from aelab.noise import HiddenNoise
-from aelab.results import METRICS, BatchResult, RunResult
-from aelab.weights import Weights, init_weights
-
-SNAPSHOT_COUNT = 60  # at most this many hidden-activation snapshots per run
-SNAPSHOT_BUDGET = 4_000_000  # ... and at most this many stored values in all
-MEASURE_BLOCK = 256  # epochs measured together (see _RunState.flush) ...
-MEASURE_BUDGET = 1_000_000  # ... holding at most this many hidden and output values while they wait
+from aelab.recorder import Recorder, first_weights
+from aelab.results import BatchResult, RunResult, SweepResult
+from aelab.weights import Weights
 
 
 class Progress:
     """What the progress callback sees: how far training is, and the run so far."""
 
-    def __init__(self, state: _RunState, epoch: int, seconds: float):
+    def __init__(self, state: Recorder, epoch: int, seconds: float):
         self._state = state
         self.epoch = epoch  # updates done so far
         self.epochs = state.config.epochs
@@ -52,8 +47,12 @@ class Progress:
         return self._state.history[name][:, max(self.epoch - 1, 0)]
 
     def result(self) -> BatchResult:
-        """The run as if it had stopped now (costs one forward pass)."""
+        """The run as if it had stopped now (costs one forward pass and a copy of the history)."""
         return self._state.result(self.epoch, self.seconds, stopped=True)
+
+    def sweep_result(self) -> SweepResult:
+        """A sweep's summary so far: cheap enough for a long, wide sweep's every update."""
+        return self._state.sweep_so_far(self.seconds)
 
 
 ProgressCallback = Callable[[Progress], "bool | None"]
@@ -87,7 +86,7 @@ def train_seeds(
     initial = Weights.stack([first_weights(config, seed) for seed in seeds])
     backend = make_backend(config, initial, data)
     # stop_when_solved needs each epoch's figures before the next update: measure every epoch.
-    state = _RunState(config, list(seeds), data, initial, backend, keep_snapshots, measure_each_epoch=stop_when_solved)
+    state = Recorder(config, list(seeds), data, initial, backend, keep_snapshots, measure_each_epoch=stop_when_solved)
     noise = None
     if config.noise:
         patterns, length = data.shape[0], config.attempt_length
@@ -116,171 +115,3 @@ def train_seeds(
             if config.restart_after and epoch % config.restart_after == 0:
                 state.restart_unsolved(epoch)
         return state.result(epoch, time.perf_counter() - start, stopped)
-
-
-def first_weights(config: Config, seed: int, attempt: int = 0) -> Weights:
-    """The weights a seed starts from: its first attempt, or the attempt after a restart."""
-    return init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype, attempt)
-
-
-class _RunState:
-    """What one (batched) run has recorded so far: history, solved epochs, who diverged, snapshots."""
-
-    def __init__(
-        self,
-        config: Config,
-        seeds: list[int],
-        data: np.ndarray,
-        initial: Weights,
-        backend: Backend,
-        keep_snapshots: bool,
-        measure_each_epoch: bool = False,
-    ):
-        self.config, self.seeds, self.data, self.initial, self.backend = config, seeds, data, initial, backend
-        count, length = len(seeds), config.epochs + 1
-        # Forward passes recorded but not yet measured (consecutive entries from pending_start),
-        # and how many may wait: see flush().
-        self.pending: list[Forward] = []
-        self.pending_start = 0
-        values_per_entry = count * data.shape[0] * (data.shape[1] + config.hidden)
-        self.block = 1 if measure_each_epoch else max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))
-        self.history = {name: np.full((count, length), np.nan) for name in METRICS}
-        self.length = np.zeros(count, dtype=np.int64)  # history entries recorded per seed
-        self.alive = np.ones(count, dtype=bool)
-        # The alive seeds as an index: a plain slice while every seed is alive (nearly always),
-        # which NumPy indexes several times faster than the boolean mask -- this runs every epoch.
-        self.rows: slice | np.ndarray = slice(None)
-        self.any_alive = True
-        self.ever_solved = np.zeros(count, dtype=bool)  # in the current attempt; the epochs come from history
-        self.attempts = np.zeros(count, dtype=np.int64)  # restarts so far, per seed
-        self.attempt_start = np.zeros(count, dtype=np.int64)  # the history entry each seed's attempt began at
-        self.restarts: list[list[int]] = [[] for _ in seeds]
-        patterns, hidden = data.shape[0], config.hidden
-        self.last_good_activations = np.full((count, patterns, hidden), np.nan)
-        self.last_good_outputs = np.full((count, patterns, data.shape[1]), np.nan)
-        self.previous: Forward | None = None
-        self.snapshot_epochs = _snapshot_epochs(config.epochs, patterns * hidden * count) if keep_snapshots else []
-        self.snapshot_slot = {epoch: slot for slot, epoch in enumerate(self.snapshot_epochs)}
-        self.snapshots = np.full((len(self.snapshot_epochs), count, patterns, hidden), np.nan, dtype=np.float32)
-
-    def record(self, epoch: int, forward: Forward) -> None:
-        """Take the forward pass of history entry `epoch` for the seeds still alive."""
-        finite = np.isfinite(forward.loss)
-        if not finite.all() and not finite[self.alive].all():  # the cheap test first: it nearly always passes
-            self._bury(self.alive & ~finite, epoch, self.previous)
-        if not self.pending:
-            self.pending_start = epoch
-        self.pending.append(forward)
-        if len(self.pending) >= self.block:
-            self.flush()
-        slot = self.snapshot_slot.get(epoch)
-        if slot is not None:
-            self.snapshots[slot] = forward.activations
-        self.previous = forward
-
-    def flush(self) -> None:
-        """Measure the pending entries and write their figures into the history.
-
-        The figures of many epochs are computed in one vectorised call -- at these
-        sizes NumPy's per-call overhead, not arithmetic, is most of the cost -- and are
-        exactly those of measuring each epoch alone (every figure is per row). All the
-        pending entries belong to the seeds alive now: _bury() flushes first.
-        """
-        if not self.pending:
-            return
-        entries, seeds = len(self.pending), len(self.seeds)
-        activations = np.concatenate([forward.activations for forward in self.pending])  # (entries * S, P, k)
-        outputs = np.concatenate([forward.outputs for forward in self.pending])
-        metrics = analysis.measure(activations, outputs, self.data, self.config.activation)
-        values = {
-            "loss": np.stack([forward.loss for forward in self.pending], axis=1),  # (S, entries)
-            "accuracy": metrics.accuracy.reshape(entries, seeds).T,
-            "bits_correct": metrics.bits_correct.reshape(entries, seeds).T,
-            "distinct_codes": metrics.distinct_codes.reshape(entries, seeds).T,
-        }
-        rows, columns = self.rows, slice(self.pending_start, self.pending_start + entries)
-        for name in METRICS:
-            self.history[name][rows, columns] = values[name][rows]
-        self.length[rows] = columns.stop
-        # A seed alive now was alive at every earlier entry, so all_solved() needs no alive mask here.
-        solved = analysis.is_solved(metrics.outputs_solved, metrics.distinct_codes, self.data.shape[0])
-        self.ever_solved |= solved.reshape(entries, seeds).any(axis=0)
-        self.pending.clear()
-
-    def check_weights(self, epoch: int) -> None:
-        """After update `epoch`, retire seeds whose weights are no longer finite."""
-        finite = self.backend.weights_finite()
-        if not finite.all() and not finite[self.alive].all():
-            self._bury(self.alive & ~finite, epoch, self.previous)
-
-    def _bury(self, dying: np.ndarray, epoch: int, last_good: Forward | None) -> None:
-        """Seeds in `dying` diverged at history entry `epoch`; keep their last good forward pass."""
-        self.flush()  # the pending entries are still those of the seeds alive until now
-        if last_good is not None:
-            self.last_good_activations[dying] = last_good.activations[dying]
-            self.last_good_outputs[dying] = last_good.outputs[dying]
-        self.alive &= ~dying
-        self.rows = self.alive.copy()
-        self.any_alive = bool(self.alive.any())
-
-    def restart_unsolved(self, epoch: int) -> None:
-        """Seeds alive but not solved in their attempt begin again from new weights: history entry
-        `epoch` is the new attempt's first (the last update of the old one is dropped)."""
-        self.flush()  # ever_solved must include every entry of the attempt
-        rows = np.flatnonzero(self.alive & ~self.ever_solved)
-        if not rows.size:
-            return
-        self.attempts[rows] += 1
-        self.attempt_start[rows] = epoch
-        for row in rows:
-            self.restarts[row].append(epoch)
-        weights = [first_weights(self.config, self.seeds[row], int(self.attempts[row])) for row in rows]
-        self.backend.restart(rows, Weights.stack(weights))
-
-    def all_solved(self) -> bool:
-        return bool(self.ever_solved[self.alive].all())
-
-    def result(self, epoch: int, seconds: float, stopped: bool) -> BatchResult:
-        """Measure entry `epoch` at the current weights and package the run."""
-        forward = self.backend.forward()
-        self.record(epoch, forward)
-        self.flush()
-        activations = np.where(self.alive[:, None, None], forward.activations, self.last_good_activations)
-        outputs = np.where(self.alive[:, None, None], forward.outputs, self.last_good_outputs)
-        # The solved epochs are read off the history once, here, rather than tracked every epoch:
-        # bits_correct is a count over the total, so it is exactly 1 when every output is right.
-        # Entries not recorded are NaN and compare False.
-        outputs_solved = self.history["bits_correct"] == 1.0  # (S, epochs + 1)
-        return BatchResult(
-            config=self.config,
-            seeds=list(self.seeds),
-            history={name: values.copy() for name, values in self.history.items()},
-            lengths=self.length.copy(),
-            initial=self.initial,
-            final=self.backend.weights(),
-            activations=activations,
-            outputs=outputs,
-            snapshot_epochs=[e for e in self.snapshot_epochs if e <= epoch],
-            snapshots=self.snapshots[: sum(e <= epoch for e in self.snapshot_epochs)].copy(),
-            output_solved_epoch=_first_entry(outputs_solved),
-            solved_epoch=_first_entry(
-                analysis.is_solved(outputs_solved, self.history["distinct_codes"], self.data.shape[0])
-            ),
-            diverged=(~self.alive).tolist(),
-            restarts=[list(epochs) for epochs in self.restarts],
-            stopped=stopped,
-            train_seconds=seconds,
-        )
-
-
-def _snapshot_epochs(epochs: int, values_per_snapshot: int) -> list[int]:
-    """Epochs to keep hidden activations at: dense early (where codes form), sparse late."""
-    count = max(2, min(SNAPSHOT_COUNT, SNAPSHOT_BUDGET // max(values_per_snapshot, 1), epochs + 1))
-    spaced = np.unique(np.round(np.geomspace(1, epochs + 1, count)).astype(int) - 1)
-    return sorted(set(spaced.tolist()) | {0, epochs})
-
-
-def _first_entry(reached: np.ndarray) -> list[int | None]:
-    """(S, T) bools -> per row, the first entry that is True, or None where none is."""
-    first = reached.argmax(axis=1)
-    return [int(entry) if any_reached else None for entry, any_reached in zip(first, reached.any(axis=1), strict=True)]

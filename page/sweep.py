@@ -81,7 +81,7 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
         st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
 
         def on_progress(progress: Progress) -> None:
-            st.session_state.sweep_result = SweepResult.from_batch(progress.result())  # kept if interrupted
+            st.session_state.sweep_result = progress.sweep_result()  # kept if interrupted
             solved = sum(epoch is not None for epoch in st.session_state.sweep_result.solved_epoch)
             text = f"epoch {progress.epoch:,} of {progress.epochs:,} · {solved} of {len(seeds)} seeds solved"
             bar.progress(progress.fraction, text=text)

@@ -189,3 +189,18 @@ def test_default_recipe_finds_distinct_codes_on_nine_in_ten_seeds():
     assert payload["seeds"] == list(range(100))
     assert payload["solved_rate"] >= 0.9
     assert payload["median_solved_epoch"] <= 400
+
+
+def test_the_cheap_sweep_summary_equals_the_full_one():
+    """progress.sweep_result() (the page's every update) agrees with summarising progress.result()."""
+    pairs = []
+
+    def compare(progress):
+        if progress.epoch >= 50:
+            pairs.append((progress.sweep_result(), SweepResult.from_batch(progress.result())))
+            return True
+        return None
+
+    sweep(replace(CONFIG, epochs=400), list(range(6)), on_progress=compare, progress_interval=0.0)
+    cheap, full = pairs[0]
+    assert cheap == full
