@@ -19,7 +19,7 @@ def source_ui() -> None:
         )
         st.markdown("**The network, forward and backward** (`aelab/backends/numpy_backend.py`)")
         st.code(inspect.getsource(numpy_backend.NumpyBackend), language="python")
-        st.code(inspect.getsource(numpy_backend.loss_and_grad), language="python")
+        st.code(inspect.getsource(numpy_backend.output_layer), language="python")
         st.markdown("**The activation functions and their slopes** (`aelab/activations.py`)")
         st.code(inspect.getsource(activations), language="python")
         st.markdown("**The optimisers, as torch.optim does them** (`aelab/backends/numpy_optim.py`)")

@@ -28,30 +28,25 @@ from aelab.config import Config
 from aelab.weights import Weights
 
 
-def outputs_of(loss: str, z2: np.ndarray) -> np.ndarray:
-    """The output layer: softmax of each pattern's logits for softmax_ce, else sigmoid."""
-    if loss == "softmax_ce":
-        exp = np.exp(z2 - z2.max(axis=-1, keepdims=True))  # shifted: exp never overflows
-        return exp / exp.sum(axis=-1, keepdims=True)
-    return sigmoid(z2)
-
-
-def loss_and_grad(name: str, z2: np.ndarray, y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-seed mean loss (S,) and its gradient with respect to the logits z2 (S, P, N)."""
-    if name == "softmax_ce":  # mean over the P patterns of -log y[target] = logsumexp(z2) - z2 . x
-        patterns = X.shape[0]
-        top = z2.max(axis=-1, keepdims=True)
-        log_sum = top[..., 0] + np.log(np.exp(z2 - top).sum(axis=-1))  # (S, P)
-        loss = (log_sum - (z2 * X).sum(axis=-1)).sum(axis=1) / patterns
-        return loss, (y - X) / patterns
+def output_layer(name: str, z2: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Outputs y (S, P, N), per-seed mean loss (S,) and the loss's gradient dLoss/dz2 (S, P, N)."""
+    if name == "softmax_ce":  # softmax; the mean over the P patterns of -log y[target]
+        shifted = z2 - z2.max(axis=-1, keepdims=True)  # exp of it never overflows
+        exp = np.exp(shifted)
+        total = exp.sum(axis=-1, keepdims=True)  # (S, P, 1)
+        y = exp / total
+        # -log y[target] = log(total) - shifted[target]; shifted . x picks the target's entry
+        loss = (np.log(total[..., 0]) - (shifted * X).sum(axis=-1)).sum(axis=1) / X.shape[0]
+        return y, loss, (y - X) / X.shape[0]
+    y = sigmoid(z2)
     count = X.size  # the mean runs over every output of every pattern
     if name == "mse":
         error = y - X
         loss = (error * error).sum(axis=(1, 2)) / count
-        return loss, (2 / count) * error * y * (1 - y)  # d/dz2 of mean (y - X)^2, with y' = y (1 - y)
+        return y, loss, (2 / count) * error * y * (1 - y)  # d/dz2 of mean (y - X)^2, with y' = y (1 - y)
     # bce from the logits, in the overflow-free form max(z, 0) - z x + log(1 + exp(-|z|))
     loss = (np.maximum(z2, 0) - z2 * X + np.log1p(np.exp(-np.abs(z2)))).sum(axis=(1, 2)) / count
-    return loss, (y - X) / count
+    return y, loss, (y - X) / count
 
 
 class Pass(NamedTuple):
@@ -82,8 +77,7 @@ class NumpyBackend:
                 z1 = z1 + noise  # (S, P, k): this epoch's draws, for the update only
             h = self.activation.numpy(z1)
             z2 = h @ W2 + b2[:, None, :]  # (S, P, k) @ (S, k, N) + (S, 1, N) -> (S, P, N)
-            y = outputs_of(self.loss_name, z2)
-        loss, dz2 = loss_and_grad(self.loss_name, z2, y, self.X)
+            y, loss, dz2 = output_layer(self.loss_name, z2, self.X)
         return Pass(Forward(loss, h, y), z1, dz2)
 
     def forward(self) -> Forward:
