@@ -106,8 +106,8 @@ def train_seeds(
                 if on_progress(Progress(state, epoch, now - start)):
                     stopped = True
                     break
-            draws = noise.draw(epoch - state.attempt_start) if noise else None
-            state.record(epoch, backend.step(draws))
+            forward = backend.step(noise.draw(epoch - state.attempt_start)) if noise else backend.step()
+            state.record(epoch, forward)
             epoch += 1
             state.check_weights(epoch)
             if not state.any_alive or (stop_when_solved and state.all_solved()):

@@ -68,15 +68,19 @@ class NumpyBackend:
         self.params, self.theta = _flat_parameters(weights, dtype)  # W1, b1, W2, b2 as views into theta
         self.grads, self.grad = _flat_parameters(weights, dtype, zeros=True)  # dW1, db1, dW2, db2 likewise
         self.optimizer = make_optimizer(config)
+        # Views used in every pass, made once (they follow theta, which is updated in place).
+        _, b1, W2, b2 = self.params
+        self.b1_rows, self.b2_rows = b1[:, None, :], b2[:, None, :]  # (S, 1, k), (S, 1, N): broadcast per pattern
+        self.W2_T, self.X_T = W2.transpose(0, 2, 1), self.X.T
 
     def _forward(self, noise: np.ndarray | None = None) -> Pass:
-        W1, b1, W2, b2 = self.params
+        W1, _, W2, _ = self.params
         with np.errstate(over="ignore"):  # sigmoid's exp(-z) may overflow to inf: the right limit
-            z1 = self.X @ W1 + b1[:, None, :]  # (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)
+            z1 = self.X @ W1 + self.b1_rows  # (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)
             if noise is not None:
                 z1 = z1 + noise  # (S, P, k): this epoch's draws, for the update only
             h = self.activation.numpy(z1)
-            z2 = h @ W2 + b2[:, None, :]  # (S, P, k) @ (S, k, N) + (S, 1, N) -> (S, P, N)
+            z2 = h @ W2 + self.b2_rows  # (S, P, k) @ (S, k, N) + (S, 1, N) -> (S, P, N)
             y, loss, dz2 = output_layer(self.loss_name, z2, self.X)
         return Pass(Forward(loss, h, y), z1, dz2)
 
@@ -86,14 +90,14 @@ class NumpyBackend:
     def step(self, noise: np.ndarray | None = None) -> Forward:
         clean = self._forward()
         forward, z1, dz2 = clean if noise is None else self._forward(noise)
-        h, (_, _, W2, _), (dW1, db1, dW2, db2) = forward.activations, self.params, self.grads
+        h, (dW1, db1, dW2, db2) = forward.activations, self.grads
         # Backward, by the chain rule. Each result is written straight into its slice of the
         # flat gradient (out=), so the optimiser can update every parameter in one go.
         np.matmul(h.transpose(0, 2, 1), dz2, out=dW2)  # dW2 = hᵀ dz2: (S, k, P) @ (S, P, N) -> (S, k, N)
         np.einsum("spn->sn", dz2, out=db2)  # db2 = Σ_p dz2 (einsum: ~4x faster than .sum on a stack)
-        dh = dz2 @ W2.transpose(0, 2, 1)  # dh = dz2 W2ᵀ: (S, P, N) @ (S, N, k) -> (S, P, k)
+        dh = dz2 @ self.W2_T  # dh = dz2 W2ᵀ: (S, P, N) @ (S, N, k) -> (S, P, k)
         dz1 = dh * self.activation.slope(z1, h)  # dz1 = dh ⊙ act'(z1)
-        np.matmul(self.X.T, dz1, out=dW1)  # dW1 = Xᵀ dz1: (N, P) @ (S, P, k) -> (S, N, k)
+        np.matmul(self.X_T, dz1, out=dW1)  # dW1 = Xᵀ dz1: (N, P) @ (S, P, k) -> (S, N, k)
         np.einsum("spk->sk", dz1, out=db1)  # db1 = Σ_p dz1
         self.optimizer.step(self.theta, self.grad)  # theta -= update(grad), all parameters at once
         return clean.forward
