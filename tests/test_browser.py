@@ -198,3 +198,20 @@ def test_switching_views_during_training_does_not_stop_it(server, page):
     wait_until_idle(page)
     assert page.get_by_text("Training stopped").count() == 0
     expect_rendered_charts(page, "Weights")
+
+
+def test_a_64_6_64_preset_sweep_shows_progress_and_stops(server, page):
+    """The preset menu sets the 64-6-64 recipe; its 100-seed sweep streams progress, and Stop keeps it so far."""
+    page.goto(server)
+    wait_until_idle(page)
+    page.get_by_test_id("stSidebar").get_by_role("combobox", name="Preset").click()
+    page.get_by_role("option", name="Tight 64-6-64").click()
+    page.wait_for_url(re.compile(r"[?&]width=64(&|$)"), timeout=30_000)
+    wait_until_idle(page)
+    sync_api.expect(page.get_by_text("Recipe:", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Run sweep").click()
+    sync_api.expect(page.get_by_text(re.compile(r"of 100 seeds solved"))).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Stop").click()
+    sync_api.expect(page.get_by_text("stopped early", exact=False).first).to_be_visible(timeout=30_000)
+    wait_until_idle(page)
+    assert page.get_by_test_id("stException").count() == 0

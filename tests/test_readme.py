@@ -26,5 +26,5 @@ def test_readme_run_command_installs_the_requirements_and_starts_the_page():
 
 def test_readme_has_no_placeholders_left():
     text = (ROOT / "README.md").read_text()
-    for placeholder in ("SPEED_TABLE", "RECIPE_TABLE", "TODO"):
+    for placeholder in ("SPEED_TABLE", "RECIPE_TABLE", "PRESET_TABLE", "TODO"):
         assert placeholder not in text
