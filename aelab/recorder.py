@@ -93,8 +93,11 @@ class Recorder:
         if not self.pending:
             return
         entries, seeds = len(self.pending), len(self.seeds)
-        activations = np.concatenate([forward.activations for forward in self.pending])  # (entries * S, P, k)
-        outputs = np.concatenate([forward.outputs for forward in self.pending])
+        if entries == 1:  # a sweep measures every epoch: no copy of its (S, P, N) outputs
+            activations, outputs = self.pending[0].activations, self.pending[0].outputs
+        else:
+            activations = np.concatenate([forward.activations for forward in self.pending])  # (entries * S, P, k)
+            outputs = np.concatenate([forward.outputs for forward in self.pending])
         metrics = analysis.measure(activations, outputs, self.data, self.config.activation)
         values = {
             "loss": np.stack([forward.loss for forward in self.pending], axis=1),  # (S, entries)

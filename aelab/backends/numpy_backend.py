@@ -28,25 +28,30 @@ from aelab.config import Config
 from aelab.weights import Weights
 
 
-def output_layer(name: str, z2: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Outputs y (S, P, N), per-seed mean loss (S,) and the loss's gradient dLoss/dz2 (S, P, N)."""
+def output_layer(name: str, z2: np.ndarray, X: np.ndarray, gradient: bool = True) -> tuple[np.ndarray, ...]:
+    """Outputs y (S, P, N), per-seed mean loss (S,) and, with `gradient`, dLoss/dz2 (S, P, N).
+
+    z2 is used up (overwritten): at N = 64 and 100 seeds every (S, P, N) temporary
+    costs a fresh 1.6 MB from the system, so the big arrays are reused in place."""
     if name == "softmax_ce":  # softmax; the mean over the P patterns of -log y[target]
-        shifted = z2 - z2.max(axis=-1, keepdims=True)  # exp of it never overflows
-        exp = np.exp(shifted)
-        total = exp.sum(axis=-1, keepdims=True)  # (S, P, 1)
-        y = exp / total
-        # -log y[target] = log(total) - shifted[target]; shifted . x picks the target's entry
-        loss = (np.log(total[..., 0]) - (shifted * X).sum(axis=-1)).sum(axis=1) / X.shape[0]
-        return y, loss, (y - X) / X.shape[0]
-    y = sigmoid(z2)
+        shifted = np.subtract(z2, z2.max(axis=-1, keepdims=True), out=z2)  # exp of it never overflows
+        target = np.einsum("spn,pn->sp", shifted, X)  # (S, P): the target's entry
+        y = np.exp(shifted, out=shifted)
+        total = y.sum(axis=-1, keepdims=True)  # (S, P, 1)
+        y /= total
+        # -log y[target] = log(total) - shifted[target]
+        loss = (np.log(total[..., 0]) - target).sum(axis=1) / X.shape[0]
+        return y, loss, ((y - X) / X.shape[0] if gradient else None)
+    # bce from the logits, in the overflow-free form max(z, 0) - z x + log(1 + exp(-|z|)), before z2 is reused
     count = X.size  # the mean runs over every output of every pattern
-    if name == "mse":
-        error = y - X
-        loss = (error * error).sum(axis=(1, 2)) / count
-        return y, loss, (2 / count) * error * y * (1 - y)  # d/dz2 of mean (y - X)^2, with y' = y (1 - y)
-    # bce from the logits, in the overflow-free form max(z, 0) - z x + log(1 + exp(-|z|))
-    loss = (np.maximum(z2, 0) - z2 * X + np.log1p(np.exp(-np.abs(z2)))).sum(axis=(1, 2)) / count
-    return y, loss, (y - X) / count
+    if name == "bce":
+        loss = (np.maximum(z2, 0) - z2 * X + np.log1p(np.exp(-np.abs(z2)))).sum(axis=(1, 2)) / count
+    y = sigmoid(z2)
+    if name == "bce":
+        return y, loss, ((y - X) / count if gradient else None)
+    error = y - X
+    loss = (error * error).sum(axis=(1, 2)) / count
+    return y, loss, ((2 / count) * error * y * (1 - y) if gradient else None)  # mse: y' = y (1 - y)
 
 
 class Pass(NamedTuple):
@@ -54,7 +59,7 @@ class Pass(NamedTuple):
 
     forward: Forward  # loss (S,), activations h (S, P, k), outputs y (S, P, N)
     z1: np.ndarray  # (S, P, k) hidden pre-activations
-    dz2: np.ndarray  # (S, P, N) dLoss/dz2
+    dz2: np.ndarray | None  # (S, P, N) dLoss/dz2, when asked for
 
 
 class NumpyBackend:
@@ -73,22 +78,23 @@ class NumpyBackend:
         self.b1_rows, self.b2_rows = b1[:, None, :], b2[:, None, :]  # (S, 1, k), (S, 1, N): broadcast per pattern
         self.W2_T, self.X_T = W2.transpose(0, 2, 1), self.X.T
 
-    def _forward(self, noise: np.ndarray | None = None) -> Pass:
+    def _forward(self, noise: np.ndarray | None = None, gradient: bool = True) -> Pass:
         W1, _, W2, _ = self.params
         with np.errstate(over="ignore"):  # sigmoid's exp(-z) may overflow to inf: the right limit
             z1 = self.X @ W1 + self.b1_rows  # (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)
             if noise is not None:
                 z1 = z1 + noise  # (S, P, k): this epoch's draws, for the update only
             h = self.activation.numpy(z1)
-            z2 = h @ W2 + self.b2_rows  # (S, P, k) @ (S, k, N) + (S, 1, N) -> (S, P, N)
-            y, loss, dz2 = output_layer(self.loss_name, z2, self.X)
+            z2 = h @ W2  # (S, P, k) @ (S, k, N) -> (S, P, N)
+            z2 += self.b2_rows  # + (S, 1, N), in place
+            y, loss, dz2 = output_layer(self.loss_name, z2, self.X, gradient)
         return Pass(Forward(loss, h, y), z1, dz2)
 
     def forward(self) -> Forward:
         return self._forward().forward
 
     def step(self, noise: np.ndarray | None = None) -> Forward:
-        clean = self._forward()
+        clean = self._forward(gradient=noise is None)  # with noise, the gradient comes from the noisy pass
         forward, z1, dz2 = clean if noise is None else self._forward(noise)
         h, (dW1, db1, dW2, db2) = forward.activations, self.grads
         # Backward, by the chain rule. Each result is written straight into its slice of the
