@@ -128,6 +128,7 @@ def settings_ui() -> Config:
     number_widget("noise", method[0], step=0.1)
     number_widget("restart_after", method[1], step=100)
     choice_widget("noise_schedule", sidebar, radio=True)
+    number_widget("weight_decay", sidebar, step=0.0005)
     with sidebar.expander("More settings"):
         number_widget("momentum", step=0.05)
         number_widget("init_scale", step=0.1)

@@ -81,6 +81,7 @@ METHODS = {
     "noise-linear": dict(noise=0.6, noise_schedule="linear"),
     "restarts": dict(restart_after=12),
     "restarts-noise-mse": dict(restart_after=10, noise=0.3, loss="mse"),
+    "weight-decay": dict(weight_decay=3e-3, noise=0.2, restart_after=12),
 }
 
 
@@ -137,3 +138,18 @@ def test_a_solved_seed_is_never_restarted():
     assert result.solved_epoch is not None
     assert all(epoch <= result.solved_epoch for epoch in result.restarts)
     assert result.solved_epoch >= 200 * len(result.restarts)
+
+
+def test_weight_decay_is_the_gradient_of_an_l2_penalty():
+    """With weight decay the update follows d/dtheta [loss + wd/2 |theta|^2]: one SGD step checks it."""
+    weights = init_weights(5, 3, seed=3, scale=1.0)._replace(b1=np.array([0.1, -0.2, 0.3]))
+    plain = noisy_backend(replace(BASE, width=5, lr=1.0), weights)
+    decayed = noisy_backend(replace(BASE, width=5, lr=1.0, weight_decay=0.01), weights)
+    plain.step(), decayed.step()
+    for name in NAMES:
+        np.testing.assert_allclose(
+            getattr(decayed.weights(), name),
+            getattr(plain.weights(), name) - 0.01 * getattr(weights, name)[None],
+            rtol=1e-12,
+            atol=1e-15,
+        )

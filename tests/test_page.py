@@ -225,7 +225,7 @@ def test_presets_set_the_sizes():
     page.selectbox(key="preset").set_value("seed-notebook").run()
     assert page.selectbox(key="optimizer").value == "adam" and page.select_slider(key="lr").value == 0.01
     page.number_input(key="seed").set_value(3).run()
-    page.selectbox(key="preset").set_value("8-3-8").run()  # back to the default recipe, seed kept
+    page.selectbox(key="preset").set_value("8-8-8").run()  # back to the default recipe, seed kept
     assert page.selectbox(key="optimizer").value == Config().optimizer
     assert page.number_input(key="seed").value == 3
 

@@ -69,6 +69,7 @@ class NumpyBackend:
         dtype = np.dtype(config.dtype)
         self.activation = ACTIVATIONS[config.activation]
         self.loss_name = config.loss
+        self.weight_decay = config.weight_decay
         self.X = data.astype(dtype)  # (P, N)
         self.params, self.theta = _flat_parameters(weights, dtype)  # W1, b1, W2, b2 as views into theta
         self.grads, self.grad = _flat_parameters(weights, dtype, zeros=True)  # dW1, db1, dW2, db2 likewise
@@ -105,6 +106,8 @@ class NumpyBackend:
         dz1 = dh * self.activation.slope(z1, h)  # dz1 = dh ⊙ act'(z1)
         np.matmul(self.X_T, dz1, out=dW1)  # dW1 = Xᵀ dz1: (N, P) @ (S, P, k) -> (S, N, k)
         np.einsum("spk->sk", dz1, out=db1)  # db1 = Σ_p dz1
+        if self.weight_decay:  # the gradient of (wd / 2) |theta|^2, as torch.optim's weight_decay adds it
+            self.grad += self.weight_decay * self.theta
         self.optimizer.step(self.theta, self.grad)  # theta -= update(grad), all parameters at once
         return clean.forward
 

@@ -119,6 +119,7 @@ class TorchBackend:
         self.X = X.expand(seeds, *X.shape)  # (S, P, N): a view, no copy per seed
         self.model = Autoencoder(weights, config.activation, self.dtype, self.device)
         self.loss_name = config.loss
+        self.weight_decay = config.weight_decay
         # Restarts give seeds different histories, so then each seed has its own tensors in torch.optim.
         self.seed_tensors = self.model.seed_parameters() if config.restart_after else []
         parameters = [t for tensors in self.seed_tensors for t in tensors] or [self.model.theta]
@@ -160,6 +161,8 @@ class TorchBackend:
         losses, activations, outputs = self._forward(noise)
         self.model.theta.grad.zero_()  # not optimizer.zero_grad(): that would unhook the views' .grad
         losses.backward(self.loss_gradient)
+        if self.weight_decay:  # as torch.optim's weight_decay adds it (Rprop has none, so it is done here)
+            self.model.theta.grad.add_(self.model.theta.detach(), alpha=self.weight_decay)
         self.optimizer.step()
         return clean if noise is not None else self._to_numpy(losses, activations, outputs)
 

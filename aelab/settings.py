@@ -1,0 +1,196 @@
+"""What every setting allows, in one table: `SETTINGS`.
+
+Each `Setting` holds a Config field's type, inclusive limits or choices,
+label and help. `Config` validates against it, the CLI builds its options
+and `--help` from it, share links are parsed by it and the page sizes its
+widgets from it, so all of them accept exactly the same values. Every
+problem is a `ConfigError` naming the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from aelab.activations import ACTIVATIONS
+
+
+class ConfigError(ValueError):
+    """A configuration value that is not allowed.
+
+    The message always has the shape ``<field>: <value> is not allowed (<allowed>)``.
+    """
+
+    def __init__(self, field: str, value: object, allowed: str):
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field}: {value!r} is not allowed ({allowed})")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What one Config field allows, and the words that explain it.
+
+    Numbers have inclusive limits `low`..`high` (for `hidden` the upper limit is
+    the config's width: `high_field`). Text settings choose from `choices`,
+    value -> label, given as a function so that a live table (ACTIVATIONS) is
+    read when it is asked, not when this module is imported."""
+
+    name: str
+    kind: type  # int, float or str
+    label: str
+    help: str
+    low: float | None = None
+    high: float | None = None
+    high_field: str | None = None
+    choices: Callable[[], Mapping[str, str]] | None = None
+
+    @property
+    def options(self) -> dict[str, str]:
+        """value -> label, for a text setting."""
+        return dict(self.choices()) if self.choices else {}
+
+    @property
+    def flag(self) -> str:
+        """The command-line option: --init-scale for init_scale."""
+        return "--" + self.name.replace("_", "-")
+
+    def allowed(self, high: float | None = None) -> str:
+        if self.kind is str:
+            return f"choose one of: {', '.join(self.options)}"
+        high = self.high if high is None else high
+        high_text = self.high_field if high is None else _number(high)
+        if self.kind is int:
+            return f"a whole number from {_number(self.low)} to {high_text}"
+        return f"a finite number from {_number(self.low)} to {high_text}"
+
+    def check(self, value: object, high: float | None = None) -> None:
+        """Raise ConfigError unless `value` is allowed (`high` overrides the upper limit)."""
+        if self.kind is str:
+            ok = isinstance(value, str) and value in self.options
+        else:
+            limit = self.high if high is None else high
+            number = isinstance(value, self.kind) or (self.kind is float and isinstance(value, int))
+            number = number and not isinstance(value, bool) and math.isfinite(value)
+            ok = number and self.low <= value <= limit
+        if not ok:
+            raise ConfigError(self.name, value, self.allowed(high))
+
+    def parse(self, text: str) -> object:
+        """Text (a command-line value, a link value) -> a value of this setting's type, unchecked."""
+        text = str(text).strip()
+        if not text.isascii():  # int() would read full-width digits such as '８' silently
+            raise ConfigError(self.name, text, "use plain ASCII characters")
+        if self.kind is str:
+            return text.lower()
+        if self.kind is int:
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
+                raise ConfigError(self.name, text, "must be a whole number")
+            return int(text)
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(self.name, text, "must be a number") from None
+
+
+def _number(value: float) -> str:
+    """4294967295 -> '4294967295', 100.0 -> '100', 1e-05 -> '1e-05'."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _labels(**labels: str) -> Callable[[], dict[str, str]]:
+    return lambda: labels
+
+
+def _activation_labels() -> dict[str, str]:
+    return {name: activation.label for name, activation in ACTIVATIONS.items()}
+
+
+MAX_SEED = 2**32 - 1
+
+SETTINGS: dict[str, Setting] = {
+    setting.name: setting
+    for setting in (
+        Setting(
+            "backend",
+            str,
+            "Backend",
+            "numpy: forward and backward written out by hand; torch: nn.Module, autograd, torch.optim",
+            choices=_labels(numpy="NumPy (from scratch)", torch="PyTorch"),
+        ),
+        Setting("width", int, "Input width N", "N: the number of one-hot patterns, and their width", 2, 1024),
+        Setting("hidden", int, "Bottleneck k", "k: the number of hidden units", 1, high_field="width"),
+        Setting("activation", str, "Hidden activation", "the hidden layer's function", choices=_activation_labels),
+        Setting(
+            "loss",
+            str,
+            "Loss",
+            "mse or bce on sigmoid outputs; softmax_ce: a softmax output with cross-entropy",
+            choices=_labels(mse="MSE", bce="BCE", softmax_ce="Softmax + CE"),
+        ),
+        Setting(
+            "optimizer",
+            str,
+            "Optimizer",
+            "update rule, exactly as torch.optim does it",
+            choices=_labels(sgd="SGD", momentum="SGD + momentum", adam="Adam", rprop="Rprop"),
+        ),
+        Setting("lr", float, "Learning rate", "the optimizer's step size", 1e-5, 100.0),
+        Setting("momentum", float, "Momentum", "for the momentum optimizer only", 0.0, 0.999),
+        Setting(
+            "weight_decay",
+            float,
+            "Weight decay",
+            "L2 penalty: wd x weight is added to every parameter's gradient (biases too), as torch.optim's "
+            "weight_decay does; the loss shown leaves it out",
+            0.0,
+            0.1,
+        ),
+        Setting(
+            "init_scale",
+            float,
+            "Initial weight scale",
+            "weights start as N(0, scale²) from the seed; biases start at 0",
+            0.001,
+            100.0,
+        ),
+        Setting(
+            "noise",
+            float,
+            "Hidden noise (std)",
+            "Gaussian noise added to the hidden pre-activations while training (0: none); "
+            "every figure is measured without it",
+            0.0,
+            5.0,
+        ),
+        Setting(
+            "noise_schedule",
+            str,
+            "Noise schedule",
+            "constant, or linear: falling to 0 over each attempt (restart_after epochs, else all epochs)",
+            choices=_labels(constant="constant", linear="linear decay"),
+        ),
+        Setting(
+            "restart_after",
+            int,
+            "Restart after",
+            "a seed not solved this many epochs after its (re)start begins again from new weights (0: never); "
+            "epochs count every restart",
+            0,
+            100_000,
+        ),
+        Setting("epochs", int, "Epochs", "full-batch updates, restarts included", 1, 100_000),
+        Setting("seed", int, "Seed", "draws the initial weights", 0, MAX_SEED),
+        Setting("dtype", str, "Float type", "the precision of all arithmetic", choices=_labels(float32="", float64="")),
+        Setting(
+            "device",
+            str,
+            "Torch device",
+            "torch only: auto picks CUDA when there is one",
+            choices=_labels(auto="", cpu="", cuda=""),
+        ),
+    )
+}
