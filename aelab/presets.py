@@ -56,7 +56,7 @@ PRESETS: dict[str, Preset] = {
                 "restart_after": 300,
                 "epochs": 5000,
             },
-            "EVIDENCE_8",
+            "Solved (outputs and distinct codes) on 100% of seeds 0..99 and 1000..1099, median epoch 38 and 46",
         ),
         Preset(
             "4-2-4",
@@ -71,7 +71,7 @@ PRESETS: dict[str, Preset] = {
                 "restart_after": 100,
                 "epochs": 5000,
             },
-            "EVIDENCE_4",
+            "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 18",
         ),
         Preset(
             "16-4-16",
@@ -86,7 +86,7 @@ PRESETS: dict[str, Preset] = {
                 "restart_after": 400,
                 "epochs": 5000,
             },
-            "EVIDENCE_16",
+            "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 126 and 131",
         ),
         Preset(
             "32-5-32",
@@ -101,7 +101,7 @@ PRESETS: dict[str, Preset] = {
                 "restart_after": 500,
                 "epochs": 5000,
             },
-            "EVIDENCE_32",
+            "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 266 and 304; a 100-seed sweep takes ~3 s",
         ),
         Preset(
             "64-6-64",
@@ -116,7 +116,7 @@ PRESETS: dict[str, Preset] = {
                 "restart_after": 1000,
                 "epochs": 10000,
             },
-            "EVIDENCE_64",
+            "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 678 and 828; a 100-seed sweep takes ~50 s",
         ),
         Preset(
             "12-2-12",
@@ -131,7 +131,7 @@ PRESETS: dict[str, Preset] = {
                 "init_scale": 0.2,
                 "epochs": 5000,
             },
-            "EVIDENCE_12",
+            "Outputs solved on 100% of seeds 0..99 and 1000..1099; distinct codes are impossible (2 bits, 4 codes)",
         ),
         Preset(
             "seed-notebook",
