@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from aelab.tables import by_name
+
 LEAKY_SLOPE = 0.01  # torch.nn.functional.leaky_relu's default
 
 
@@ -58,51 +60,48 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    entry.name: entry
-    for entry in (
-        Activation(
-            "sigmoid",
-            "sigmoid",
-            numpy=sigmoid,
-            slope=lambda z, h: h * (1 - h),
-            torch=lambda z: z.sigmoid(),
-            threshold=0.5,
-            bounds=(0.0, 1.0),
-        ),
-        Activation(
-            "tanh",
-            "tanh",
-            numpy=np.tanh,
-            slope=lambda z, h: 1 - h * h,
-            torch=lambda z: z.tanh(),
-            threshold=0.0,
-            bounds=(-1.0, 1.0),
-        ),
-        # relu and leaky relu have no upper end: their natural binary state is "active or not".
-        Activation(
-            "relu",
-            "ReLU",
-            numpy=lambda z: np.maximum(z, 0),
-            slope=lambda z, h: (z > 0).astype(z.dtype),  # 0 at z = 0, as torch takes it
-            torch=lambda z: z.relu(),
-            threshold=0.0,
-        ),
-        Activation(
-            "leaky_relu",
-            f"leaky ReLU ({LEAKY_SLOPE:g})",
-            numpy=lambda z: np.where(z > 0, z, z * LEAKY_SLOPE),
-            slope=lambda z, h: np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype),
-            torch=lambda z: z.where(z > 0, z * LEAKY_SLOPE),  # the slope at 0 is the left one, as above
-            threshold=0.0,
-        ),
-        Activation(
-            "linear",
-            "linear",
-            numpy=lambda z: z,
-            slope=lambda z, h: np.ones_like(z),
-            torch=lambda z: z,
-            threshold=0.0,  # read by sign
-        ),
-    )
-}
+ACTIVATIONS: dict[str, Activation] = by_name(
+    Activation(
+        "sigmoid",
+        "sigmoid",
+        numpy=sigmoid,
+        slope=lambda z, h: h * (1 - h),
+        torch=lambda z: z.sigmoid(),
+        threshold=0.5,
+        bounds=(0.0, 1.0),
+    ),
+    Activation(
+        "tanh",
+        "tanh",
+        numpy=np.tanh,
+        slope=lambda z, h: 1 - h * h,
+        torch=lambda z: z.tanh(),
+        threshold=0.0,
+        bounds=(-1.0, 1.0),
+    ),
+    # relu and leaky relu have no upper end: their natural binary state is "active or not".
+    Activation(
+        "relu",
+        "ReLU",
+        numpy=lambda z: np.maximum(z, 0),
+        slope=lambda z, h: (z > 0).astype(z.dtype),  # 0 at z = 0, as torch takes it
+        torch=lambda z: z.relu(),
+        threshold=0.0,
+    ),
+    Activation(
+        "leaky_relu",
+        f"leaky ReLU ({LEAKY_SLOPE:g})",
+        numpy=lambda z: np.where(z > 0, z, z * LEAKY_SLOPE),
+        slope=lambda z, h: np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype),
+        torch=lambda z: z.where(z > 0, z * LEAKY_SLOPE),  # the slope at 0 is the left one, as above
+        threshold=0.0,
+    ),
+    Activation(
+        "linear",
+        "linear",
+        numpy=lambda z: z,
+        slope=lambda z, h: np.ones_like(z),
+        torch=lambda z: z,
+        threshold=0.0,  # read by sign
+    ),
+)

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from aelab.config import Config
+from aelab.tables import by_name
 
 
 @dataclass(frozen=True)
@@ -40,116 +41,113 @@ class Preset:
 # weight decay that shrinks as N grows (it keeps tanh units from saturating with two patterns stuck in
 # one corner), and restarts for the seeds that get stuck anyway.
 _FAMILY = {"activation": "tanh", "loss": "softmax_ce", "optimizer": "momentum", "momentum": 0.9, "init_scale": 0.2}
-PRESETS: dict[str, Preset] = {
-    preset.name: preset
-    for preset in (
-        Preset(
-            "8-3-8",
-            "Classic 8-3-8",
-            {
-                "width": 8,
-                "hidden": 3,
-                **_FAMILY,
-                "lr": 1.0,
-                "weight_decay": 3e-3,
-                "noise": 0.2,
-                "restart_after": 300,
-                "epochs": 5000,
-            },
-            "Solved (outputs and distinct codes) on 100% of seeds 0..99 and 1000..1099, median epoch 38 and 46",
-        ),
-        Preset(
-            "4-2-4",
-            "Tiny 4-2-4",
-            {
-                "width": 4,
-                "hidden": 2,
-                **_FAMILY,
-                "lr": 0.5,
-                "weight_decay": 6e-3,
-                "noise": 0.2,
-                "restart_after": 100,
-                "epochs": 5000,
-            },
-            "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 18",
-        ),
-        Preset(
-            "16-4-16",
-            "Tight 16-4-16",
-            {
-                "width": 16,
-                "hidden": 4,
-                **_FAMILY,
-                "lr": 1.0,
-                "weight_decay": 3e-3,
-                "noise": 0.2,
-                "restart_after": 400,
-                "epochs": 5000,
-            },
-            "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 126 and 131",
-        ),
-        Preset(
-            "32-5-32",
-            "Tight 32-5-32",
-            {
-                "width": 32,
-                "hidden": 5,
-                **_FAMILY,
-                "lr": 2.0,
-                "weight_decay": 1.5e-3,
-                "noise": 0.2,
-                "restart_after": 500,
-                "epochs": 5000,
-            },
-            "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 266 and 304; a 100-seed sweep takes ~3 s",
-        ),
-        Preset(
-            "64-6-64",
-            "Tight 64-6-64",
-            {
-                "width": 64,
-                "hidden": 6,
-                **_FAMILY,
-                "lr": 4.0,
-                "weight_decay": 6e-4,
-                "noise": 0.3,
-                "restart_after": 1000,
-                "epochs": 10000,
-            },
-            "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 678 and 828; a 100-seed sweep takes ~50 s",
-        ),
-        Preset(
-            "12-2-12",
-            "Supertight 12-2-12 (outputs only: 2 bits cannot code 12 patterns)",
-            {
-                "width": 12,
-                "hidden": 2,
-                "activation": "tanh",
-                "loss": "softmax_ce",
-                "optimizer": "adam",
-                "lr": 0.1,
-                "init_scale": 0.2,
-                "epochs": 5000,
-            },
-            "Outputs solved on 100% of seeds 0..99 and 1000..1099; distinct codes are impossible (2 bits, 4 codes)",
-        ),
-        Preset(
-            "seed-notebook",
-            "The seed notebook's 8-3-8 (sigmoid, MSE, Adam, lr 0.01)",
-            {
-                "width": 8,
-                "hidden": 3,
-                "activation": "sigmoid",
-                "loss": "mse",
-                "optimizer": "adam",
-                "lr": 0.01,
-                "init_scale": 1.0,
-            },
-            "22% of seeds 0..99 find distinct codes in 2,000 epochs (the README's recipe table)",
-        ),
-        Preset("8-8-8", "Overcomplete 8-8-8", {"width": 8, "hidden": 8}),
-    )
-}
+PRESETS: dict[str, Preset] = by_name(
+    Preset(
+        "8-3-8",
+        "Classic 8-3-8",
+        {
+            "width": 8,
+            "hidden": 3,
+            **_FAMILY,
+            "lr": 1.0,
+            "weight_decay": 3e-3,
+            "noise": 0.2,
+            "restart_after": 300,
+            "epochs": 5000,
+        },
+        "Solved (outputs and distinct codes) on 100% of seeds 0..99 and 1000..1099, median epoch 38 and 46",
+    ),
+    Preset(
+        "4-2-4",
+        "Tiny 4-2-4",
+        {
+            "width": 4,
+            "hidden": 2,
+            **_FAMILY,
+            "lr": 0.5,
+            "weight_decay": 6e-3,
+            "noise": 0.2,
+            "restart_after": 100,
+            "epochs": 5000,
+        },
+        "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 18",
+    ),
+    Preset(
+        "16-4-16",
+        "Tight 16-4-16",
+        {
+            "width": 16,
+            "hidden": 4,
+            **_FAMILY,
+            "lr": 1.0,
+            "weight_decay": 3e-3,
+            "noise": 0.2,
+            "restart_after": 400,
+            "epochs": 5000,
+        },
+        "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 126 and 131",
+    ),
+    Preset(
+        "32-5-32",
+        "Tight 32-5-32",
+        {
+            "width": 32,
+            "hidden": 5,
+            **_FAMILY,
+            "lr": 2.0,
+            "weight_decay": 1.5e-3,
+            "noise": 0.2,
+            "restart_after": 500,
+            "epochs": 5000,
+        },
+        "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 266 and 304; a 100-seed sweep takes ~3 s",
+    ),
+    Preset(
+        "64-6-64",
+        "Tight 64-6-64",
+        {
+            "width": 64,
+            "hidden": 6,
+            **_FAMILY,
+            "lr": 4.0,
+            "weight_decay": 6e-4,
+            "noise": 0.3,
+            "restart_after": 1000,
+            "epochs": 10000,
+        },
+        "Solved on 100% of seeds 0..99 and 1000..1099, median epoch 678 and 828; a 100-seed sweep takes ~50 s",
+    ),
+    Preset(
+        "12-2-12",
+        "Supertight 12-2-12 (outputs only: 2 bits cannot code 12 patterns)",
+        {
+            "width": 12,
+            "hidden": 2,
+            "activation": "tanh",
+            "loss": "softmax_ce",
+            "optimizer": "adam",
+            "lr": 0.1,
+            "init_scale": 0.2,
+            "epochs": 5000,
+        },
+        "Outputs solved on 100% of seeds 0..99 and 1000..1099; distinct codes are impossible (2 bits, 4 codes)",
+    ),
+    Preset(
+        "seed-notebook",
+        "The seed notebook's 8-3-8 (sigmoid, MSE, Adam, lr 0.01)",
+        {
+            "width": 8,
+            "hidden": 3,
+            "activation": "sigmoid",
+            "loss": "mse",
+            "optimizer": "adam",
+            "lr": 0.01,
+            "init_scale": 1.0,
+        },
+        "22% of seeds 0..99 find distinct codes in 2,000 epochs (the README's recipe table)",
+    ),
+    Preset("8-8-8", "Overcomplete 8-8-8", {"width": 8, "hidden": 8}),
+)
 TIGHT = ("4-2-4", "8-3-8", "16-4-16", "32-5-32", "64-6-64", "12-2-12")  # the sizes with a tuned recipe
 KEPT_BY_PRESETS = ("backend", "seed", "dtype", "device")  # what a preset leaves as the user set it
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aelab.activations import ACTIVATIONS
+from aelab.tables import by_name
 
 
 class ConfigError(ValueError):
@@ -111,86 +112,83 @@ def _activation_labels() -> dict[str, str]:
 
 MAX_SEED = 2**32 - 1
 
-SETTINGS: dict[str, Setting] = {
-    setting.name: setting
-    for setting in (
-        Setting(
-            "backend",
-            str,
-            "Backend",
-            "numpy: forward and backward written out by hand; torch: nn.Module, autograd, torch.optim",
-            choices=_labels(numpy="NumPy (from scratch)", torch="PyTorch"),
-        ),
-        Setting("width", int, "Input width N", "N: the number of one-hot patterns, and their width", 2, 1024),
-        Setting("hidden", int, "Bottleneck k", "k: the number of hidden units", 1, high_field="width"),
-        Setting("activation", str, "Hidden activation", "the hidden layer's function", choices=_activation_labels),
-        Setting(
-            "loss",
-            str,
-            "Loss",
-            "mse or bce on sigmoid outputs; softmax_ce: a softmax output with cross-entropy",
-            choices=_labels(mse="MSE", bce="BCE", softmax_ce="Softmax + CE"),
-        ),
-        Setting(
-            "optimizer",
-            str,
-            "Optimizer",
-            "update rule, exactly as torch.optim does it",
-            choices=_labels(sgd="SGD", momentum="SGD + momentum", adam="Adam", rprop="Rprop"),
-        ),
-        Setting("lr", float, "Learning rate", "the optimizer's step size", 1e-5, 100.0),
-        Setting("momentum", float, "Momentum", "for the momentum optimizer only", 0.0, 0.999),
-        Setting(
-            "weight_decay",
-            float,
-            "Weight decay",
-            "L2 penalty: wd x weight is added to every parameter's gradient (biases too), as torch.optim's "
-            "weight_decay does; the loss shown leaves it out",
-            0.0,
-            0.1,
-        ),
-        Setting(
-            "init_scale",
-            float,
-            "Initial weight scale",
-            "weights start as N(0, scale²) from the seed; biases start at 0",
-            0.001,
-            100.0,
-        ),
-        Setting(
-            "noise",
-            float,
-            "Hidden noise (std)",
-            "Gaussian noise added to the hidden pre-activations while training (0: none); "
-            "every figure is measured without it",
-            0.0,
-            5.0,
-        ),
-        Setting(
-            "noise_schedule",
-            str,
-            "Noise schedule",
-            "constant, or linear: falling to 0 over each attempt (restart_after epochs, else all epochs)",
-            choices=_labels(constant="constant", linear="linear decay"),
-        ),
-        Setting(
-            "restart_after",
-            int,
-            "Restart after",
-            "a seed not solved this many epochs after its (re)start begins again from new weights (0: never); "
-            "epochs count every restart",
-            0,
-            100_000,
-        ),
-        Setting("epochs", int, "Epochs", "full-batch updates, restarts included", 1, 100_000),
-        Setting("seed", int, "Seed", "draws the initial weights", 0, MAX_SEED),
-        Setting("dtype", str, "Float type", "the precision of all arithmetic", choices=_labels(float32="", float64="")),
-        Setting(
-            "device",
-            str,
-            "Torch device",
-            "torch only: auto picks CUDA when there is one",
-            choices=_labels(auto="", cpu="", cuda=""),
-        ),
-    )
-}
+SETTINGS: dict[str, Setting] = by_name(
+    Setting(
+        "backend",
+        str,
+        "Backend",
+        "numpy: forward and backward written out by hand; torch: nn.Module, autograd, torch.optim",
+        choices=_labels(numpy="NumPy (from scratch)", torch="PyTorch"),
+    ),
+    Setting("width", int, "Input width N", "N: the number of one-hot patterns, and their width", 2, 1024),
+    Setting("hidden", int, "Bottleneck k", "k: the number of hidden units", 1, high_field="width"),
+    Setting("activation", str, "Hidden activation", "the hidden layer's function", choices=_activation_labels),
+    Setting(
+        "loss",
+        str,
+        "Loss",
+        "mse or bce on sigmoid outputs; softmax_ce: a softmax output with cross-entropy",
+        choices=_labels(mse="MSE", bce="BCE", softmax_ce="Softmax + CE"),
+    ),
+    Setting(
+        "optimizer",
+        str,
+        "Optimizer",
+        "update rule, exactly as torch.optim does it",
+        choices=_labels(sgd="SGD", momentum="SGD + momentum", adam="Adam", rprop="Rprop"),
+    ),
+    Setting("lr", float, "Learning rate", "the optimizer's step size", 1e-5, 100.0),
+    Setting("momentum", float, "Momentum", "for the momentum optimizer only", 0.0, 0.999),
+    Setting(
+        "weight_decay",
+        float,
+        "Weight decay",
+        "L2 penalty: wd x weight is added to every parameter's gradient (biases too), as torch.optim's "
+        "weight_decay does; the loss shown leaves it out",
+        0.0,
+        0.1,
+    ),
+    Setting(
+        "init_scale",
+        float,
+        "Initial weight scale",
+        "weights start as N(0, scale²) from the seed; biases start at 0",
+        0.001,
+        100.0,
+    ),
+    Setting(
+        "noise",
+        float,
+        "Hidden noise (std)",
+        "Gaussian noise added to the hidden pre-activations while training (0: none); "
+        "every figure is measured without it",
+        0.0,
+        5.0,
+    ),
+    Setting(
+        "noise_schedule",
+        str,
+        "Noise schedule",
+        "constant, or linear: falling to 0 over each attempt (restart_after epochs, else all epochs)",
+        choices=_labels(constant="constant", linear="linear decay"),
+    ),
+    Setting(
+        "restart_after",
+        int,
+        "Restart after",
+        "a seed not solved this many epochs after its (re)start begins again from new weights (0: never); "
+        "epochs count every restart",
+        0,
+        100_000,
+    ),
+    Setting("epochs", int, "Epochs", "full-batch updates, restarts included", 1, 100_000),
+    Setting("seed", int, "Seed", "draws the initial weights", 0, MAX_SEED),
+    Setting("dtype", str, "Float type", "the precision of all arithmetic", choices=_labels(float32="", float64="")),
+    Setting(
+        "device",
+        str,
+        "Torch device",
+        "torch only: auto picks CUDA when there is one",
+        choices=_labels(auto="", cpu="", cuda=""),
+    ),
+)
