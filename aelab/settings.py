@@ -159,7 +159,7 @@ SETTINGS: dict[str, Setting] = by_name(
     Setting(
         "noise",
         float,
-        "Hidden noise (std)",
+        "Hidden noise",
         "Gaussian noise added to the hidden pre-activations while training (0: none); "
         "every figure is measured without it",
         0.0,
