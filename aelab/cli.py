@@ -21,6 +21,7 @@ from aelab import formats, report
 from aelab.backends import check_available
 from aelab.config import SETTINGS, Config, ConfigError, Setting
 from aelab.presets import PRESETS, preset_config
+from aelab.probe import MAX_CORNER_BITS, CornerTable, corner_table
 from aelab.results import RunResult, SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range, sweep
 from aelab.train import Progress, train
@@ -37,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m aelab", description="aelab: train N-k-N autoencoders from the command line.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     train_parser = commands.add_parser("train", help="train one network and report its code")
+    train_parser.add_argument(
+        "--corners",
+        action="store_true",
+        help=f"also decode every corner of the hidden cube (k <= {MAX_CORNER_BITS}): what each reads as",
+    )
     sweep_parser = commands.add_parser("sweep", help="train many seeds at once and report success rates")
     sweep_parser.add_argument("--seeds", default="20", help=f"how many seeds (1..{MAX_SWEEP_SEEDS}; default: 20)")
     sweep_parser.add_argument(
@@ -74,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = Config.from_strings(given, base=_preset(args.preset))
         if args.command == "sweep":
             seeds = seed_range(_whole_number("seeds", args.seeds), _whole_number("first-seed", args.first_seed))
+        elif args.corners and config.hidden > MAX_CORNER_BITS:
+            raise ConfigError("corners", config.hidden, f"the corner table needs hidden <= {MAX_CORNER_BITS}")
         check_available(config)  # torch missing, no CUDA: say so before printing anything
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -81,7 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "train":
             header = f"training {config.describe()} for {config.epochs} epochs"
-            return _run(partial(train, config), header, report.run_summary, formats.run_json, config.epochs, args.json)
+            summary, to_json = report.run_summary, formats.run_json
+            if args.corners:
+                summary, to_json = _summary_with_corners, _json_with_corners
+            return _run(partial(train, config), header, summary, to_json, config.epochs, args.json)
         header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
         return _run(
             partial(sweep, config, seeds), header, report.sweep_summary, formats.sweep_json, config.epochs, args.json
@@ -92,6 +103,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `| head`: the reader left; finish quietly (the Python docs' recipe)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _corners(result: RunResult) -> CornerTable:
+    return corner_table(result.final, result.config, result.activations)
+
+
+def _summary_with_corners(result: RunResult) -> str:
+    return report.run_summary(result) + "\n\n" + report.corner_summary(_corners(result))
+
+
+def _json_with_corners(result: RunResult) -> dict:
+    return formats.run_json(result) | {"corners": formats.corners_json(_corners(result))}
 
 
 def _preset(name: str | None) -> Config | None:

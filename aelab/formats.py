@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
 from aelab.weights import Weights
 
@@ -54,6 +55,17 @@ def sweep_json(result: SweepResult) -> dict:
         "diverged": result.diverged,
         "seconds": result.seconds,
     }
+
+
+def corners_json(table: CornerTable) -> list[dict]:
+    """`train --corners --json`: each corner, what 40-20-40 reads it as (null: no pattern), who sits there."""
+    return [
+        {"bits": bits, "hidden": hidden.tolist(), "counts_as": None if pattern < 0 else int(pattern),
+         "argmax": int(top), "used_by": used}
+        for bits, hidden, pattern, top, used in zip(
+            table.bits, table.hidden, table.counts_as, table.argmax, table.used_by, strict=True
+        )
+    ]  # fmt: skip
 
 
 def config_json(result: RunResult) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from aelab.config import min_code_bits
+from aelab.probe import CornerTable
 from aelab.results import RunResult, SweepResult
 from aelab.train import Progress
 
@@ -80,4 +81,18 @@ def sweep_summary(result: SweepResult) -> str:
             f", median epoch {epoch_or_never(result.median_solved_epoch)}, "
             f"90th percentile {epoch_or_never(result.p90_solved_epoch)}"
         )
+    return "\n".join(lines)
+
+
+def corner_summary(table: CornerTable) -> str:
+    """One line per corner of the hidden hypercube: what the decoder reads there, who sits there."""
+    width = max(len(table.bits[0]), 6)
+    lines = [
+        f"corners of the hidden cube: {len(table.bits)}, unused {table.unused}, ambiguous {table.ambiguous}",
+        f"{'corner':<{width}}  {'reads as':>8}  {'argmax':>6}  codes here",
+    ]
+    for bits, pattern, top, used in zip(table.bits, table.counts_as, table.argmax, table.used_by, strict=True):
+        reads = "-" if pattern < 0 else str(pattern)
+        here = ", ".join(str(p) for p in used) or "unused"
+        lines.append(f"{bits:<{width}}  {reads:>8}  {top:>6}  {here}")
     return "\n".join(lines)

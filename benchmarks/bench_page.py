@@ -7,7 +7,11 @@ loss-curve chart has drawn; the same configs run through the CLI
 alone. Runs alternate page and CLI, several repeats, and report medians and
 the ratio page / training.
 
-    python benchmarks/bench_page.py            # default 8-3-8, plus a longer run
+It then times the Probe tab: one move of a probe slider (a key press) until
+the page has rerun and redrawn, on the default 8-3-8 run and a 4-2-4 (whose
+hidden plane is drawn too).
+
+    python benchmarks/bench_page.py            # default 8-3-8, plus a longer run, then the probe
     python benchmarks/bench_page.py --repeats 3
 """
 
@@ -81,6 +85,34 @@ def page_seconds(page, url: str) -> float:
     return time.perf_counter() - start
 
 
+PROBE_CASES = [("default 8-3-8: probe slider move", ""), ("4-2-4: probe slider move", "width=4&hidden=2")]
+
+
+def probe_move_seconds(page, url: str, moves: int) -> list[float]:
+    """Train, open Probe, then time each move of h0 (End, Home, ...) until the page has rerun and drawn."""
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_text("Trained ", exact=False)).to_be_visible(timeout=120_000)
+    page.get_by_role("tab", name="Probe").click()
+    slider = page.get_by_test_id("stSlider").filter(has_text="h0").locator("input[type=range]")
+    expect(slider).to_be_visible(timeout=30_000)
+    slider.press("Home")
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    verdict = page.get_by_text("40-20-40 reads this as", exact=False).first
+    times = []
+    for move in range(moves):
+        page.wait_for_timeout(300)  # let the last redraw settle
+        before = verdict.inner_text()  # it names the distance to the nearest code, which every step changes
+        start = time.perf_counter()
+        slider.press("End" if move % 2 == 0 else "Home")  # from one end of h0 to the other
+        expect(verdict).not_to_have_text(before, timeout=30_000)
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -103,6 +135,9 @@ def main() -> None:
                     train_times.append(cli_train_seconds(settings))
                 page_s, train_s = statistics.median(page_times), statistics.median(train_times)
                 print(f"{label:<30} {page_s:8.3f} {train_s:8.3f} {page_s / train_s:10.2f}x {page_s - train_s:11.3f}")
+            for label, query in PROBE_CASES:
+                times = probe_move_seconds(page, f"http://127.0.0.1:{port}/?{query}", moves=3 * args.repeats)
+                print(f"{label:<34} median {statistics.median(times):.3f} s, max {max(times):.3f} s (target < 0.3 s)")
             browser.close()
     finally:
         server.terminate()

@@ -9,6 +9,7 @@ from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
 from aelab.config import min_code_bits
 from aelab.results import RunResult
+from page.probe import probe_view
 
 MAX_PINNED = 5
 
@@ -138,5 +139,6 @@ VIEWS = {
     "Training curves": curves_view,
     "Reconstructions": reconstructions_view,
     "Hidden code": codes_view,
+    "Probe": probe_view,
     "Weights": weights_view,
 }

@@ -215,3 +215,45 @@ def test_a_64_6_64_preset_sweep_shows_progress_and_stops(server, page):
     sync_api.expect(page.get_by_text("stopped early", exact=False).first).to_be_visible(timeout=30_000)
     wait_until_idle(page)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def probe_verdict(page) -> str:
+    return page.get_by_text(re.compile(r"40-20-40 reads this as")).first.inner_text()
+
+
+def probe_slider(page, label: str):
+    return page.get_by_test_id("stSlider").filter(has_text=label).locator("input[type=range]")
+
+
+def slider_value(page, label: str) -> float:
+    return float(probe_slider(page, label).input_value())
+
+
+@pytest.mark.parametrize("size", ["4-2-4", "8-3-8"])
+def test_the_probe_follows_its_controls_and_a_click_on_the_plane(server, page, size, tmp_path):
+    width, hidden, _ = size.split("-")
+    page.goto(f"{server}/?width={width}&hidden={hidden}&loss=bce&optimizer=adam&lr=0.1&init_scale=1.0&epochs=400")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train").click()
+    sync_api.expect(page.get_by_text("Trained 400 epochs")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    expect_rendered_charts(page, "Probe")
+    before = (probe_verdict(page), slider_value(page, "h0"))
+    probe_slider(page, "h0").press("Home")  # h0 to its lowest
+    wait_until_idle(page)
+    sync_api.expect(probe_slider(page, "h0")).to_have_value("-1")
+    assert (probe_verdict(page), slider_value(page, "h0")) != before
+    if hidden == "2":  # a click on the plane moves the probe there
+        plane = page.get_by_role("tabpanel", name="Probe").get_by_test_id("stVegaLiteChart").nth(1)
+        plane.scroll_into_view_if_needed()
+        box = plane.locator("canvas, svg").first.bounding_box()
+        h0, h1 = slider_value(page, "h0"), slider_value(page, "h1")
+        page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.3 * box["height"])  # the legend is on the right
+        deadline = time.monotonic() + 20
+        while (slider_value(page, "h0"), slider_value(page, "h1")) == (h0, h1) and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        wait_until_idle(page)
+        # the click was right of centre and above it: the probe moved there
+        assert slider_value(page, "h0") > 0 and slider_value(page, "h1") > 0
+    page.get_by_role("tabpanel", name="Probe").screenshot(path=str(tmp_path / f"probe-{size}.png"))
+    assert page.get_by_test_id("stException").count() == 0

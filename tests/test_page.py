@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -385,3 +386,26 @@ def test_choosing_a_tight_preset_shows_its_recipe_and_a_hand_set_size_is_offered
     offer.click().run()
     assert page.radio(key="loss").value == "softmax_ce" and page.number_input(key="width").value == 20
     assert page.query_params["restart_after"] == str(PRESETS["32-5-32"].settings["restart_after"])
+
+
+def probe_outputs(page: AppTest) -> pd.DataFrame:
+    panel = tab(page, "Probe")
+    bars = next(c for c in charts_in(panel) if "decoder output" in c.proto.spec)
+    return chart_data(bars).dropna(subset=["output"]).sort_values("unit")
+
+
+@pytest.mark.parametrize(("width", "hidden"), [(4, 2), (8, 3)])
+def test_the_probe_decodes_a_pattern_code_and_follows_its_controls(width, hidden):
+    """Set to pattern i's code the probe shows pattern i's reconstruction; moving a control changes it."""
+    page = click_train(new_page({"width": str(width), "hidden": str(hidden)}, epochs=400))
+    result = page.session_state["result"]
+    assert "Probe" in [t.label for t in page.tabs]
+    tab(page, "Probe").selectbox(key="probe_pattern").set_value(2).run()
+    shown = probe_outputs(page)
+    np.testing.assert_allclose(shown["output"], result.outputs[2], atol=0.02)  # the sliders hold 2 decimals
+    page.slider(key="probe_0").set_value(-result.activations[2, 0]).run()
+    assert not np.allclose(probe_outputs(page)["output"], shown["output"], atol=0.02)
+    assert any("corners of the hidden cube" in m.value for m in page.markdown)
+    titles = [json.dumps(json.loads(c.proto.spec).get("title", "")) for c in charts_in(tab(page, "Probe"))]
+    planes = [title for title in titles if "hidden plane" in title or "Slice at" in title]
+    assert len(planes) == (1 if hidden == 2 else 3)  # k = 2: the plane; k = 3: a slice per unit

@@ -1,0 +1,125 @@
+"""The Probe tab: set any hidden vector and see what the decoder makes of it, and the hidden space."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from aelab import probe
+from aelab.charts.probe import PROBE_SELECTION, plane_chart, probe_outputs_chart
+from aelab.results import RunResult
+
+
+def _keys(result: RunResult) -> list[str]:
+    return [f"probe_{unit}" for unit in range(result.config.hidden)]
+
+
+def _set_probe(result: RunResult, hidden: np.ndarray) -> None:
+    low, high = probe.corner_values(result.config, result.activations)
+    for key, value in zip(_keys(result), hidden, strict=True):
+        st.session_state[key] = float(np.clip(round(float(value), 2), low, high))
+
+
+def _to_pattern(result: RunResult) -> None:
+    """on_change of "Set the probe to": the chosen pattern's own hidden vector."""
+    _set_probe(result, result.activations[st.session_state.probe_pattern])
+
+
+def _clicked(result: RunResult, units: tuple[int, int]) -> None:
+    """on_select of the k = 2 plane: move the probe to the clicked cell."""
+    chosen = st.session_state.probe_plane.selection.get(PROBE_SELECTION) or []
+    if chosen:
+        hidden = np.array([st.session_state[key] for key in _keys(result)])
+        hidden[list(units)] = chosen[0]["x"], chosen[0]["y"]
+        _set_probe(result, hidden)
+
+
+@st.fragment
+def probe_view(result: RunResult) -> None:
+    """A fragment of its own (inside the views' fragment): moving a probe control redraws only this tab."""
+    config = result.config
+    low, high = probe.corner_values(config, result.activations)
+    if st.session_state.get("probe_run") is not result:  # a new run: start at pattern 0's code
+        st.session_state.probe_run = result
+        st.session_state.probe_pattern = 0
+        _set_probe(result, result.activations[0])
+    st.caption(
+        "Set any hidden vector and see what the decoder makes of it: the N training codes are only N points "
+        "of the hidden space."
+    )
+    controls, shown = st.columns([1, 2])
+    with controls:
+        st.selectbox("Set the probe to pattern", range(config.width), key="probe_pattern",
+                     on_change=_to_pattern, args=(result,))  # fmt: skip
+        for unit, key in enumerate(_keys(result)[:16]):
+            st.slider(f"h{unit}", float(low), float(high), step=0.01, key=key)
+        if config.hidden > 16:
+            st.caption(f"Units 16..{config.hidden - 1} stay at the chosen pattern's values.")
+    hidden = np.array([st.session_state[key] for key in _keys(result)])
+    seen = probe.reading(result.final, hidden, config.loss, result.activations)
+    with shown:
+        verdict = f"pattern **{seen.counts_as}**" if seen.counts_as is not None else "**no pattern** (ambiguous)"
+        st.markdown(
+            f"40-20-40 reads this as {verdict} · largest output: {seen.argmax} · nearest training code: "
+            f"pattern {seen.nearest} (distance {seen.distance:.2f})"
+        )
+        st.altair_chart(probe_outputs_chart(seen.outputs, seen.counts_as), width="content")
+    hidden_space(result, hidden, (low, high))
+    if config.hidden <= probe.MAX_CORNER_BITS:
+        corner_view(result)
+
+
+def hidden_space(result: RunResult, hidden: np.ndarray, span: tuple[float, float]) -> None:
+    config = result.config
+    if config.hidden not in (2, 3):
+        return
+    lines_note = (
+        "Lines: where each output crosses 0.5."
+        if config.output == "sigmoid"
+        else "Softmax outputs: the colours show which output wins."
+    )
+    st.caption(
+        f"Colour: the output that wins at each point (paler where it is weaker; hover for its number). {lines_note} "
+        "White dots: the training codes"
+        + (", projected onto each slice (each slice holds one unit at the probe's value)" if config.hidden == 3 else "")
+        + "; red strokes: where training pushes them now; squares: the corners; cross: the probe."
+    )
+    pushes = probe.code_pushes(result.final, result.activations, config.loss)
+    pairs = [(0, 1)] if config.hidden == 2 else [(1, 2), (0, 2), (0, 1)]
+    columns = st.columns(len(pairs))
+    for column, units in zip(columns, pairs, strict=True):
+        fixed = [unit for unit in range(config.hidden) if unit not in units]
+        title = "The hidden plane" if not fixed else f"Slice at h{fixed[0]} = {hidden[fixed[0]]:.2f}"
+        grid = probe.plane(result.final, config.loss, hidden, units, span, size=41 if config.hidden == 2 else 31)
+        lines = probe.decision_lines(result.final, hidden, units, span) if config.output == "sigmoid" else []
+        chart = plane_chart(grid, units, lines, result.activations, hidden, span, pushes, title=title,
+                            size=300 if config.hidden == 2 else 230, clickable=config.hidden == 2,
+                            legend=config.hidden == 2)  # fmt: skip
+        with column:
+            if config.hidden == 2:
+                st.altair_chart(chart, key="probe_plane", on_select=partial(_clicked, result, units),
+                                selection_mode=PROBE_SELECTION, width="content")  # fmt: skip
+            else:
+                st.altair_chart(chart, width="content")
+    if config.hidden == 2:
+        st.caption("Click the plane to move the probe there.")
+
+
+def corner_view(result: RunResult) -> None:
+    table = probe.corner_table(result.final, result.config, result.activations)
+    st.markdown(
+        f"**The {len(table.bits)} corners of the hidden cube:** {table.unused} unused by any pattern's code, "
+        f"{table.ambiguous} that 40-20-40 reads as no pattern."
+    )
+    rows = pd.DataFrame(
+        {
+            "corner": table.bits,
+            "reads as": [str(p) if p >= 0 else "–" for p in table.counts_as],
+            "largest output": table.argmax,
+            "codes here": [", ".join(map(str, used)) or "unused" for used in table.used_by],
+        }
+    )
+    st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 360))

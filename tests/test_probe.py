@@ -1,0 +1,110 @@
+"""The decoder probe: decoding any hidden vector, the corners of the hypercube, decision lines, pushes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from aelab import Config, train
+from aelab.backends.numpy_backend import output_layer
+from aelab.probe import code_pushes, corner_table, counts_as, decision_lines, decode, plane, reading
+from aelab.weights import Weights
+
+BASE = Config(width=8, hidden=3, activation="tanh", loss="bce", optimizer="adam", lr=0.1, init_scale=1.0,
+              epochs=300, dtype="float64")  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("loss", ["mse", "softmax_ce"])
+def test_decoding_the_training_codes_gives_the_backends_outputs(backend, loss):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    result = train(replace(BASE, backend=backend, device="cpu", loss=loss, epochs=50))
+    np.testing.assert_allclose(decode(result.final, result.activations, loss), result.outputs, rtol=1e-12)
+
+
+def test_a_probe_at_a_training_code_reproduces_that_pattern():
+    result = train(BASE)
+    assert result.output_solved_epoch is not None, "Adam lr 0.1 with BCE solves 8-3-8's outputs in 300 epochs"
+    for pattern in range(8):
+        seen = reading(result.final, result.activations[pattern], BASE.loss, result.activations)
+        np.testing.assert_allclose(seen.outputs, result.outputs[pattern], rtol=1e-12)
+        assert (seen.counts_as, seen.argmax, seen.nearest, seen.distance) == (pattern, pattern, pattern, 0.0)
+
+
+def corner_decoder(bias_three: float = -5.0) -> Weights:
+    """4-2-4 by hand: output j is high only at the corner whose bits spell j (unit 0 first), tanh corners +-1."""
+    W2 = 5.0 * np.array([[-1.0, -1.0, 1.0, 1.0], [-1.0, 1.0, -1.0, 1.0]])
+    b2 = np.array([-5.0, -5.0, -5.0, bias_three])
+    return Weights(np.zeros((4, 2)), np.zeros(2), W2, b2)
+
+
+def test_the_corner_table_of_a_hand_made_decoder():
+    config = Config(width=4, hidden=2)
+    activations = np.array([[-0.9, -0.9], [-0.9, 0.9], [0.9, -0.9], [-0.8, -0.7]])  # patterns 0 and 3 share 00
+    table = corner_table(corner_decoder(), config, activations)
+    assert table.bits == ["00", "01", "10", "11"]
+    assert table.counts_as.tolist() == [0, 1, 2, 3]
+    assert table.used_by == [[0, 3], [1], [2], []]
+    assert (table.unused, table.ambiguous) == (1, 0)
+    loud = corner_table(corner_decoder(bias_three=50.0), config, activations)  # output 3 always on
+    assert loud.counts_as.tolist() == [-1, -1, -1, 3] and loud.ambiguous == 3
+
+
+def test_counts_as_needs_one_high_and_every_other_low():
+    outputs = np.array([[0.6, 0.4, 0.1], [0.59, 0.1, 0.1], [0.7, 0.41, 0.0], [0.1, 0.2, 0.9]])
+    assert counts_as(outputs).tolist() == [0, -1, -1, 2]
+
+
+def test_decision_lines_are_where_an_output_is_one_half():
+    weights = train(replace(BASE, loss="mse", epochs=100)).final
+    point = np.array([0.0, 0.3, -0.2])
+    lines = decision_lines(weights, point, (0, 2), (-1.0, 1.0))
+    assert lines, "some output must cross 0.5 inside the square"
+    for line in lines:
+        for t in (0.0, 0.3, 1.0):
+            h = point.copy()
+            h[0], h[2] = line.x0 + t * (line.x1 - line.x0), line.y0 + t * (line.y1 - line.y0)
+            assert decode(weights, h, "mse")[line.output] == pytest.approx(0.5, abs=1e-9)
+
+
+def test_the_plane_holds_the_other_units_fixed():
+    weights = train(BASE).final
+    grid = plane(weights, BASE.loss, np.array([0.2, 0.5, -0.5]), (0, 2), (-1.0, 1.0), size=5)
+    expected = decode(weights, np.array([grid.x[3], 0.5, grid.y[1]]), BASE.loss)
+    assert grid.winner[1, 3] == expected.argmax() and grid.top[1, 3] == pytest.approx(expected.max())
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce", "softmax_ce"])
+def test_code_pushes_are_minus_the_loss_gradient_at_each_code(loss):
+    weights = train(replace(BASE, loss=loss, epochs=20)).final
+    activations = np.random.default_rng(0).uniform(-1, 1, size=(8, 3))
+
+    def loss_at(hidden: np.ndarray) -> float:
+        logits = hidden @ weights.W2 + weights.b2
+        return float(output_layer(loss, logits[None].copy(), np.eye(8), gradient=False)[1][0])
+
+    pushes, eps = code_pushes(weights, activations, loss), 1e-6
+    for index in np.ndindex(activations.shape):
+        plus, minus = activations.copy(), activations.copy()
+        plus[index] += eps
+        minus[index] -= eps
+        assert -pushes[index] == pytest.approx((loss_at(plus) - loss_at(minus)) / (2 * eps), rel=1e-5, abs=1e-10)
+
+
+def test_cli_prints_the_corner_table(cli):
+    status, out, err = cli(["train", "--preset", "8-3-8", "--epochs", "400", "--corners"])
+    assert status == 0, err
+    assert "corner" in out and "unused" in out and "ambiguous" in out
+    assert sum(1 for line in out.splitlines() if line.strip()[:3] in {"000", "111"}) == 2
+    status, out, _ = cli(["train", "--preset", "8-3-8", "--epochs", "50", "--corners", "--json"])
+    corners = json.loads(out)["corners"]
+    assert [corner["bits"] for corner in corners][:2] == ["000", "001"] and len(corners) == 8
+
+
+def test_cli_refuses_corners_past_ten_bits(cli):
+    status, out, err = cli(["train", "--width", "16", "--hidden", "11", "--epochs", "2", "--corners"])
+    assert status == 2 and out == "" and "corners" in err
