@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from aelab import probe
-from aelab.charts.probe import PROBE_SELECTION, plane_chart, probe_outputs_chart
+from aelab.charts.probe import PROBE_SELECTION, plane_chart, probe_outputs_chart, with_probe
 from aelab.results import RunResult
+from aelab.weights import Weights
 
 
 def _keys(result: RunResult) -> list[str]:
@@ -87,25 +88,44 @@ def hidden_space(result: RunResult, hidden: np.ndarray, span: tuple[float, float
         + (", projected onto each slice (each slice holds one unit at the probe's value)" if config.hidden == 3 else "")
         + "; red strokes: where training pushes them now; squares: the corners; cross: the probe."
     )
-    pushes = probe.code_pushes(result.final, result.activations, config.loss)
     pairs = [(0, 1)] if config.hidden == 2 else [(1, 2), (0, 2), (0, 1)]
     columns = st.columns(len(pairs))
     for column, units in zip(columns, pairs, strict=True):
-        fixed = [unit for unit in range(config.hidden) if unit not in units]
-        title = "The hidden plane" if not fixed else f"Slice at h{fixed[0]} = {hidden[fixed[0]]:.2f}"
-        grid = probe.plane(result.final, config.loss, hidden, units, span, size=41 if config.hidden == 2 else 31)
-        lines = probe.decision_lines(result.final, hidden, units, span) if config.output == "sigmoid" else []
-        chart = plane_chart(grid, units, lines, result.activations, hidden, span, pushes, title=title,
-                            size=300 if config.hidden == 2 else 230, clickable=config.hidden == 2,
-                            legend=config.hidden == 2)  # fmt: skip
+        # the plane's own units do not matter to it: only the other unit's value (k = 3) keys the cache
+        point = tuple(0.0 if unit in units else float(hidden[unit]) for unit in range(config.hidden))
+        plane = _plane_spec(result.final, result.activations, config.loss, units, point, span)
+        spec = with_probe(plane, hidden, units)
         with column:
             if config.hidden == 2:
-                st.altair_chart(chart, key="probe_plane", on_select=partial(_clicked, result, units),
-                                selection_mode=PROBE_SELECTION, width="content")  # fmt: skip
+                st.vega_lite_chart(spec, key="probe_plane", on_select=partial(_clicked, result, units),
+                                   selection_mode=PROBE_SELECTION, width="content")  # fmt: skip
             else:
-                st.altair_chart(chart, width="content")
+                st.vega_lite_chart(spec, width="content")
     if config.hidden == 2:
         st.caption("Click the plane to move the probe there.")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _plane_spec(
+    weights: Weights,
+    activations: np.ndarray,
+    loss: str,
+    units: tuple[int, int],
+    point: tuple[float, ...],
+    span: tuple[float, float],
+) -> dict:
+    """The plane of `units` through `point` (k = 2: the plane; k = 3: the slice at the other unit's
+    value), without the probe. Kept between reruns: moving one unit redraws only the slice that
+    holds it at that unit's value, and a k = 2 plane never changes while its probe moves."""
+    hidden = len(point)
+    grid = probe.plane(weights, loss, np.array(point), units, span, size=41 if hidden == 2 else 31)
+    lines = probe.decision_lines(weights, np.array(point), units, span) if loss != "softmax_ce" else []
+    pushes = probe.code_pushes(weights, activations, loss)
+    others = [unit for unit in range(hidden) if unit not in units]
+    title = "The hidden plane" if not others else f"Slice at h{others[0]} = {point[others[0]]:.2f}"
+    chart = plane_chart(grid, units, lines, activations, span, pushes, title=title,
+                        size=300 if hidden == 2 else 230, clickable=hidden == 2, legend=hidden == 2)  # fmt: skip
+    return chart.to_dict()
 
 
 def corner_view(result: RunResult) -> None:

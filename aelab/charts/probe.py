@@ -47,7 +47,6 @@ def plane_chart(
     units: tuple[int, int],
     lines: Sequence[Line],
     codes: np.ndarray,
-    probe: np.ndarray,
     corners: tuple[float, float],
     pushes: np.ndarray | None = None,
     *,
@@ -57,7 +56,8 @@ def plane_chart(
     legend: bool = True,
 ) -> alt.LayerChart:
     """The square of hidden values in `units`, coloured by which output wins there, with each
-    output's 0.5 line, the training codes (N, k) as labelled points, the corners, and the probe.
+    output's 0.5 line, the training codes (N, k) as labelled points and the corners; the probe
+    goes on top with `with_probe`, so that this part can be kept while the probe moves.
 
     `pushes` (N, k), when given, draws where training pushes each code, as a short line from it."""
     a, b = units
@@ -119,8 +119,17 @@ def plane_chart(
         .encode(x=x, y=y, tooltip=["pattern:N", alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("y:Q", format=".2f")])
     )
     layers.append(alt.Chart(points).mark_text(dx=8, dy=-8, fontSize=11).encode(x=x, y=y, text="pattern:N"))
-    probe_point = pd.DataFrame({"x": [float(probe[a])], "y": [float(probe[b])]})
-    layers.append(
-        alt.Chart(probe_point).mark_point(shape="cross", size=220, color="#111827", filled=True).encode(x=x, y=y)
-    )
     return alt.layer(*layers).properties(width=size, height=size, title=title, autosize=PAD)
+
+
+def with_probe(spec: dict, probe: np.ndarray, units: tuple[int, int]) -> dict:
+    """A plane chart's spec (`plane_chart(...).to_dict()`) with the probe drawn on it as a cross.
+
+    Written as Vega-Lite directly: a probe move then costs one small layer, not a new chart
+    (building and validating an Altair chart of many layers takes tens of milliseconds)."""
+    cross = {
+        "data": {"values": [{"x": float(probe[units[0]]), "y": float(probe[units[1]])}]},
+        "mark": {"type": "point", "shape": "cross", "size": 220, "color": "#111827", "filled": True},
+        "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}},
+    }
+    return {**spec, "layer": [*spec["layer"], cross]}
