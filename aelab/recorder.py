@@ -13,13 +13,15 @@ import numpy as np
 from aelab import analysis
 from aelab.backends import Backend, Forward
 from aelab.config import Config
+from aelab.data import is_one_hot
 from aelab.results import METRICS, BatchResult, SweepResult
 from aelab.weights import Weights, init_weights
 
 SNAPSHOT_COUNT = 60  # at most this many hidden-activation snapshots per run
 SNAPSHOT_BUDGET = 4_000_000  # ... and at most this many stored values in all
 MEASURE_BLOCK = 256  # epochs measured together (see _RunState.flush) ...
-MEASURE_BUDGET = 1_000_000  # ... holding at most this many hidden and output values while they wait
+MEASURE_BUDGET = 100_000  # ... holding at most this many hidden and output values while they wait (beyond
+# that, stacking the waiting outputs into one array costs more than measuring them one by one)
 
 
 def first_weights(config: Config, seed: int, attempt: int = 0) -> Weights:
@@ -41,6 +43,7 @@ class Recorder:
         measure_each_epoch: bool = False,
     ):
         self.config, self.seeds, self.data, self.initial, self.backend = config, seeds, data, initial, backend
+        self.one_hot = is_one_hot(data)  # then the figures take the one-hot shortcuts
         count, length = len(seeds), config.epochs + 1
         # Forward passes recorded but not yet measured (consecutive entries from pending_start),
         # and how many may wait: see flush().
@@ -98,7 +101,7 @@ class Recorder:
         else:
             activations = np.concatenate([forward.activations for forward in self.pending])  # (entries * S, P, k)
             outputs = np.concatenate([forward.outputs for forward in self.pending])
-        metrics = analysis.measure(activations, outputs, self.data, self.config.activation)
+        metrics = analysis.measure(activations, outputs, self.data, self.config.activation, self.one_hot)
         values = {
             "loss": np.stack([forward.loss for forward in self.pending], axis=1),  # (S, entries)
             "accuracy": metrics.accuracy.reshape(entries, seeds).T,

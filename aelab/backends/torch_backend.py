@@ -15,6 +15,7 @@ from torch import nn
 from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward
 from aelab.config import Config, ConfigError
+from aelab.data import is_one_hot
 from aelab.weights import Weights
 
 
@@ -30,8 +31,11 @@ class Autoencoder(nn.Module):
     have a unit pattern axis, b1 (S, 1, k) and b2 (S, 1, N), ready to broadcast.
     """
 
-    def __init__(self, weights: Weights, activation: str, dtype: torch.dtype, device: torch.device):
+    def __init__(
+        self, weights: Weights, activation: str, dtype: torch.dtype, device: torch.device, one_hot: bool = False
+    ):
         super().__init__()
+        self.one_hot = one_hot  # X is the identity: X @ W1 = W1 (see data.is_one_hot)
         arrays = [weights.W1, weights.b1[:, None, :], weights.W2, weights.b2[:, None, :]]
         flat = np.concatenate([array.ravel() for array in arrays])
         self.theta = nn.Parameter(torch.as_tensor(flat, dtype=dtype, device=device).clone())
@@ -50,7 +54,7 @@ class Autoencoder(nn.Module):
         """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N).
 
         `noise` (S, P, k), when given, is added to the hidden pre-activations."""
-        z1 = torch.baddbmm(self.b1, X, self.W1)  # baddbmm(b, x, W) = b + x @ W, in one op
+        z1 = self.W1 + self.b1 if self.one_hot else torch.baddbmm(self.b1, X, self.W1)  # b + x @ W, in one op
         activations = self.act(z1 if noise is None else z1 + noise)
         logits = torch.baddbmm(self.b2, activations, self.W2)
         return activations, logits
@@ -117,7 +121,7 @@ class TorchBackend:
         seeds = weights.W1.shape[0]
         X = torch.as_tensor(data, dtype=self.dtype, device=self.device)  # (P, N)
         self.X = X.expand(seeds, *X.shape)  # (S, P, N): a view, no copy per seed
-        self.model = Autoencoder(weights, config.activation, self.dtype, self.device)
+        self.model = Autoencoder(weights, config.activation, self.dtype, self.device, is_one_hot(data))
         self.loss_name = config.loss
         self.weight_decay = config.weight_decay
         # Restarts give seeds different histories, so then each seed has its own tensors in torch.optim.
