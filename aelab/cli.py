@@ -151,25 +151,30 @@ def _run(
             print(header, flush=True)
             result = start(on_progress=interrupt.callback(_log_every_tenth(epochs)), progress_interval=0.0)
             print(summary(result))
-    return 130 if interrupt.requested else 0
+    return interrupt.status
 
 
 class _StopOnInterrupt:
-    """The first Ctrl-C asks training to stop at its next progress check, so the run so far
-    is still reported (marked stopped, exit status 130); a second Ctrl-C aborts at once."""
+    """The first Ctrl-C (or SIGTERM) asks training to stop at its next progress check, so the run
+    so far is still reported (marked stopped; exit status 128 + the signal: 130, or 143 for
+    SIGTERM); a second one aborts at once."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __enter__(self) -> _StopOnInterrupt:
         self.requested = False
-        self.previous = signal.signal(signal.SIGINT, self._handle)
+        self.status = 0
+        self.previous = {number: signal.signal(number, self._handle) for number in self.SIGNALS}
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        signal.signal(signal.SIGINT, self.previous)
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
 
     def _handle(self, signum: int, frame: object) -> None:
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested, self.status = True, 128 + signum
         print("stopping: reporting the run so far (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
     def callback(self, then: Callable[[Progress], None] | None = None) -> Callable[[Progress], bool]:

@@ -53,6 +53,7 @@ def sweep_json(result: SweepResult) -> dict:
         "median_solved_epoch": result.median_solved_epoch,
         "p90_solved_epoch": result.p90_solved_epoch,
         "diverged": result.diverged,
+        "stopped": result.stopped,
         "seconds": result.seconds,
     }
 

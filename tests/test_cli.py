@@ -243,3 +243,26 @@ def test_a_reader_that_leaves_early_gets_no_traceback():
     process.wait(timeout=60)
     assert process.returncode == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("command", "stopped"), [("train", "stopped early after"), ("sweep", "(stopped early)")])
+def test_sigterm_reports_the_run_so_far(command, stopped):
+    """SIGTERM is handled like Ctrl-C: the run (or sweep) so far is printed, marked stopped, exit status 143."""
+    argv = [sys.executable, "-m", "aelab", command, "--width", "64", "--hidden", "6", "--epochs", "100000"]
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().startswith(("training ", "sweeping "))  # the handler is installed
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, err
+    assert stopped in out and "Traceback" not in err
+
+
+def test_a_stopped_sweeps_json_says_so():
+    from aelab import formats, sweep
+
+    result = sweep(Config(epochs=500), [0, 1], on_progress=lambda progress: progress.epoch > 5, progress_interval=0)
+    assert formats.sweep_json(result)["stopped"] is True
+    assert formats.sweep_json(sweep(Config(epochs=5), [0]))["stopped"] is False
