@@ -108,7 +108,8 @@ def config_from_partial_strings(values: Mapping[str, str]) -> tuple[Config, list
         try:
             setting = _setting(name, text)
             value = setting.parse(text)
-            setting.check(value, high=SETTINGS["width"].high if setting.high_field else None)
+            # a limit set by another field (hidden by width) is checked once that field is known
+            setting.check(value, high=SETTINGS[setting.high_field].high if setting.high_field else None)
             good[name] = value
         except ConfigError as error:
             fallback = "ignored" if name not in SETTINGS else f"using {getattr(defaults, name)!r} instead"

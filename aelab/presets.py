@@ -7,6 +7,7 @@ the sweep CLI and writes the README's table. No recipe knows its seeds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -24,11 +25,6 @@ class Preset:
     @property
     def size(self) -> tuple[int, int]:
         return int(self.settings["width"]), int(self.settings["hidden"])
-
-    @property
-    def recipe(self) -> dict[str, object]:
-        """The settings other than the size."""
-        return {name: value for name, value in self.settings.items() if name not in ("width", "hidden")}
 
     def describe(self) -> str:
         config = Config(**self.settings)
@@ -175,8 +171,7 @@ def recipe_for(width: int, hidden: int) -> Preset:
 
 def with_recipe(config: Config, preset: Preset) -> Config:
     """`config` with the preset's recipe (everything but the size), the rest at the defaults."""
-    kept = {setting: getattr(config, setting) for setting in (*KEPT_BY_PRESETS, "width", "hidden")}
-    return Config(**kept, **preset.recipe)
+    return dataclasses.replace(apply_preset(preset.name, config), width=config.width, hidden=config.hidden)
 
 
 def uses_recipe(config: Config, preset: Preset) -> bool:

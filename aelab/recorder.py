@@ -14,12 +14,12 @@ from aelab import analysis
 from aelab.backends import Backend, Forward
 from aelab.config import Config
 from aelab.data import is_one_hot
-from aelab.results import METRICS, BatchResult, SweepResult
+from aelab.results import METRICS, BatchResult, SweepResult, last_entries
 from aelab.weights import Weights, init_weights
 
 SNAPSHOT_COUNT = 60  # at most this many hidden-activation snapshots per run
 SNAPSHOT_BUDGET = 4_000_000  # ... and at most this many stored values in all
-MEASURE_BLOCK = 256  # epochs measured together (see _RunState.flush) ...
+MEASURE_BLOCK = 256  # epochs measured together (see Recorder.flush) ...
 MEASURE_BUDGET = 100_000  # ... holding at most this many hidden and output values while they wait (beyond
 # that, stacking the waiting outputs into one array costs more than measuring them one by one)
 
@@ -189,14 +189,13 @@ class Recorder:
     def sweep_so_far(self, seconds: float) -> SweepResult:
         """The sweep's summary from what is recorded, without copying the history or a forward pass."""
         output_solved_epoch, solved_epoch = self.solved_epochs()
-        last = self.history["distinct_codes"][np.arange(len(self.seeds)), np.maximum(self.length - 1, 0)]
         return SweepResult(
             self.config,
             list(self.seeds),
             output_solved_epoch,
             solved_epoch,
             (~self.alive).tolist(),
-            [int(value) for value in np.nan_to_num(last)],
+            last_entries(self.history["distinct_codes"], self.length),
             seconds,
             stopped=True,
         )

@@ -130,21 +130,25 @@ class SweepResult:
 
     @classmethod
     def from_batch(cls, batch: BatchResult) -> SweepResult:
-        last_entry = np.maximum(batch.lengths - 1, 0)
-        finals = np.nan_to_num(batch.history["distinct_codes"][np.arange(len(batch.seeds)), last_entry])
         return cls(
             config=batch.config,
             seeds=list(batch.seeds),
             output_solved_epoch=batch.output_solved_epoch,
             solved_epoch=batch.solved_epoch,
             diverged=batch.diverged,
-            final_distinct_codes=[int(value) for value in finals],
+            final_distinct_codes=last_entries(batch.history["distinct_codes"], batch.lengths),
             seconds=batch.train_seconds,
             stopped=batch.stopped,
         )
 
     def failing_seeds(self) -> list[int]:
         return [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is None]
+
+
+def last_entries(history: np.ndarray, lengths: np.ndarray) -> list[int]:
+    """(S, T) history of a count, (S,) entries recorded -> each seed's last recorded count (0 if none)."""
+    last = history[np.arange(len(lengths)), np.maximum(lengths - 1, 0)]
+    return [int(value) for value in np.nan_to_num(last)]
 
 
 def _rate(epochs: list[int | None]) -> float:

@@ -122,7 +122,7 @@ class TorchBackend:
         X = torch.as_tensor(data, dtype=self.dtype, device=self.device)  # (P, N)
         self.X = X.expand(seeds, *X.shape)  # (S, P, N): a view, no copy per seed
         self.model = Autoencoder(weights, config.activation, self.dtype, self.device, is_one_hot(data))
-        self.loss_name = config.loss
+        self.loss_name, self.output = config.loss, config.output
         self.weight_decay = config.weight_decay
         # Restarts give seeds different histories, so then each seed has its own tensors in torch.optim.
         self.seed_tensors = self.model.seed_parameters() if config.restart_after else []
@@ -147,7 +147,7 @@ class TorchBackend:
         losses, outputs = output_losses(self.loss_name, logits, self.X)
         if outputs is None:
             detached = logits.detach()
-            outputs = detached.softmax(dim=-1) if self.loss_name == "softmax_ce" else detached.sigmoid()
+            outputs = detached.softmax(dim=-1) if self.output == "softmax" else detached.sigmoid()
         return losses, activations, outputs
 
     def _to_numpy(self, losses: torch.Tensor, activations: torch.Tensor, outputs: torch.Tensor) -> Forward:
