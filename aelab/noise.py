@@ -19,7 +19,8 @@ import numpy as np
 
 from aelab.weights import NOISE_STREAM, seed_stream
 
-BLOCK = 64  # epochs drawn at once per seed: one generator call per seed per block, not per epoch
+BLOCK = 64  # epochs drawn at once per seed: one generator call per seed per block, not per epoch ...
+BLOCK_BUDGET = 1_000_000  # ... holding at most this many draws (8 MB): a 1000-seed 1024-10-1024 sweep draws fewer
 
 
 class HiddenNoise:
@@ -30,8 +31,9 @@ class HiddenNoise:
     ):
         self.generators = [seed_stream(seed, NOISE_STREAM) for seed in seeds]
         self.std, self.schedule, self.length, self.dtype = std, schedule, length, dtype
-        self.block = np.empty((len(seeds), BLOCK, patterns, hidden))  # (S, BLOCK, P, k)
-        self.used = BLOCK
+        epochs = max(1, min(BLOCK, BLOCK_BUDGET // (len(seeds) * patterns * hidden)))
+        self.block = np.empty((len(seeds), epochs, patterns, hidden))  # (S, epochs, P, k)
+        self.used = epochs
 
     def scale(self, attempt_epochs: np.ndarray) -> np.ndarray:
         """(S,) the noise std of each seed, `attempt_epochs` (S,) into its current attempt."""
@@ -41,7 +43,7 @@ class HiddenNoise:
 
     def draw(self, attempt_epochs: np.ndarray) -> np.ndarray:
         """The next epoch's noise, (S, P, k) in the run's dtype."""
-        if self.used == BLOCK:  # a seed's stream gives the same numbers whatever the block size
+        if self.used == self.block.shape[1]:  # a seed's stream gives the same numbers whatever the block size
             for row, generator in enumerate(self.generators):
                 self.block[row] = generator.standard_normal(self.block.shape[1:])
             self.used = 0

@@ -153,3 +153,18 @@ def test_weight_decay_is_the_gradient_of_an_l2_penalty():
             rtol=1e-12,
             atol=1e-15,
         )
+
+
+def test_noise_blocks_stay_small_and_draw_the_same_numbers():
+    """A wide batch draws fewer epochs at a time (bounded memory), and each seed still gets its own stream."""
+    from aelab.noise import BLOCK_BUDGET
+
+    wide = HiddenNoise(list(range(20)), 64, 64, std=1.0, schedule="constant", length=10, dtype="float64")
+    assert wide.block.size <= BLOCK_BUDGET and wide.block.shape[1] < 64
+    widest = HiddenNoise(list(range(300)), 64, 64, std=1.0, schedule="constant", length=10, dtype="float64")
+    assert widest.block.shape[1] == 1  # one epoch's draws at least, however wide
+    alone = HiddenNoise([7], 64, 64, std=1.0, schedule="constant", length=10, dtype="float64")
+    for epoch in range(70):
+        expected = alone.draw(np.array([epoch]))[0]
+        np.testing.assert_array_equal(wide.draw(np.full(20, epoch))[7], expected)
+        np.testing.assert_array_equal(widest.draw(np.full(300, epoch))[7], expected)
