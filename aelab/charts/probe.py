@@ -32,13 +32,15 @@ def probe_outputs_chart(outputs: np.ndarray, target: int | None) -> alt.LayerCha
         .encode(
             x=alt.X("unit:O", title="output unit"),
             y=alt.Y("output:Q", title="decoder output", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("role:N", title=None, scale=alt.Scale(range=["#2563eb", "#9ca3af"])),
+            color=alt.Color(
+                "role:N", title=None, scale=alt.Scale(range=["#2563eb", "#9ca3af"]), legend=alt.Legend(orient="bottom")
+            ),
             tooltip=["unit:O", alt.Tooltip("output:Q", format=".3f")],
         )
     )
     thresholds = pd.DataFrame({"y": [LOW, HIGH], "rule": ["0s must be <= 0.4", "the 1 must be >= 0.6"]})
     rules = alt.Chart(thresholds).mark_rule(strokeDash=[4, 3], color="#111827").encode(y="y:Q", tooltip=["rule:N"])
-    width = max(min(28 * len(outputs), 640), 200)
+    width = max(min(16 * len(outputs), 440), 200)  # fits beside the probe's sliders
     return (bars + rules).properties(height=200, width=width, autosize=PAD)
 
 
