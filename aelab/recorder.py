@@ -52,6 +52,7 @@ class Recorder:
         values_per_entry = count * data.shape[0] * (data.shape[1] + config.hidden)
         self.block = 1 if measure_each_epoch else max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))
         self.history = {name: np.full((count, length), np.nan) for name in METRICS}
+        self.history_epochs = np.arange(length)
         self.length = np.zeros(count, dtype=np.int64)  # history entries recorded per seed
         self.alive = np.ones(count, dtype=bool)
         # The alive seeds as an index: a plain slice while every seed is alive (nearly always),
@@ -162,6 +163,7 @@ class Recorder:
             config=self.config,
             seeds=list(self.seeds),
             history={name: values.copy() for name, values in self.history.items()},
+            history_epochs=self.history_epochs.copy(),
             lengths=self.length.copy(),
             initial=self.initial,
             final=self.backend.weights(),

@@ -39,7 +39,7 @@ class RunResult:
 
     @property
     def epochs_done(self) -> int:
-        return len(self.history["epoch"]) - 1
+        return int(self.history["epoch"][-1])
 
     @property
     def status(self) -> str:
@@ -59,8 +59,9 @@ class BatchResult:
 
     config: Config
     seeds: list[int]
-    history: dict[str, np.ndarray]  # each of METRICS: (S, epochs + 1), NaN past a seed's length
-    lengths: np.ndarray  # (S,) history entries recorded per seed
+    history: dict[str, np.ndarray]  # each of METRICS: (S, T), NaN past a seed's length
+    history_epochs: np.ndarray  # (T,) the epoch of each history column (0, 1, 2, ... unless thinned)
+    lengths: np.ndarray  # (S,) epochs measured per seed: its last history entry is epoch lengths - 1
     initial: Weights
     final: Weights
     activations: np.ndarray  # (S, P, k)
@@ -77,8 +78,9 @@ class BatchResult:
     def run(self, index: int) -> RunResult:
         """The result of seed `seeds[index]`, as a single run would report it."""
         length = int(self.lengths[index])
-        history = {"epoch": np.arange(length)}
-        history.update({name: self.history[name][index, :length] for name in METRICS})
+        columns = self.history_epochs < length
+        history = {"epoch": self.history_epochs[columns]}
+        history.update({name: self.history[name][index, columns] for name in METRICS})
         history["distinct_codes"] = history["distinct_codes"].astype(np.int64)
         kept = [slot for slot, epoch in enumerate(self.snapshot_epochs) if epoch < length]
         return RunResult(

@@ -8,8 +8,9 @@ there is one loop to trust.
 History entry i (i = 0..epochs) is measured at the weights after i updates.
 The loop never raises for numerical trouble: a seed whose loss or weights
 become NaN or infinite is flagged `diverged` and its history ends there.
-An optional `on_progress(progress)` callback is called every
-`progress_interval` seconds; returning True from it stops training, and
+An optional `on_progress(progress)` callback is called `progress_interval`
+seconds after the previous call ended (longer if the calls are slow, so that
+they take at most PROGRESS_SHARE of the time); returning True from it stops training, and
 `progress.result()` is a consistent result of the run so far.
 """
 
@@ -27,6 +28,8 @@ from aelab.noise import HiddenNoise
 from aelab.recorder import Recorder, first_weights
 from aelab.results import BatchResult, RunResult, SweepResult
 from aelab.weights import Weights
+
+PROGRESS_SHARE = 0.2  # at most this share of a run's time goes to progress updates
 
 
 class Progress:
@@ -93,19 +96,22 @@ def train_seeds(
         noise = HiddenNoise(seeds, patterns, config.hidden, config.noise, config.noise_schedule, length, config.dtype)
 
     start = time.perf_counter()
-    last_report = start
+    last_report, wait = start, progress_interval
     stopped = False
     epoch = 0
     # A run that blows up overflows on its way to NaN; `diverged` reports that, so NumPy need not warn.
     with np.errstate(over="ignore", invalid="ignore"):
         while epoch < config.epochs:
             now = time.perf_counter()
-            if on_progress is not None and now - last_report >= progress_interval:
-                last_report = now
+            if on_progress is not None and now - last_report >= wait:
                 state.flush()  # the callback may read the history
                 if on_progress(Progress(state, epoch, now - start)):
                     stopped = True
                     break
+                last_report = time.perf_counter()
+                # Timed from the end of the update, and never shorter than PROGRESS_SHARE allows:
+                # a slow update (a busy server, a big redraw) then costs training a bounded share.
+                wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
             forward = backend.step(noise.draw(epoch - state.attempt_start)) if noise else backend.step()
             state.record(epoch, forward)
             epoch += 1
