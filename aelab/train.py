@@ -111,7 +111,9 @@ def train_seeds(
                 last_report = time.perf_counter()
                 # Timed from the end of the update, and never shorter than PROGRESS_SHARE allows:
                 # a slow update (a busy server, a big redraw) then costs training a bounded share.
-                wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
+                # (An interval of 0 asks for every epoch, share or not: tests and stepping use it.)
+                if progress_interval:
+                    wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
             forward = backend.step(noise.draw(epoch - state.attempt_start)) if noise else backend.step()
             state.record(epoch, forward)
             epoch += 1
