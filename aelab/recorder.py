@@ -4,6 +4,11 @@
 it. History entry i is measured at the weights after i updates. Figures are
 measured in blocks of epochs (see `Recorder.flush`), which is exactly what
 measuring each epoch alone gives, for a fraction of NumPy's per-call cost.
+
+Memory stays bounded whatever the run: the history keeps every epoch while
+seeds x epochs fits HISTORY_BUDGET, else evenly spaced epochs (`history_epochs`);
+the solved epochs and each seed's last figures are tracked as they happen,
+so they stay exact however thin the stored history is.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ from aelab import analysis
 from aelab.backends import Backend, Forward
 from aelab.config import Config
 from aelab.data import is_one_hot
-from aelab.results import METRICS, BatchResult, SweepResult, last_entries
+from aelab.results import METRICS, BatchResult, SweepResult
 from aelab.weights import Weights, init_weights
 
 SNAPSHOT_COUNT = 60  # at most this many hidden-activation snapshots per run
 SNAPSHOT_BUDGET = 4_000_000  # ... and at most this many stored values in all
 MEASURE_BLOCK = 256  # epochs measured together (see Recorder.flush) ...
+HISTORY_BUDGET = 2_000_000  # history entries kept per metric, all seeds together (4 metrics x 8 bytes: 64 MB)
 MEASURE_BUDGET = 100_000  # ... holding at most this many hidden and output values while they wait (beyond
 # that, stacking the waiting outputs into one array costs more than measuring them one by one)
 
@@ -44,16 +50,20 @@ class Recorder:
     ):
         self.config, self.seeds, self.data, self.initial, self.backend = config, seeds, data, initial, backend
         self.one_hot = is_one_hot(data)  # then the figures take the one-hot shortcuts
-        count, length = len(seeds), config.epochs + 1
+        count = len(seeds)
         # Forward passes recorded but not yet measured (consecutive entries from pending_start),
         # and how many may wait: see flush().
         self.pending: list[Forward] = []
         self.pending_start = 0
         values_per_entry = count * data.shape[0] * (data.shape[1] + config.hidden)
         self.block = 1 if measure_each_epoch else max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))
-        self.history = {name: np.full((count, length), np.nan) for name in METRICS}
-        self.history_epochs = np.arange(length)
-        self.length = np.zeros(count, dtype=np.int64)  # history entries recorded per seed
+        self.history_epochs = history_epochs(config.epochs, count)  # (T,) the epoch each column holds
+        self.history = {name: np.full((count, len(self.history_epochs)), np.nan) for name in METRICS}
+        self.latest = {name: np.full(count, np.nan) for name in METRICS}  # (S,) each seed's last figures
+        self.length = np.zeros(count, dtype=np.int64)  # epochs measured per seed (the last one is length - 1)
+        # The first entry with every output right, and with distinct codes too; -1 until then.
+        self.first_output_solved = np.full(count, -1, dtype=np.int64)
+        self.first_solved = np.full(count, -1, dtype=np.int64)
         self.alive = np.ones(count, dtype=bool)
         # The alive seeds as an index: a plain slice while every seed is alive (nearly always),
         # which NumPy indexes several times faster than the boolean mask -- this runs every epoch.
@@ -109,13 +119,20 @@ class Recorder:
             "bits_correct": metrics.bits_correct.reshape(entries, seeds).T,
             "distinct_codes": metrics.distinct_codes.reshape(entries, seeds).T,
         }
-        rows, columns = self.rows, slice(self.pending_start, self.pending_start + entries)
+        rows, start, stop = self.rows, self.pending_start, self.pending_start + entries
+        # The history columns whose epochs fall in this block (all of them unless the history is thinned).
+        first, last = np.searchsorted(self.history_epochs, (start, stop))
+        kept = self.history_epochs[first:last] - start
         for name in METRICS:
-            self.history[name][rows, columns] = values[name][rows]
-        self.length[rows] = columns.stop
-        # A seed alive now was alive at every earlier entry, so all_solved() needs no alive mask here.
-        solved = analysis.is_solved(metrics.outputs_solved, metrics.distinct_codes, self.data.shape[0])
-        self.ever_solved |= solved.reshape(entries, seeds).any(axis=0)
+            self.history[name][rows, first:last] = values[name][rows][:, kept]
+            self.latest[name][rows] = values[name][rows, -1]
+        self.length[rows] = stop
+        # A seed alive now was alive at every earlier entry, so these need no alive mask beyond `rows`.
+        outputs_solved = metrics.outputs_solved.reshape(entries, seeds)
+        solved = analysis.is_solved(outputs_solved, metrics.distinct_codes.reshape(entries, seeds), self.data.shape[0])
+        _note_first(self.first_output_solved, outputs_solved, start, self.alive)
+        _note_first(self.first_solved, solved, start, self.alive)
+        self.ever_solved |= solved.any(axis=0)
         self.pending.clear()
 
     def check_weights(self, epoch: int) -> None:
@@ -164,6 +181,7 @@ class Recorder:
             seeds=list(self.seeds),
             history={name: values.copy() for name, values in self.history.items()},
             history_epochs=self.history_epochs.copy(),
+            latest={name: values.copy() for name, values in self.latest.items()},
             lengths=self.length.copy(),
             initial=self.initial,
             final=self.backend.weights(),
@@ -180,13 +198,8 @@ class Recorder:
         )
 
     def solved_epochs(self) -> tuple[list[int | None], list[int | None]]:
-        """Per seed, the first entry with every output solved, and with distinct codes too.
-
-        Read off the history rather than tracked every epoch: bits_correct is a count over
-        the total, so it is exactly 1 when every output is right; unrecorded entries are NaN."""
-        outputs_solved = self.history["bits_correct"] == 1.0  # (S, epochs + 1)
-        solved = analysis.is_solved(outputs_solved, self.history["distinct_codes"], self.data.shape[0])
-        return _first_entry(outputs_solved), _first_entry(solved)
+        """Per seed, the first entry with every output solved, and with distinct codes too."""
+        return _entries(self.first_output_solved), _entries(self.first_solved)
 
     def sweep_so_far(self, seconds: float) -> SweepResult:
         """The sweep's summary from what is recorded, without copying the history or a forward pass."""
@@ -197,7 +210,7 @@ class Recorder:
             output_solved_epoch,
             solved_epoch,
             (~self.alive).tolist(),
-            last_entries(self.history["distinct_codes"], self.length),
+            [int(codes) for codes in np.nan_to_num(self.latest["distinct_codes"])],
             seconds,
             stopped=True,
         )
@@ -210,7 +223,22 @@ def _snapshot_epochs(epochs: int, values_per_snapshot: int) -> list[int]:
     return sorted(set(spaced.tolist()) | {0, epochs})
 
 
-def _first_entry(reached: np.ndarray) -> list[int | None]:
-    """(S, T) bools -> per row, the first entry that is True, or None where none is."""
-    first = reached.argmax(axis=1)
-    return [int(entry) if any_reached else None for entry, any_reached in zip(first, reached.any(axis=1), strict=True)]
+def history_epochs(epochs: int, seeds: int) -> np.ndarray:
+    """The epochs a run's history keeps: all of 0..epochs while seeds x (epochs + 1) entries fit
+    HISTORY_BUDGET, else evenly spaced ones, always with 0 and `epochs`."""
+    per_seed = max(2, HISTORY_BUDGET // seeds)
+    if epochs + 1 <= per_seed:
+        return np.arange(epochs + 1)
+    stride = -(-epochs // (per_seed - 1))  # ceil: at most per_seed columns
+    return np.unique(np.append(np.arange(0, epochs + 1, stride), epochs))
+
+
+def _note_first(first: np.ndarray, reached: np.ndarray, start: int, alive: np.ndarray) -> None:
+    """For alive seeds without one yet, record the first of `reached`'s (entries, S) rows that is
+    True, as an entry number counted from `start`."""
+    new = (first < 0) & reached.any(axis=0) & alive
+    first[new] = start + reached.argmax(axis=0)[new]
+
+
+def _entries(first: np.ndarray) -> list[int | None]:
+    return [int(entry) if entry >= 0 else None for entry in first]

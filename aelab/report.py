@@ -4,8 +4,9 @@ progress lines, and the small phrases both use ("never", "stopped early")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from aelab.config import min_code_bits
+from aelab.config import SETTINGS, Config, min_code_bits
 from aelab.probe import CornerTable
 from aelab.results import RunResult, SweepResult
 from aelab.train import Progress
@@ -20,9 +21,24 @@ def markdown_literal(text: str) -> str:
     """`text` as a Markdown code span, shown exactly as written: a value from a share link can carry
     no link, image, icon or formatting into the page. The fence is longer than any run of backticks
     inside, so the text cannot close it."""
+    # A line break could end the span (a blank line ends the paragraph): show control characters escaped.
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda match: f"\\x{ord(match.group()):02x}", text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     return f"{fence} {text} {fence}"
+
+
+def cli_command(config: Config, seeds: Sequence[int] | None = None) -> str:
+    """The command line that runs `config` (as a sweep over `seeds` when given), naming only the
+    settings that differ from the defaults."""
+    defaults, words = Config(), ["python -m aelab", "train" if seeds is None else "sweep"]
+    for name, setting in SETTINGS.items():
+        value = getattr(config, name)
+        if value != getattr(defaults, name) and not (name == "seed" and seeds is not None):
+            words.append(f"{setting.flag} {value}")
+    if seeds is not None:
+        words += [f"--seeds {len(seeds)}", f"--first-seed {seeds[0]}"]
+    return " ".join(words)
 
 
 def progress_line(progress: Progress) -> str:

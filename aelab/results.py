@@ -15,6 +15,7 @@ from aelab.config import Config
 from aelab.weights import Weights
 
 METRICS = ("loss", "accuracy", "bits_correct", "distinct_codes")
+MAX_HISTORY_POINTS = 1500  # per run and metric in a chart: histories are thinned to this many points
 
 
 @dataclass
@@ -62,6 +63,7 @@ class BatchResult:
     history: dict[str, np.ndarray]  # each of METRICS: (S, T), NaN past a seed's length
     history_epochs: np.ndarray  # (T,) the epoch of each history column (0, 1, 2, ... unless thinned)
     lengths: np.ndarray  # (S,) epochs measured per seed: its last history entry is epoch lengths - 1
+    latest: dict[str, np.ndarray]  # each of METRICS: (S,) each seed's figures at its last entry
     initial: Weights
     final: Weights
     activations: np.ndarray  # (S, P, k)
@@ -81,6 +83,9 @@ class BatchResult:
         columns = self.history_epochs < length
         history = {"epoch": self.history_epochs[columns]}
         history.update({name: self.history[name][index, columns] for name in METRICS})
+        if length and history["epoch"][-1:].tolist() != [length - 1]:  # thinned: the last entry is kept apart
+            history["epoch"] = np.append(history["epoch"], length - 1)
+            history.update({name: np.append(history[name], self.latest[name][index]) for name in METRICS})
         history["distinct_codes"] = history["distinct_codes"].astype(np.int64)
         kept = [slot for slot, epoch in enumerate(self.snapshot_epochs) if epoch < length]
         return RunResult(
@@ -138,19 +143,33 @@ class SweepResult:
             output_solved_epoch=batch.output_solved_epoch,
             solved_epoch=batch.solved_epoch,
             diverged=batch.diverged,
-            final_distinct_codes=last_entries(batch.history["distinct_codes"], batch.lengths),
+            final_distinct_codes=[int(codes) for codes in np.nan_to_num(batch.latest["distinct_codes"])],
             seconds=batch.train_seconds,
             stopped=batch.stopped,
         )
+
+    @classmethod
+    def not_started(cls, config: Config, seeds: list[int]) -> SweepResult:
+        """Seeds a stopped sweep never reached: unsolved, with no codes."""
+        count = len(seeds)
+        return cls(config, list(seeds), [None] * count, [None] * count, [False] * count, [0] * count, 0.0, True)
+
+    @classmethod
+    def concat(cls, parts: list[SweepResult], seconds: float, stopped: bool) -> SweepResult:
+        """One sweep from consecutive parts over the same config: the per-seed lists one after another."""
+        per_seed = ("seeds", "output_solved_epoch", "solved_epoch", "diverged", "final_distinct_codes")
+        lists = {name: [value for part in parts for value in getattr(part, name)] for name in per_seed}
+        return cls(config=parts[0].config, **lists, seconds=seconds, stopped=stopped)
 
     def failing_seeds(self) -> list[int]:
         return [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is None]
 
 
-def last_entries(history: np.ndarray, lengths: np.ndarray) -> list[int]:
-    """(S, T) history of a count, (S,) entries recorded -> each seed's last recorded count (0 if none)."""
-    last = history[np.arange(len(lengths)), np.maximum(lengths - 1, 0)]
-    return [int(value) for value in np.nan_to_num(last)]
+def thin_indices(length: int, max_points: int = MAX_HISTORY_POINTS) -> np.ndarray:
+    """Evenly spread indices into a history of `length`, always keeping the first and last."""
+    if length <= max_points:
+        return np.arange(length)
+    return np.unique(np.round(np.linspace(0, length - 1, max_points)).astype(int))
 
 
 def _rate(epochs: list[int | None]) -> float:

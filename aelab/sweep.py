@@ -1,20 +1,26 @@
 """Many seeds at once: how often does a setting find a binary code, and how fast?
 
-One sweep is one batched training run (`train_seeds`) that stops as soon as
-every seed is solved; the per-seed solved epochs are exactly those of single
-runs with the same seeds. `seed_range` is the one rule for which seeds a
-sweep may take, shared by the CLI and the page.
+A sweep trains its seeds as batched runs (`train_seeds`), each stopping as
+soon as all its seeds are solved; the per-seed solved epochs are exactly those
+of single runs with the same seeds. Wide nets go in several batches, so that
+one batch's (S, P, N) arrays stay under MAX_BATCH_VALUES whatever the sweep.
+`seed_range` is the one rule for which seeds a sweep may take, shared by the
+CLI and the page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from aelab.config import MAX_SEED, Config, ConfigError
 from aelab.results import SweepResult
-from aelab.train import ProgressCallback, train_seeds
+from aelab.train import Progress, train_seeds
 
 MAX_SWEEP_SEEDS = 1000
+MAX_BATCH_VALUES = 4_000_000  # S x P x (N + k) per batch: 32 MB for each (S, P, N) array in float64
 
 
 def last_first_seed(count: int) -> int:
@@ -31,13 +37,54 @@ def seed_range(count: int, first: int) -> list[int]:
     return list(range(first, first + count))
 
 
+def seed_batches(config: Config, seeds: Sequence[int]) -> list[list[int]]:
+    """The seeds in consecutive batches of at most MAX_BATCH_VALUES values per pass (at least one seed)."""
+    size = max(1, MAX_BATCH_VALUES // (config.width * (config.width + config.hidden)))
+    return [list(seeds[start : start + size]) for start in range(0, len(seeds), size)]
+
+
+class SweepProgress:
+    """What a sweep's progress callback sees: the current batch's Progress, and the sweep so far."""
+
+    def __init__(self, config: Config, done: list[SweepResult], batch: Progress, waiting: list[int], batches: int):
+        self.config, self.done, self.batch, self.waiting = config, done, batch, waiting
+        self.epoch, self.epochs = batch.epoch, batch.epochs  # of the current batch
+        self.batches = batches
+        self.seconds = sum(part.seconds for part in done) + batch.seconds
+        self.fraction = (len(done) + batch.fraction) / batches
+
+    def latest(self, name: str) -> np.ndarray:
+        """(S,) the last recorded value of a history metric, per seed of the current batch."""
+        return self.batch.latest(name)
+
+    def sweep_result(self) -> SweepResult:
+        """The whole sweep as if it had stopped now: seeds not yet started count as unsolved."""
+        parts = [*self.done, self.batch.sweep_result(), SweepResult.not_started(self.config, self.waiting)]
+        return SweepResult.concat(parts, seconds=self.seconds, stopped=True)
+
+
 def sweep(
     config: Config,
     seeds: Sequence[int],
-    on_progress: ProgressCallback | None = None,
+    on_progress: Callable[[SweepProgress], bool | None] | None = None,
     progress_interval: float = 0.2,
 ) -> SweepResult:
-    """Train every seed in one batch until all are solved (or `config.epochs`), and summarise.
+    """Train every seed until it is solved (or `config.epochs`), batch by batch, and summarise.
 
-    `SweepResult.from_batch(progress.result())` in the callback gives the sweep so far."""
-    return SweepResult.from_batch(train_seeds(config, seeds, on_progress, progress_interval, stop_when_solved=True))
+    `progress.sweep_result()` in the callback gives the sweep so far; returning True stops it."""
+    batches, done = seed_batches(config, seeds), []
+    start = time.perf_counter()
+    for index, batch in enumerate(batches):
+        waiting = [seed for later in batches[index + 1 :] for seed in later]
+
+        def report(progress: Progress, done: list[SweepResult] = done, waiting: list[int] = waiting) -> bool | None:
+            return on_progress(SweepProgress(config, done, progress, waiting, len(batches)))
+
+        callback = report if on_progress is not None else None
+        done.append(
+            SweepResult.from_batch(train_seeds(config, batch, callback, progress_interval, stop_when_solved=True))
+        )
+        if done[-1].stopped:
+            done.append(SweepResult.not_started(config, waiting))
+            break
+    return SweepResult.concat(done, seconds=time.perf_counter() - start, stopped=done[-1].stopped)

@@ -26,7 +26,7 @@ from aelab.config import Config
 from aelab.data import one_hot_patterns
 from aelab.noise import HiddenNoise
 from aelab.recorder import Recorder, first_weights
-from aelab.results import BatchResult, RunResult, SweepResult
+from aelab.results import BatchResult, RunResult, SweepResult, thin_indices
 from aelab.weights import Weights
 
 PROGRESS_SHARE = 0.2  # at most this share of a run's time goes to progress updates
@@ -39,6 +39,7 @@ class Progress:
         self._state = state
         self.epoch = epoch  # updates done so far
         self.epochs = state.config.epochs
+        self.config = state.config
         self.seconds = seconds  # training time so far
 
     @property
@@ -47,7 +48,15 @@ class Progress:
 
     def latest(self, name: str) -> np.ndarray:
         """(S,) the last recorded value of a history metric, per seed."""
-        return self._state.history[name][:, max(self.epoch - 1, 0)]
+        return self._state.latest[name]
+
+    def curve(self, name: str, max_points: int = 600) -> tuple[np.ndarray, np.ndarray]:
+        """(epochs, values) of seed 0's `name` so far, at most `max_points` of them, evenly spread:
+        what a live chart draws, at a cost that does not grow with the run."""
+        state = self._state
+        count = int(np.searchsorted(state.history_epochs, self.epoch))  # the columns before this epoch
+        keep = thin_indices(count, max_points)
+        return state.history_epochs[keep], state.history[name][0, keep]
 
     def result(self) -> BatchResult:
         """The run as if it had stopped now (costs one forward pass and a copy of the history)."""

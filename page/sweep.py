@@ -8,8 +8,8 @@ from aelab import charts
 from aelab.config import Config, ConfigError
 from aelab.report import epoch_or_never
 from aelab.results import SweepResult
-from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed, seed_range, sweep
-from aelab.train import Progress
+from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
+from page.serving import training_slot, within_budget
 from page.training import PROGRESS_INTERVAL
 
 
@@ -75,15 +75,20 @@ def sweep_results(result: SweepResult) -> None:
 
 
 def run_sweep(config: Config, seeds: list[int]) -> None:
-    """Train the seeds as one batch with a progress bar; Stop (any click) keeps the sweep so far."""
-    with st.status(f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}", expanded=True) as status:
+    """Train the seeds in batches with a progress bar; Stop (any click) keeps the sweep so far."""
+    if not within_budget(config, seeds):
+        return
+    label = f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}"
+    with st.status(label, expanded=True) as status, training_slot():
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
 
-        def on_progress(progress: Progress) -> None:
+        def on_progress(progress: SweepProgress) -> None:
             st.session_state.sweep_result = progress.sweep_result()  # kept if interrupted
             solved = sum(epoch is not None for epoch in st.session_state.sweep_result.solved_epoch)
             text = f"epoch {progress.epoch:,} of {progress.epochs:,} · {solved} of {len(seeds)} seeds solved"
+            if progress.batches > 1:
+                text += f" · batch {len(progress.done) + 1} of {progress.batches}"
             bar.progress(progress.fraction, text=text)
 
         try:

@@ -1,4 +1,5 @@
-"""Train on click: a status box with a progress bar, the live loss and Stop."""
+"""Train on click: the budget check, a place in the server's line, then a status box with a
+progress bar, the live loss and Stop."""
 
 from __future__ import annotations
 
@@ -6,25 +7,29 @@ import streamlit as st
 
 from aelab import charts, report
 from aelab.config import Config, ConfigError
-from aelab.results import RunResult
 from aelab.train import Progress, train
+from page.serving import training_slot, within_budget
 
-PROGRESS_INTERVAL = 0.3  # seconds between live redraws: drawing must not dominate training
+PROGRESS_INTERVAL = 0.3  # seconds from the end of one redraw to the next: drawing must not dominate training
 
 
 def train_with_progress(config: Config) -> None:
     """Train inline, streaming a progress bar and the loss; any click (Stop) interrupts it."""
+    if not within_budget(config):
+        return
     st.session_state.training = config  # cleared on completion; still set after an interruption
-    with st.status(f"Training {config.describe()}", expanded=True) as status:
+    with st.status(f"Training {config.describe()}", expanded=True) as status, training_slot():
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop", icon=":material/stop_circle:", help="Stop now and keep the run so far.")
         live_chart = st.empty()
+        last: list[Progress] = []
 
         def on_progress(progress: Progress) -> None:
-            partial = progress.result().run(0)
-            st.session_state.result = partial  # saved before drawing: an interruption keeps it
-            bar.progress(progress.fraction, text=_progress_text(progress, partial))
-            live_chart.altair_chart(charts.live_loss_chart(partial), width="stretch")
+            # Costs the same however long the run: the latest figures and a thinned curve, no copies.
+            last[:] = [progress]
+            bar.progress(progress.fraction, text=_progress_text(progress))
+            curve = progress.curve("loss")
+            live_chart.altair_chart(charts.live_loss_chart(*curve, config.epochs), width="stretch")
 
         try:
             result = train(config, on_progress=on_progress, progress_interval=PROGRESS_INTERVAL)
@@ -32,6 +37,12 @@ def train_with_progress(config: Config) -> None:
             st.session_state.training = None
             status.update(label=f"Could not train: {error}", state="error")
             return
+        except BaseException:
+            # A click interrupted training inside a redraw (Streamlit stops the script there, at
+            # the start of an epoch): keep the run up to that epoch, then let the page rerun.
+            if last:
+                st.session_state.result = last[0].result().run(0)
+            raise
         st.session_state.result = result
         st.session_state.training = None
         status.update(
@@ -39,10 +50,12 @@ def train_with_progress(config: Config) -> None:
         )
 
 
-def _progress_text(progress: Progress, partial: RunResult) -> str:
+def _progress_text(progress: Progress) -> str:
+    if progress.epoch == 0:
+        return f"epoch 0 of {progress.epochs:,}"
     return (
-        f"epoch {progress.epoch:,} of {progress.epochs:,} · loss {partial.history['loss'][-1]:.4g} · "
-        f"distinct codes {partial.history['distinct_codes'][-1]} of {partial.config.width}"
+        f"epoch {progress.epoch:,} of {progress.epochs:,} · loss {progress.latest('loss')[0]:.4g} · "
+        f"distinct codes {int(progress.latest('distinct_codes')[0])} of {progress.config.width}"
     )
 
 

@@ -170,7 +170,7 @@ def test_a_stopped_sweep_keeps_what_it_found():
 
     def stop_at_300(progress):
         if progress.epoch >= 300:
-            kept["partial"] = SweepResult.from_batch(progress.result())
+            kept["partial"] = SweepResult.from_batch(progress.batch.result())
             return True
         return None
 
@@ -197,7 +197,7 @@ def test_the_cheap_sweep_summary_equals_the_full_one():
 
     def compare(progress):
         if progress.epoch >= 50:
-            pairs.append((progress.sweep_result(), SweepResult.from_batch(progress.result())))
+            pairs.append((progress.sweep_result(), SweepResult.from_batch(progress.batch.result())))
             return True
         return None
 

@@ -8,9 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from aelab.results import METRICS, RunResult
-
-MAX_HISTORY_POINTS = 1500  # per run and metric: histories are thinned to this many points
+from aelab.results import MAX_HISTORY_POINTS, METRICS, RunResult, thin_indices
 
 METRIC_TITLES = {
     "loss": "Loss",
@@ -18,13 +16,6 @@ METRIC_TITLES = {
     "bits_correct": "Output bits right (40-20-40)",
     "distinct_codes": "Distinct binary codes",
 }
-
-
-def thin_indices(length: int, max_points: int = MAX_HISTORY_POINTS) -> np.ndarray:
-    """Evenly spread indices into a history of `length`, always keeping the first and last."""
-    if length <= max_points:
-        return np.arange(length)
-    return np.unique(np.round(np.linspace(0, length - 1, max_points)).astype(int))
 
 
 def history_frame(runs: Sequence[tuple[str, RunResult]], max_points: int = MAX_HISTORY_POINTS) -> pd.DataFrame:
@@ -113,15 +104,14 @@ def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) 
     )
 
 
-def live_loss_chart(result: RunResult, max_points: int = 600) -> alt.Chart:
-    """A light loss-only chart for redrawing while training runs."""
-    keep = thin_indices(len(result.history["epoch"]), max_points)
-    data = pd.DataFrame({"epoch": result.history["epoch"][keep], "loss": result.history["loss"][keep]})
+def live_loss_chart(epochs: np.ndarray, loss: np.ndarray, total_epochs: int) -> alt.Chart:
+    """A light loss-only chart for redrawing while training runs (`Progress.curve` gives its points)."""
+    data = pd.DataFrame({"epoch": epochs, "loss": loss})
     return (
         alt.Chart(data)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[0, result.config.epochs])),
+            x=alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[0, total_epochs])),
             y=alt.Y("loss:Q", title="Loss (log)", scale=alt.Scale(type="log")),
             tooltip=["epoch:Q", alt.Tooltip("loss:Q", format=".4~g")],
         )

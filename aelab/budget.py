@@ -1,0 +1,141 @@
+"""How much work one click on a served page may start: the estimate, the limits, and the message.
+
+A share link is a public server (Community Cloud: about 2.7 GB and 2 CPUs for
+every visitor together), so the page checks what a click would start against
+a `Budget` before it trains. The CLI never does: on your own machine you
+decide. The estimates are worst cases (every epoch run, no seed solving early)
+from constants measured with benchmarks/calibrate_budget.py.
+
+Limits come from, in order: environment variables (AELAB_MAX_SECONDS, ...),
+the page's `[aelab]` secrets (.streamlit/secrets.toml), then DEFAULT_BUDGET.
+A limit of 0, "none" or "off" lifts it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aelab.config import Config, ConfigError
+from aelab.recorder import HISTORY_BUDGET, SNAPSHOT_BUDGET
+from aelab.sweep import MAX_BATCH_VALUES
+
+# Seconds per epoch (one core, default recipe; benchmarks/calibrate_budget.py prints the fit):
+# a fixed cost per epoch (Python and dispatch), plus per seed a small fixed cost, the (P, N)
+# elementwise work and the (P, k) x (k, N) products.
+EPOCH_OVERHEAD = {"numpy": 3e-5, "torch": 1e-4}
+PER_SEED = 1.5e-6
+PER_OUTPUT = 4e-9  # per output value (P x N = N^2 of them)
+PER_PRODUCT = 1e-10  # per multiply-add of the two matrix products (N^2 k)
+WORKING_ARRAYS = 10  # (S, P, N)-sized arrays alive at once in a training step (outputs, errors, gradients)
+BASE_MEGABYTES = {"numpy": 150, "torch": 400}  # the server's Python, Streamlit, NumPy (and torch)
+
+ENVIRONMENT = {  # environment variable -> Budget field
+    "AELAB_MAX_SECONDS": "max_seconds",
+    "AELAB_MAX_MEGABYTES": "max_megabytes",
+    "AELAB_MAX_RUNS": "max_runs",
+}
+OFF = {"0", "none", "off", ""}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one click may start on the page; None lifts a limit."""
+
+    max_seconds: float | None = 120.0  # estimated seconds of training (one core) per click
+    max_megabytes: float | None = 1000.0  # estimated peak memory of one training
+    max_runs: int | None = 2  # trainings at once on one server (one per CPU); more clicks wait in line
+
+    @property
+    def limited(self) -> bool:
+        return self.max_seconds is not None or self.max_megabytes is not None
+
+
+DEFAULT_BUDGET = Budget()
+UNLIMITED = Budget(None, None, None)
+
+
+def load_budget(environ: Mapping[str, str], secrets: Mapping[str, object]) -> Budget:
+    """The budget from environment variables over `[aelab]` secrets over the defaults.
+
+    `secrets` holds the keys of Budget's fields (max_seconds = 600); `environ` the
+    AELAB_* names. A bad value raises ConfigError naming the key."""
+    values: dict[str, object] = {}
+    for name, value in secrets.items():
+        if name not in {field.name for field in dataclasses.fields(Budget)}:
+            raise ConfigError(f"[aelab] {name}", value, f"known keys: {', '.join(ENVIRONMENT.values())}")
+        values[name] = _limit(f"[aelab] {name}", name, value)
+    for variable, name in ENVIRONMENT.items():
+        if variable in environ:
+            values[name] = _limit(variable, name, environ[variable])
+    return dataclasses.replace(DEFAULT_BUDGET, **values)
+
+
+def _limit(label: str, name: str, value: object) -> float | int | None:
+    text = str(value).strip().lower()
+    if text in OFF or value is False:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if not number > 0 or number == float("inf") or (name == "max_runs" and not number.is_integer()):
+        kind = "a whole number" if name == "max_runs" else "a number"
+        raise ConfigError(label, value, f"{kind} above 0, or 0 / none / off for no limit")
+    return int(number) if name == "max_runs" else number
+
+
+def estimate_seconds(config: Config, seeds: int = 1) -> float:
+    """Worst-case training time on one core: every epoch of every seed."""
+    outputs = config.width * config.width  # P x N, with P = N one-hot patterns
+    per_seed = PER_SEED + PER_OUTPUT * outputs + PER_PRODUCT * outputs * config.hidden
+    return config.epochs * (EPOCH_OVERHEAD[config.backend] + seeds * per_seed)
+
+
+def estimate_megabytes(config: Config, seeds: int = 1) -> float:
+    """Peak memory of the server while it trains: its base, one batch's working arrays, the history
+    (at most HISTORY_BUDGET entries of 4 metrics) and the hidden snapshots."""
+    itemsize = 4 if config.dtype == "float32" else 8
+    per_seed = config.width * (config.width + config.hidden)  # one seed's (P, N) and (P, k) values
+    batch = min(seeds, max(1, MAX_BATCH_VALUES // per_seed))  # seeds trained at once (aelab.sweep)
+    working = WORKING_ARRAYS * batch * per_seed * max(itemsize, 8)  # figures are measured in float64
+    history = min(seeds * (config.epochs + 1), HISTORY_BUDGET) * 4 * 8
+    snapshots = SNAPSHOT_BUDGET * 4 if seeds == 1 else 0
+    return BASE_MEGABYTES[config.backend] + (working + history + snapshots) / 1e6
+
+
+def over_budget(budget: Budget, config: Config, seeds: int = 1) -> str | None:
+    """None when a click may start this work, else one message: what it would cost, the limit,
+    the most epochs that fit, and how to run it without the limit."""
+    what = "This run" if seeds == 1 else f"This sweep of {seeds:,} seeds"
+    seconds, megabytes = estimate_seconds(config, seeds), estimate_megabytes(config, seeds)
+    if budget.max_megabytes is not None and megabytes > budget.max_megabytes:
+        return (
+            f"{what} would need about {megabytes:,.0f} MB of memory; this server allows "
+            f"{budget.max_megabytes:,.0f} MB per run. Use a smaller width, bottleneck or fewer seeds, "
+            "or run it on your own machine (no limit):"
+        )
+    if budget.max_seconds is not None and seconds > budget.max_seconds:
+        fits = max_epochs_within(budget.max_seconds, config, seeds)
+        lower = f"lower the epochs to {fits:,} or fewer" if fits else "use a smaller width or fewer seeds"
+        return (
+            f"{what} could take up to {_duration(seconds)} of computing; this server allows "
+            f"{_duration(budget.max_seconds)} per click. To run it here, {lower}; "
+            "or run it on your own machine (no limit):"
+        )
+    return None
+
+
+def max_epochs_within(seconds: float, config: Config, seeds: int = 1) -> int:
+    """The most epochs whose estimate fits in `seconds` (0 if not even one)."""
+    per_epoch = estimate_seconds(dataclasses.replace(config, epochs=1), seeds)
+    return min(int(seconds // per_epoch), config.epochs)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,48 @@
+"""Measure what the page's work budget (aelab/budget.py) estimates: seconds per epoch per seed.
+
+Runs short batched trainings across sizes and prints, per backend, the measured
+seconds per epoch beside the estimate of `aelab.budget.estimate_seconds`, so the
+constants there can be checked (or refitted) on a new machine:
+
+    PYTHONPATH=. python benchmarks/calibrate_budget.py
+"""
+
+from __future__ import annotations
+
+import time
+
+from aelab.budget import estimate_seconds
+from aelab.config import Config
+from aelab.train import train_seeds
+
+SIZES = [(8, 3, 1), (8, 3, 1000), (64, 6, 1), (64, 6, 300), (256, 8, 1), (256, 8, 20), (1024, 10, 1), (1024, 64, 1)]
+
+
+def seconds_per_epoch(config: Config, seeds: int) -> float:
+    """The fastest of three short runs, per epoch (the minimum: the machine is shared)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        train_seeds(config, list(range(seeds)))
+        best = min(best, (time.perf_counter() - start) / config.epochs)
+    return best
+
+
+def main() -> None:
+    print(
+        f"{'backend':<7} {'size':>14} {'seeds':>5} {'measured s/epoch':>17} {'estimate':>10} {'estimate/measured':>18}"
+    )
+    for backend in ("numpy", "torch"):
+        for width, hidden, seeds in SIZES:
+            epochs = max(20, min(2000, int(2e8 // (seeds * width * width * (hidden + 8)))))
+            config = Config(backend=backend, width=width, hidden=hidden, epochs=epochs, device="cpu")
+            measured = seconds_per_epoch(config, seeds)
+            estimate = estimate_seconds(config, seeds) / epochs
+            size = f"{width}-{hidden}-{width}"
+            print(
+                f"{backend:<7} {size:>14} {seeds:>5} {measured:>17.2e} {estimate:>10.2e} {estimate / measured:>18.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""What a served page may start: the work budget, and one line of trainings for the whole server.
+
+The limits come from aelab.budget (environment variables over the `[aelab]` secrets
+over the defaults); the line is one RunQueue per server process, shared by every
+visitor's session through st.cache_resource.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import streamlit as st
+
+from aelab.budget import DEFAULT_BUDGET, Budget, load_budget, over_budget
+from aelab.config import Config, ConfigError
+from aelab.report import cli_command, markdown_literal
+from aelab.run_queue import RunQueue
+
+WAIT_CHECK = 0.5  # seconds between looks at the line (each look lets a click interrupt the wait)
+
+
+def page_budget() -> Budget:
+    """The budget in force; a bad setting is reported and the defaults stand in for all of it."""
+    try:
+        secrets = dict(st.secrets.get("aelab", {}))
+    except Exception:  # no secrets file at all (FileNotFoundError, StreamlitSecretNotFoundError)
+        secrets = {}
+    try:
+        return load_budget(os.environ, secrets)
+    except ConfigError as error:
+        st.error(f"The server's work budget is misconfigured, so the defaults apply: {markdown_literal(str(error))}")
+        return DEFAULT_BUDGET
+
+
+def within_budget(config: Config, seeds: Sequence[int] | None = None) -> bool:
+    """True when the budget allows this click's work; else say why, and how to run it elsewhere."""
+    message = over_budget(page_budget(), config, len(seeds) if seeds else 1)
+    if message is None:
+        return True
+    st.error(message, icon=":material/hourglass_disabled:")
+    st.code(cli_command(config, seeds), language="bash")
+    st.caption("A local page can raise or lift the limits: see the README's *Serving the page*.")
+    return False
+
+
+@st.cache_resource(show_spinner=False)
+def server_queue(slots: int | None) -> RunQueue:
+    """The one line of trainings for every session of this server (per limit in force)."""
+    return RunQueue(slots)
+
+
+@contextmanager
+def training_slot() -> Iterator[None]:
+    """Wait for a free slot, showing the place in line, then hold it while the body trains.
+
+    Any click interrupts the wait (the page reruns) and leaves the line, as does the end of training."""
+    queue = server_queue(page_budget().max_runs)
+    ticket = queue.join()
+    try:
+        if not queue.start(ticket):
+            note = st.empty()
+            while not queue.start(ticket, timeout=WAIT_CHECK):
+                note.info(
+                    f"Waiting for a free trainer: {queue.running} trainings are running on this server, and you "
+                    f"are number {queue.place(ticket)} in line. Training starts by itself; Stop leaves the line.",
+                    icon=":material/hourglass_top:",
+                )
+            note.empty()
+        yield
+    finally:
+        queue.leave(ticket)
