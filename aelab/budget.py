@@ -134,6 +134,8 @@ def max_epochs_within(seconds: float, config: Config, seeds: int = 1) -> int:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.2g} s"
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from aelab import charts, report
 from aelab.config import Config, ConfigError
+from aelab.results import RunResult
 from aelab.train import Progress, train
 from page.serving import training_slot, within_budget
 
@@ -22,11 +23,15 @@ def train_with_progress(config: Config) -> None:
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop", icon=":material/stop_circle:", help="Stop now and keep the run so far.")
         live_chart = st.empty()
-        last: list[Progress] = []
+        # The latest progress, in a list that session state holds: a click interrupts training inside
+        # a redraw, and the rerun makes the run so far from it (report_interrupted_run). Writing
+        # session state itself here would cost a copy of the run at every redraw.
+        latest: list[Progress | RunResult] = []
+        st.session_state.latest_progress = latest
 
         def on_progress(progress: Progress) -> None:
             # Costs the same however long the run: the latest figures and a thinned curve, no copies.
-            last[:] = [progress]
+            latest[:] = [progress]
             bar.progress(progress.fraction, text=_progress_text(progress))
             curve = progress.curve("loss")
             live_chart.altair_chart(charts.live_loss_chart(*curve, config.epochs), width="stretch")
@@ -37,14 +42,10 @@ def train_with_progress(config: Config) -> None:
             st.session_state.training = None
             status.update(label=f"Could not train: {error}", state="error")
             return
-        except BaseException:
-            # A click interrupted training inside a redraw (Streamlit stops the script there, at
-            # the start of an epoch): keep the run up to that epoch, then let the page rerun.
-            if last:
-                st.session_state.result = last[0].result().run(0)
-            raise
+        latest[:] = [result]  # finished: a click from here on must not lose the whole run
         st.session_state.result = result
         st.session_state.training = None
+        latest.clear()
         status.update(
             label=report.finished_line(result), state="error" if result.diverged else "complete", expanded=False
         )
@@ -60,11 +61,18 @@ def _progress_text(progress: Progress) -> str:
 
 
 def report_interrupted_run() -> None:
-    """A run that a click interrupted left `training` set: say what was kept."""
+    """A run that a click interrupted left `training` set: keep the run up to its last redraw
+    (training stopped there, at the start of an epoch) and say so."""
     config = st.session_state.get("training")
+    latest = st.session_state.pop("latest_progress", [])
     if config is None:
         return
     st.session_state.training = None
+    if latest and isinstance(latest[0], RunResult):  # it had finished: nothing was cut short
+        st.session_state.result = latest[0]
+        return
+    if latest:
+        st.session_state.result = latest[0].result().run(0)
     result = st.session_state.get("result")
     if result is not None and result.config == config and result.stopped:
         st.info(
