@@ -35,6 +35,7 @@ ENVIRONMENT = {  # environment variable -> Budget field
     "AELAB_MAX_SECONDS": "max_seconds",
     "AELAB_MAX_MEGABYTES": "max_megabytes",
     "AELAB_MAX_RUNS": "max_runs",
+    "AELAB_QUICK_SECONDS": "quick_seconds",
 }
 OFF = {"0", "none", "off", ""}
 
@@ -45,15 +46,16 @@ class Budget:
 
     max_seconds: float | None = 120.0  # estimated seconds of training (one core) per click
     max_megabytes: float | None = 1000.0  # estimated peak memory of one training
-    max_runs: int | None = 2  # trainings at once on one server (one per CPU); more clicks wait in line
+    max_runs: int | None = 2  # long trainings at once on one server (one per CPU); more wait in line
+    quick_seconds: float = 2.0  # work estimated under this starts at once, never waiting behind long runs
 
-    @property
-    def limited(self) -> bool:
-        return self.max_seconds is not None or self.max_megabytes is not None
+    def needs_slot(self, config: Config, seeds: int = 1) -> bool:
+        """Long work takes a place in the server's line; quick work (most clicks) never waits."""
+        return self.max_runs is not None and estimate_seconds(config, seeds) >= self.quick_seconds
 
 
 DEFAULT_BUDGET = Budget()
-UNLIMITED = Budget(None, None, None)
+UNLIMITED = Budget(max_seconds=None, max_megabytes=None, max_runs=None)
 
 
 def load_budget(environ: Mapping[str, str], secrets: Mapping[str, object]) -> Budget:
@@ -74,7 +76,7 @@ def load_budget(environ: Mapping[str, str], secrets: Mapping[str, object]) -> Bu
 
 def _limit(label: str, name: str, value: object) -> float | int | None:
     text = str(value).strip().lower()
-    if text in OFF or value is False:
+    if (text in OFF or value is False) and name != "quick_seconds":  # quick_seconds is a threshold
         return None
     try:
         number = float(text)
@@ -82,7 +84,8 @@ def _limit(label: str, name: str, value: object) -> float | int | None:
         number = float("nan")
     if not number > 0 or number == float("inf") or (name == "max_runs" and not number.is_integer()):
         kind = "a whole number" if name == "max_runs" else "a number"
-        raise ConfigError(label, value, f"{kind} above 0, or 0 / none / off for no limit")
+        lift = "" if name == "quick_seconds" else ", or 0 / none / off for no limit"
+        raise ConfigError(label, value, f"{kind} above 0{lift}")
     return int(number) if name == "max_runs" else number
 
 

@@ -52,18 +52,23 @@ def server_queue(slots: int | None) -> RunQueue:
 
 
 @contextmanager
-def training_slot() -> Iterator[None]:
-    """Wait for a free slot, showing the place in line, then hold it while the body trains.
+def training_slot(config: Config, seeds: Sequence[int] | None = None) -> Iterator[None]:
+    """For long work, wait for a free slot, showing the place in line, then hold it while the body
+    trains; quick work starts at once.
 
     Any click interrupts the wait (the page reruns) and leaves the line, as does the end of training."""
-    queue = server_queue(page_budget().max_runs)
+    budget = page_budget()
+    if not budget.needs_slot(config, len(seeds) if seeds else 1):
+        yield
+        return
+    queue = server_queue(budget.max_runs)
     ticket = queue.join()
     try:
         if not queue.start(ticket):
             note = st.empty()
             while not queue.start(ticket, timeout=WAIT_CHECK):
                 note.info(
-                    f"Waiting for a free trainer: {queue.running} trainings are running on this server, and you "
+                    f"Waiting for a free trainer: {queue.running} long trainings are running on this server, and you "
                     f"are number {queue.place(ticket)} in line. Training starts by itself; Stop leaves the line.",
                     icon=":material/hourglass_top:",
                 )

@@ -79,7 +79,7 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
     if not within_budget(config, seeds):
         return
     label = f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}"
-    with st.status(label, expanded=True) as status, training_slot():
+    with st.status(label, expanded=True) as status, training_slot(config, seeds):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
 

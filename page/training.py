@@ -19,7 +19,7 @@ def train_with_progress(config: Config) -> None:
     if not within_budget(config):
         return
     st.session_state.training = config  # cleared on completion; still set after an interruption
-    with st.status(f"Training {config.describe()}", expanded=True) as status, training_slot():
+    with st.status(f"Training {config.describe()}", expanded=True) as status, training_slot(config):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop", icon=":material/stop_circle:", help="Stop now and keep the run so far.")
         live_chart = st.empty()

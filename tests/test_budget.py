@@ -84,6 +84,7 @@ def test_limits_come_from_the_environment_over_secrets_over_defaults():
         ({"AELAB_MAX_RUNS": "1.5"}, {}, "AELAB_MAX_RUNS"),
         ({}, {"max_second": 10}, "[aelab] max_second"),
         ({}, {"max_megabytes": "big"}, "[aelab] max_megabytes"),
+        ({"AELAB_QUICK_SECONDS": "off"}, {}, "AELAB_QUICK_SECONDS"),
     ],
 )
 def test_a_bad_limit_names_the_key_and_the_value(environ, secrets, named):
@@ -140,6 +141,13 @@ def test_the_queue_under_threads_never_runs_more_than_its_slots():
     for thread in threads:
         thread.join(timeout=10)
     assert sorted(finished) == list(range(8)) and peak[0] == 2 and queue.running == 0
+
+
+def test_only_long_work_waits_in_line():
+    assert not DEFAULT_BUDGET.needs_slot(Config())
+    assert not DEFAULT_BUDGET.needs_slot(Config(), seeds=100)
+    assert DEFAULT_BUDGET.needs_slot(WIDEST)
+    assert not UNLIMITED.needs_slot(WIDEST)  # no limit on runs: nothing waits
 
 
 def test_no_limit_means_no_waiting():
