@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from aelab import analysis
+from aelab import analysis, diagnosis
 from aelab.config import Config
+from aelab.data import one_hot_patterns
 from aelab.weights import Weights
 
 METRICS = ("loss", "accuracy", "bits_correct", "distinct_codes")
@@ -113,6 +114,9 @@ class SweepResult:
     final_distinct_codes: list[int]  # at the end of each seed's training
     seconds: float
     stopped: bool = False
+    # Worked out when the sweep ends (from_batch); empty in the live summary (Recorder.sweep_so_far).
+    failures: list[diagnosis.Failure | None] = field(default_factory=list)  # aligned with seeds; None: solved
+    code_groups: list[diagnosis.CodeGroup] = field(default_factory=list)  # the solved seeds' final codes
 
     @property
     def output_solved_rate(self) -> float:
@@ -130,8 +134,19 @@ class SweepResult:
     def p90_solved_epoch(self) -> float | None:
         return _percentile(self.solved_epoch, 90)
 
+    @property
+    def diagnosed(self) -> bool:
+        """Causes and code groups were worked out (a finished or CLI-stopped sweep, not a live summary)."""
+        return len(self.failures) == len(self.seeds)
+
     @classmethod
     def from_batch(cls, batch: BatchResult) -> SweepResult:
+        solved = [epoch is not None for epoch in batch.solved_epoch]
+        failures = diagnosis.sweep_failures(
+            batch.history["loss"], batch.history_epochs, batch.lengths, batch.activations, batch.outputs,
+            one_hot_patterns(batch.config.width), batch.config.activation,
+            solved=solved, diverged=batch.diverged, restarts=batch.restarts, stopped=batch.stopped,
+        )  # fmt: skip
         return cls(
             config=batch.config,
             seeds=list(batch.seeds),
@@ -141,7 +156,12 @@ class SweepResult:
             final_distinct_codes=last_entries(batch.history["distinct_codes"], batch.lengths),
             seconds=batch.train_seconds,
             stopped=batch.stopped,
+            failures=failures,
+            code_groups=diagnosis.code_groups(batch.activations, batch.config.activation, batch.seeds, solved),
         )
+
+    def cause_counts(self) -> dict[str, int]:
+        return diagnosis.cause_counts(self.failures)
 
     def failing_seeds(self) -> list[int]:
         return [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is None]
