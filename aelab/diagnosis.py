@@ -232,18 +232,9 @@ def sweep_failures(
             failures.append(None)
             continue
         attempt_start = max((epoch for epoch in restarts[row] if epoch < lengths[row]), default=0)
+        seed_arrays = (loss[row], epochs, activations[row], outputs[row], targets, activation)
         failures.append(
-            failure_cause(
-                loss[row],
-                epochs,
-                activations[row],
-                outputs[row],
-                targets,
-                activation,
-                diverged=diverged[row],
-                stopped=stopped,
-                attempt_start=attempt_start,
-            )  # fmt: skip
+            failure_cause(*seed_arrays, diverged=diverged[row], stopped=stopped, attempt_start=attempt_start)
         )
     return failures
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from aelab.config import min_code_bits
+from aelab.diagnosis import CAUSES, code_classes
 from aelab.probe import CornerTable
 from aelab.results import RunResult, SweepResult
 from aelab.train import Progress
@@ -65,11 +66,12 @@ def run_summary(result: RunResult) -> str:
 
 
 def sweep_summary(result: SweepResult) -> str:
-    lines = [f"{'seed':>6}  {'outputs solved':>14}  {'codes solved':>12}  final distinct codes"]
-    for seed, out, solved, distinct in zip(
-        result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, strict=True
+    lines = [f"{'seed':>6}  {'outputs solved':>14}  {'codes solved':>12}  final distinct codes  why not solved"]
+    causes = [CAUSES[failure.cause].label if failure else "" for failure in result.failures] or [""] * len(result.seeds)
+    for seed, out, solved, distinct, cause in zip(
+        result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, causes, strict=True
     ):
-        lines.append(f"{seed:>6}  {epoch_or_never(out):>14}  {epoch_or_never(solved):>12}  {distinct}")
+        lines.append(f"{seed:>6}  {epoch_or_never(out):>14}  {epoch_or_never(solved):>12}  {distinct:>20}  {cause}")
     lines += [
         "",
         f"{len(result.seeds)} seeds in {result.seconds:.2f} s" + (" (stopped early)" if result.stopped else ""),
@@ -81,7 +83,56 @@ def sweep_summary(result: SweepResult) -> str:
             f", median epoch {epoch_or_never(result.median_solved_epoch)}, "
             f"90th percentile {epoch_or_never(result.p90_solved_epoch)}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + diagnosis_lines(result))
+
+
+SEEDS_NAMED = 8  # a cause or code group names at most this many of its seeds
+GROUPS_LISTED = 5  # the text summary lists the largest few code groups
+
+
+def seed_list(seeds: list[int], limit: int = SEEDS_NAMED) -> str:
+    """[3, 5, 9] -> '3, 5, 9'; longer lists end in '... (+12 more)'."""
+    named = ", ".join(str(seed) for seed in seeds[:limit])
+    return named + (f" ... (+{len(seeds) - limit} more)" if len(seeds) > limit else "")
+
+
+def large_count(count: int) -> str:
+    """840 -> '840', 2.8 * 10^84 -> '2.8e84' (exact integers can be far too long to print)."""
+    digits = str(count)
+    return f"{count:,}" if len(digits) <= 9 else f"{digits[0]}.{digits[1]}e{len(digits) - 1}"
+
+
+def code_groups_note(result: SweepResult) -> str:
+    """How to read the code groups' counts: how many groups there can be for this size."""
+    config = result.config
+    possible = code_classes(config.width, config.hidden)
+    note = "codes are grouped up to the order of the hidden units and the complement of each unit"
+    if possible:
+        note += f"; {config.width}-{config.hidden}-{config.width} has {large_count(possible)} such groups in all"
+    return note
+
+
+def diagnosis_lines(result: SweepResult) -> list[str]:
+    """Why the unsolved seeds failed (counts per cause) and how many different codes the solved ones found."""
+    if not result.diagnosed:
+        return []
+    lines = []
+    failing = [(seed, failure) for seed, failure in zip(result.seeds, result.failures, strict=True) if failure]
+    if failing:
+        lines += ["", f"why {len(failing)} seeds were not solved:"]
+        width = max(len(cause.label) for cause in CAUSES.values())
+        for name, count in result.cause_counts().items():
+            if count:
+                seeds = [seed for seed, failure in failing if failure.cause == name]
+                named = f"{'seed' if count == 1 else 'seeds'} {seed_list(seeds)}"
+                lines.append(f"  {CAUSES[name].label:<{width}}  {count:>5}  {named}")
+    solved = sum(len(group.seeds) for group in result.code_groups)
+    if solved:
+        lines += ["", f"codes found: {len(result.code_groups)} different among {solved} solved seeds "
+                  f"({code_groups_note(result)})"]  # fmt: skip
+        for group in result.code_groups[:GROUPS_LISTED]:
+            lines.append(f"  {len(group.seeds):>5} seeds  {' '.join(group.code)}")
+    return lines
 
 
 def corner_summary(table: CornerTable) -> str:

@@ -114,9 +114,10 @@ class SweepResult:
     final_distinct_codes: list[int]  # at the end of each seed's training
     seconds: float
     stopped: bool = False
-    # Worked out when the sweep ends (from_batch); empty in the live summary (Recorder.sweep_so_far).
-    failures: list[diagnosis.Failure | None] = field(default_factory=list)  # aligned with seeds; None: solved
-    code_groups: list[diagnosis.CodeGroup] = field(default_factory=list)  # the solved seeds' final codes
+    # Worked out from the batch when the sweep ends (from_batch); empty in the live summary
+    # (Recorder.sweep_so_far), and left out of == so that the two compare on what both hold.
+    failures: list[diagnosis.Failure | None] = field(default_factory=list, compare=False)  # per seed; None: solved
+    code_groups: list[diagnosis.CodeGroup] = field(default_factory=list, compare=False)  # the solved seeds' codes
 
     @property
     def output_solved_rate(self) -> float:
