@@ -66,12 +66,15 @@ def run_summary(result: RunResult) -> str:
 
 
 def sweep_summary(result: SweepResult) -> str:
-    lines = [f"{'seed':>6}  {'outputs solved':>14}  {'codes solved':>12}  final distinct codes  why not solved"]
+    why = "  why not solved" if result.diagnosed else ""
+    lines = [f"{'seed':>6}  {'outputs solved':>14}  {'codes solved':>12}  final distinct codes{why}"]
     causes = [CAUSES[failure.cause].label if failure else "" for failure in result.failures] or [""] * len(result.seeds)
     for seed, out, solved, distinct, cause in zip(
         result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, causes, strict=True
     ):
-        lines.append(f"{seed:>6}  {epoch_or_never(out):>14}  {epoch_or_never(solved):>12}  {distinct:>20}  {cause}")
+        lines.append(
+            f"{seed:>6}  {epoch_or_never(out):>14}  {epoch_or_never(solved):>12}  {distinct:>20}  {cause}".rstrip()
+        )
     lines += [
         "",
         f"{len(result.seeds)} seeds in {result.seconds:.2f} s" + (" (stopped early)" if result.stopped else ""),

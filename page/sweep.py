@@ -10,6 +10,7 @@ from aelab.report import epoch_or_never
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed, seed_range, sweep
 from aelab.train import Progress
+from page.diagnosis import diagnosis_ui, failure_columns, table_height
 from page.training import PROGRESS_INTERVAL
 
 
@@ -55,13 +56,17 @@ def sweep_results(result: SweepResult) -> None:
     if failing:
         st.markdown(f"**{len(failing)} seeds never solved** (outputs and distinct codes):")
         rows = [
-            {"seed": seed, "outputs solved at": epoch_or_never(out), "distinct codes at the end": distinct}
-            for seed, out, solved, distinct in zip(
-                result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, strict=True
-            )
+            {
+                "seed": result.seeds[index],
+                "outputs solved at": epoch_or_never(result.output_solved_epoch[index]),
+                "distinct codes at the end": result.final_distinct_codes[index],
+                **failure_columns(result, index),
+            }
+            for index, solved in enumerate(result.solved_epoch)
             if solved is None
         ]
-        st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 300))
+        st.dataframe(rows, hide_index=True, height=table_height(len(rows)))
+    diagnosis_ui(result)
     chosen = st.selectbox(
         "Open a seed as a single run",
         result.seeds,

@@ -1,0 +1,71 @@
+"""A finished sweep's diagnosis: why the unsolved seeds failed, and which codes the solved ones found."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aelab.diagnosis import CAUSES
+from aelab.report import code_groups_note, seed_list
+from aelab.results import SweepResult
+
+MAX_TABLE_HEIGHT = 300
+
+
+def table_height(rows: int) -> int:
+    """Tall enough for a few rows without scrolling, capped so a long table scrolls."""
+    return min(38 + 35 * rows, MAX_TABLE_HEIGHT)
+
+
+def failure_columns(result: SweepResult, index: int) -> dict[str, str]:
+    """Seed `index`'s cause and detail as columns of the failing-seeds table (blank without a diagnosis)."""
+    failure = result.failures[index] if result.diagnosed else None
+    if failure is None:
+        return {"why": "", "what was seen": ""}
+    return {"why": CAUSES[failure.cause].label, "what was seen": failure.detail}
+
+
+def diagnosis_ui(result: SweepResult) -> None:
+    if not result.diagnosed:
+        st.caption(
+            "Why seeds failed and which codes they found are worked out when a sweep runs to its end; "
+            "this one was stopped early."
+        )
+        return
+    causes_ui(result)
+    codes_ui(result)
+
+
+def causes_ui(result: SweepResult) -> None:
+    failing = [(seed, failure) for seed, failure in zip(result.seeds, result.failures, strict=True) if failure]
+    if not failing:
+        return
+    st.markdown(
+        f"**Why seeds failed** ({len(failing)} not solved): each seed gets the first cause that applies, in this order."
+    )
+    rows = [
+        {
+            "cause": CAUSES[name].label,
+            "seeds": count,
+            "what it means": CAUSES[name].meaning,
+            "for example": seed_list([seed for seed, failure in failing if failure.cause == name]),
+        }
+        for name, count in result.cause_counts().items()
+        if count
+    ]
+    st.dataframe(rows, hide_index=True)
+
+
+def codes_ui(result: SweepResult) -> None:
+    if not result.code_groups:
+        return
+    solved = sum(len(group.seeds) for group in result.code_groups)
+    st.markdown(f"**Codes found**: {len(result.code_groups)} different among {solved} solved seeds")
+    st.caption(
+        f"The {code_groups_note(result)}. Each code is shown as one string of hidden bits per pattern, "
+        "pattern 0 first, with every unit flipped so that pattern 0 reads 0 and the units sorted."
+    )
+    rows = [
+        {"code": " ".join(group.code), "seeds": len(group.seeds), "which": seed_list(group.seeds)}
+        for group in result.code_groups
+    ]
+    st.dataframe(rows, hide_index=True, height=table_height(len(rows)))
