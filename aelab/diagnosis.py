@@ -272,11 +272,14 @@ def canonical_code(bits: np.ndarray) -> np.ndarray:
 def code_groups(activations: np.ndarray, activation: str, seeds: list[int], solved: list[bool]) -> list[CodeGroup]:
     """Group the solved seeds by canonical code, largest groups first.
 
-    activations (S, P, k): each seed's final hidden values, binarised by analysis.binary_codes."""
+    activations (S, P, k): each seed's final hidden values, binarised by analysis.binary_codes. A sweep
+    trains on until every seed is solved, so a seed solved early may have lost its distinct code by the
+    end (noise, weight decay, a large step): such seeds are left out, as they have no code to group."""
     groups: dict[tuple[str, ...], list[int]] = {}
     bits = analysis.binary_codes(activations, activation)
+    patterns = bits.shape[1]
     for seed, seed_bits, is_solved in zip(seeds, bits, solved, strict=True):
-        if is_solved:
+        if is_solved and analysis.distinct_codes(seed_bits) == patterns:
             groups.setdefault(tuple(analysis.code_strings(canonical_code(seed_bits))), []).append(seed)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
     return [CodeGroup(list(code), members) for code, members in ordered]

@@ -75,6 +75,7 @@ def diagnosis_json(result: SweepResult) -> dict:
         "code_groups": {
             "possible": code_classes(result.config.width, result.config.hidden),
             "groups": [{"code": g.code, "count": len(g.seeds), "seeds": g.seeds} for g in result.code_groups],
+            "ungrouped": result.ungrouped_seeds(),  # solved, but the final code was no longer distinct
         },
     }
 

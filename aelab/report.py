@@ -91,6 +91,7 @@ def sweep_summary(result: SweepResult) -> str:
 
 SEEDS_NAMED = 8  # a cause or code group names at most this many of its seeds
 GROUPS_LISTED = 5  # the text summary lists the largest few code groups
+LOST_CODE = "no longer had distinct codes when the sweep ended (they trained on after solving)"
 
 
 def seed_list(seeds: list[int], limit: int = SEEDS_NAMED) -> str:
@@ -129,12 +130,15 @@ def diagnosis_lines(result: SweepResult) -> list[str]:
                 seeds = [seed for seed, failure in failing if failure.cause == name]
                 named = f"{'seed' if count == 1 else 'seeds'} {seed_list(seeds)}"
                 lines.append(f"  {CAUSES[name].label:<{width}}  {count:>5}  {named}")
-    solved = sum(len(group.seeds) for group in result.code_groups)
-    if solved:
-        lines += ["", f"codes found: {len(result.code_groups)} different among {solved} solved seeds "
+    grouped = sum(len(group.seeds) for group in result.code_groups)
+    if grouped:
+        lines += ["", f"codes found: {len(result.code_groups)} different among {grouped} solved seeds "
                   f"({code_groups_note(result)})"]  # fmt: skip
         for group in result.code_groups[:GROUPS_LISTED]:
             lines.append(f"  {len(group.seeds):>5} seeds  {' '.join(group.code)}")
+    lost = result.ungrouped_seeds()
+    if lost:
+        lines.append(f"not grouped: {len(lost)} solved seeds {LOST_CODE} (seeds {seed_list(lost)})")
     return lines
 
 

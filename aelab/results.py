@@ -164,6 +164,12 @@ class SweepResult:
     def cause_counts(self) -> dict[str, int]:
         return diagnosis.cause_counts(self.failures)
 
+    def ungrouped_seeds(self) -> list[int]:
+        """Solved seeds in no code group: their final code was no longer distinct (see diagnosis.code_groups)."""
+        grouped = {seed for group in self.code_groups for seed in group.seeds}
+        solved = [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is not None]
+        return [seed for seed in solved if seed not in grouped] if self.diagnosed else []
+
     def failing_seeds(self) -> list[int]:
         return [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is None]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelab.diagnosis import CAUSES
-from aelab.report import code_groups_note, seed_list
+from aelab.report import LOST_CODE, code_groups_note, seed_list
 from aelab.results import SweepResult
 
 MAX_TABLE_HEIGHT = 300
@@ -56,16 +56,18 @@ def causes_ui(result: SweepResult) -> None:
 
 
 def codes_ui(result: SweepResult) -> None:
-    if not result.code_groups:
-        return
-    solved = sum(len(group.seeds) for group in result.code_groups)
-    st.markdown(f"**Codes found**: {len(result.code_groups)} different among {solved} solved seeds")
-    st.caption(
-        f"The {code_groups_note(result)}. Each code is shown as one string of hidden bits per pattern, "
-        "pattern 0 first, with every unit flipped so that pattern 0 reads 0 and the units sorted."
-    )
-    rows = [
-        {"code": " ".join(group.code), "seeds": len(group.seeds), "which": seed_list(group.seeds)}
-        for group in result.code_groups
-    ]
-    st.dataframe(rows, hide_index=True, height=table_height(len(rows)))
+    if result.code_groups:
+        solved = sum(len(group.seeds) for group in result.code_groups)
+        st.markdown(f"**Codes found**: {len(result.code_groups)} different among {solved} solved seeds")
+        st.caption(
+            f"The {code_groups_note(result)}. Each code is shown as one string of hidden bits per pattern, "
+            "pattern 0 first, with every unit flipped so that pattern 0 reads 0 and the units sorted."
+        )
+        rows = [
+            {"code": " ".join(group.code), "seeds": len(group.seeds), "which": seed_list(group.seeds)}
+            for group in result.code_groups
+        ]
+        st.dataframe(rows, hide_index=True, height=table_height(len(rows)))
+    lost = result.ungrouped_seeds()
+    if lost:
+        st.caption(f"Not grouped: {len(lost)} solved seeds {LOST_CODE} (seeds {seed_list(lost)}).")

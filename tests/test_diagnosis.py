@@ -10,12 +10,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aelab import Config, formats, report, sweep
+from aelab import Config, SweepResult, formats, report, sweep
 from aelab.activations import ACTIVATIONS
 from aelab.diagnosis import (
     CAUSES,
     IMPROVING_DROP,
     MIN_TREND_EPOCHS,
+    Failure,
     canonical_code,
     code_classes,
     code_groups,
@@ -164,7 +165,7 @@ def test_canonical_code_ignores_unit_order_and_complements():
     assert not np.array_equal(canonical_code(other), canonical_code(bits))
 
 
-def test_code_groups_count_the_solved_seeds_only():
+def test_code_groups_count_the_solved_seeds_with_distinct_codes_only():
     bits = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=bool)
     as_tanh = np.where(bits, 0.9, -0.9)
     seeds = [
@@ -172,12 +173,20 @@ def test_code_groups_count_the_solved_seeds_only():
         -as_tanh[:, ::-1],  # seed 11: units swapped and complemented -> the same group
         as_tanh[[0, 3, 2, 1]],  # seed 12: patterns 1 and 3 swap codes -> another group
         as_tanh,  # seed 13: unsolved, not counted
+        as_tanh[[0, 1, 1, 3]],  # seed 14: solved, but its final code has lost pattern 2's own code
     ]
-    groups = code_groups(np.stack(seeds), "tanh", [10, 11, 12, 13], [True, True, True, False])
+    groups = code_groups(np.stack(seeds), "tanh", [10, 11, 12, 13, 14], [True, True, True, False, True])
     assert [(group.code, group.seeds) for group in groups] == [
         (["00", "01", "10", "11"], [10, 11]),
         (["00", "11", "01", "10"], [12]),
     ]
+    result = SweepResult(
+        Config(width=4, hidden=2), [10, 11, 12, 13, 14], [1, 1, 1, None, 1], [1, 1, 1, None, 1], [False] * 5,
+        [4, 4, 4, 3, 3], 0.1, failures=[None, None, None, Failure("plateau", "..."), None], code_groups=groups,
+    )  # fmt: skip
+    assert result.ungrouped_seeds() == [14]
+    assert formats.sweep_json(result)["code_groups"]["ungrouped"] == [14]
+    assert "not grouped: 1 solved seeds" in report.sweep_summary(result)
 
 
 @pytest.mark.parametrize(("patterns", "units"), [(3, 2), (4, 2), (4, 3), (5, 3), (8, 3)])
@@ -209,7 +218,7 @@ def test_a_sweep_gives_every_unsolved_seed_one_cause_and_groups_the_solved_codes
     assert sum(result.cause_counts().values()) == len(unsolved)
     assert all(failure.cause in CAUSES and failure.detail for failure in result.failures if failure)
     grouped = sorted(seed for group in result.code_groups for seed in group.seeds)
-    assert grouped == sorted(set(result.seeds) - set(unsolved))
+    assert sorted(grouped + result.ungrouped_seeds()) == sorted(set(result.seeds) - set(unsolved))
     assert len(result.code_groups) <= code_classes(4, 2)
 
     payload = json.loads(json.dumps(formats.sweep_json(result)))
