@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from aelab.diagnosis import code_classes
+from aelab.code_groups import code_classes
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
 from aelab.weights import Weights

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+from aelab import diagnosis
+from aelab.code_groups import code_classes
 from aelab.config import min_code_bits
-from aelab.diagnosis import CAUSES, code_classes
+from aelab.diagnosis import CAUSES
 from aelab.probe import CornerTable
 from aelab.results import RunResult, SweepResult
 from aelab.train import Progress
@@ -106,6 +108,19 @@ def large_count(count: int) -> str:
     return f"{count:,}" if len(digits) <= 9 else f"{digits[0]}.{digits[1]}e{len(digits) - 1}"
 
 
+def causes_note() -> str:
+    """How a cause is chosen, with the thresholds aelab.diagnosis uses."""
+    return (
+        "Each unsolved seed gets the first cause that applies: it diverged; a hidden unit sits on a flat end of "
+        f"its activation for every pattern (slope under {diagnosis.SATURATED_SLOPE:.0%} of its steepest); it "
+        "settled on a shared code (its outputs pass 40-20-40 anyway, or k units cannot code P patterns); it was "
+        f"still improving (its best loss fell {diagnosis.IMPROVING_DROP:.0%} or more over the last "
+        f"{diagnosis.TREND_SHARE:.0%} of its epochs; 'cut short' when the sweep was stopped); the loss stopped "
+        "falling with patterns sharing a code and the hidden values committed (binariness at least "
+        f"{diagnosis.SETTLED_BINARINESS:g}); else a plateau."
+    )
+
+
 def code_groups_note(result: SweepResult) -> str:
     """How to read the code groups' counts: how many groups there can be for this size."""
     config = result.config
@@ -135,7 +150,8 @@ def diagnosis_lines(result: SweepResult) -> list[str]:
         lines += ["", f"codes found: {len(result.code_groups)} different among {grouped} solved seeds "
                   f"({code_groups_note(result)})"]  # fmt: skip
         for group in result.code_groups[:GROUPS_LISTED]:
-            lines.append(f"  {len(group.seeds):>5} seeds  {' '.join(group.code)}")
+            count = len(group.seeds)
+            lines.append(f"  {count:>5} {'seed ' if count == 1 else 'seeds'}  {' '.join(group.code)}")
     lost = result.ungrouped_seeds()
     if lost:
         lines.append(f"not grouped: {len(lost)} solved seeds {LOST_CODE} (seeds {seed_list(lost)})")

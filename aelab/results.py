@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from aelab import analysis, diagnosis
+from aelab.code_groups import CodeGroup, group_codes
 from aelab.config import Config
 from aelab.data import one_hot_patterns
 from aelab.weights import Weights
@@ -117,7 +118,7 @@ class SweepResult:
     # Worked out from the batch when the sweep ends (from_batch); empty in the live summary
     # (Recorder.sweep_so_far), and left out of == so that the two compare on what both hold.
     failures: list[diagnosis.Failure | None] = field(default_factory=list, compare=False)  # per seed; None: solved
-    code_groups: list[diagnosis.CodeGroup] = field(default_factory=list, compare=False)  # the solved seeds' codes
+    code_groups: list[CodeGroup] = field(default_factory=list, compare=False)  # the solved seeds' codes
 
     @property
     def output_solved_rate(self) -> float:
@@ -158,14 +159,14 @@ class SweepResult:
             seconds=batch.train_seconds,
             stopped=batch.stopped,
             failures=failures,
-            code_groups=diagnosis.code_groups(batch.activations, batch.config.activation, batch.seeds, solved),
+            code_groups=group_codes(batch.activations, batch.config.activation, batch.seeds, solved),
         )
 
     def cause_counts(self) -> dict[str, int]:
         return diagnosis.cause_counts(self.failures)
 
     def ungrouped_seeds(self) -> list[int]:
-        """Solved seeds in no code group: their final code was no longer distinct (see diagnosis.code_groups)."""
+        """Solved seeds in no code group: their final code was no longer distinct (see code_groups.group_codes)."""
         grouped = {seed for group in self.code_groups for seed in group.seeds}
         solved = [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is not None]
         return [seed for seed in solved if seed not in grouped] if self.diagnosed else []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelab.diagnosis import CAUSES
-from aelab.report import LOST_CODE, code_groups_note, seed_list
+from aelab.report import LOST_CODE, causes_note, code_groups_note, seed_list
 from aelab.results import SweepResult
 
 MAX_TABLE_HEIGHT = 300
@@ -39,9 +39,8 @@ def causes_ui(result: SweepResult) -> None:
     failing = [(seed, failure) for seed, failure in zip(result.seeds, result.failures, strict=True) if failure]
     if not failing:
         return
-    st.markdown(
-        f"**Why seeds failed** ({len(failing)} not solved): each seed gets the first cause that applies, in this order."
-    )
+    st.markdown(f"**Why seeds failed** ({len(failing)} not solved)")
+    st.caption(causes_note())
     rows = [
         {
             "cause": CAUSES[name].label,

@@ -1,4 +1,4 @@
-"""Why seeds fail and which codes they find (aelab.diagnosis), on hand-made histories, hidden matrices and codes."""
+"""Why seeds fail (aelab.diagnosis) and which codes they find (aelab.code_groups), on hand-made cases."""
 
 from __future__ import annotations
 
@@ -12,14 +12,12 @@ import pytest
 
 from aelab import Config, SweepResult, formats, report, sweep
 from aelab.activations import ACTIVATIONS
+from aelab.code_groups import canonical_code, code_classes, group_codes
 from aelab.diagnosis import (
     CAUSES,
     IMPROVING_DROP,
     MIN_TREND_EPOCHS,
     Failure,
-    canonical_code,
-    code_classes,
-    code_groups,
     failure_cause,
     loss_trend,
     peak_slope,
@@ -175,7 +173,7 @@ def test_code_groups_count_the_solved_seeds_with_distinct_codes_only():
         as_tanh,  # seed 13: unsolved, not counted
         as_tanh[[0, 1, 1, 3]],  # seed 14: solved, but its final code has lost pattern 2's own code
     ]
-    groups = code_groups(np.stack(seeds), "tanh", [10, 11, 12, 13, 14], [True, True, True, False, True])
+    groups = group_codes(np.stack(seeds), "tanh", [10, 11, 12, 13, 14], [True, True, True, False, True])
     assert [(group.code, group.seeds) for group in groups] == [
         (["00", "01", "10", "11"], [10, 11]),
         (["00", "11", "01", "10"], [12]),

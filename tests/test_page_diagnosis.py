@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 from test_page import new_page
 
 from aelab import Config, sweep
-from aelab.diagnosis import CAUSES, code_classes
+from aelab.code_groups import code_classes
+from aelab.diagnosis import CAUSES
 
 # The default recipe on 4-2-4 leaves some seeds in a shared-code minimum (domain notes: 81% solved at 5000 epochs).
 WIDTH, HIDDEN, EPOCHS, SEEDS = 4, 2, 300, 12
@@ -49,6 +50,8 @@ def test_a_finished_sweep_shows_why_seeds_failed_and_the_codes_found():
         assert (failing["why"] == cause).sum() == count
     markdown = " ".join(element.value for element in page.markdown)
     assert f"**Why seeds failed** ({len(unsolved)} not solved)" in markdown
+    captions = " ".join(element.value for element in page.caption)
+    assert "Each unsolved seed gets the first cause that applies" in captions
 
     codes = table_with(page, "code")
     assert codes["seeds"].sum() == solved and len(codes) <= code_classes(WIDTH, HIDDEN)
@@ -57,7 +60,6 @@ def test_a_finished_sweep_shows_why_seeds_failed_and_the_codes_found():
         assert len(bits) == WIDTH and all(len(row) == HIDDEN and set(row) <= {"0", "1"} for row in bits)
         assert bits[0] == "0" * HIDDEN and len(set(bits)) == WIDTH  # canonical: pattern 0 reads 0; distinct codes
     assert f"**Codes found**: {len(codes)} different among {solved} solved seeds" in markdown
-    captions = " ".join(element.value for element in page.caption)
     assert f"{WIDTH}-{HIDDEN}-{WIDTH} has {code_classes(WIDTH, HIDDEN)} such groups in all" in captions
 
 
