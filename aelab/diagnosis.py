@@ -49,7 +49,8 @@ MIN_TREND_EPOCHS = 8  # fewer measured epochs in an attempt cannot show a trend:
 # the threshold (analysis.binariness >= 0.5). Measured: seeds in a shared-code minimum 0.65-1.0, seeds on
 # sigmoid's flat start (all patterns near 0.5-0.7, one code for most) 0.20-0.27.
 SETTLED_BINARINESS = 0.5
-MAX_NAMED_COLLISIONS = 3  # a detail names at most this many groups of patterns that share a code
+MAX_NAMED_COLLISIONS = 3  # a detail names at most this many groups of patterns that share a code ...
+MAX_NAMED_PATTERNS = 8  # ... and at most this many patterns of a group
 
 
 class Cause(NamedTuple):
@@ -109,17 +110,16 @@ def failure_cause(
     bits = analysis.binary_codes(activations, activation)
     patterns, units = bits.shape
     collide = analysis.distinct_codes(bits) < patterns
-    outputs_solved = bool(analysis.bits_right(outputs, targets).all())
+    wrong = int(outputs.size - np.count_nonzero(analysis.bits_right(outputs, targets)))  # outputs failing 40-20-40
     if collide and 2**units < patterns:
         return Failure("shared_code", f"{units} units give at most {2**units} codes for {patterns} patterns")
-    if collide and outputs_solved:
+    if collide and not wrong:
         return Failure("shared_code", _collision_detail(bits) + "; the outputs pass 40-20-40 all the same")
     trend = loss_trend(loss, epochs, attempt_start)
     if trend.drop is None or trend.drop >= IMPROVING_DROP:
         return Failure("cut_short" if stopped else "still_improving", trend.detail)
     if collide and analysis.binariness(activations, activation) >= SETTLED_BINARINESS:
         return Failure("shared_code", f"{_collision_detail(bits)}; {trend.detail}")
-    wrong = int((~analysis.bits_right(outputs, targets)).sum())
     codes = f"{analysis.distinct_codes(bits)} of {patterns} codes distinct"
     return Failure("plateau", f"{trend.detail}; {wrong} of {outputs.size} outputs fail 40-20-40, {codes}")
 
@@ -186,13 +186,21 @@ def _saturated_detail(activations: np.ndarray, units: list[int], activation: str
 
 
 def _collision_detail(bits: np.ndarray) -> str:
-    """'patterns 2 and 5 share code 011', for the first few groups."""
+    """'patterns 2 and 5 share code 011', for the first few groups; 'all 64 patterns share code 111101'."""
     groups = analysis.collisions(bits)
     codes = analysis.code_strings(bits)
-    parts = [f"patterns {_and_list(group)} share code {codes[group[0]]}" for group in groups[:MAX_NAMED_COLLISIONS]]
+    parts = [f"{_patterns(group, len(bits))} share code {codes[group[0]]}" for group in groups[:MAX_NAMED_COLLISIONS]]
     if len(groups) > MAX_NAMED_COLLISIONS:
         parts.append(f"{len(groups) - MAX_NAMED_COLLISIONS} more shared codes")
     return ", ".join(parts)
+
+
+def _patterns(group: list[int], patterns: int) -> str:
+    if len(group) == patterns:
+        return f"all {patterns} patterns"
+    if len(group) > MAX_NAMED_PATTERNS:
+        return f"{len(group)} patterns ({', '.join(map(str, group[:MAX_NAMED_PATTERNS]))}, ...)"
+    return f"patterns {_and_list(group)}"
 
 
 def _and_list(items: list[int]) -> str:

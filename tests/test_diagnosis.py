@@ -78,6 +78,19 @@ def test_too_few_units_for_distinct_codes_is_a_shared_code_whatever_the_loss():
     assert failure == ("shared_code", "2 units give at most 4 codes for 12 patterns")
 
 
+def test_a_detail_names_at_most_a_few_patterns():
+    codes = np.where(np.arange(20)[:, None] < 12, 0.9, -0.9) * np.ones((20, 5))  # 12 patterns on 11111, 8 on 00000
+    detail = failure_cause(
+        FALLING, EPOCHS, codes, 0.05 + 0.9 * np.eye(20), np.eye(20), "tanh", diverged=False, stopped=False
+    ).detail
+    assert detail.startswith("12 patterns (0, 1, 2, 3, 4, 5, 6, 7, ...) share code 11111, patterns 12, 13, ")
+    assert "and 19 share code 00000" in detail
+    everything = failure_cause(
+        FLAT, EPOCHS, np.full((4, 2), 0.5), BAD_OUTPUTS, TARGETS, "tanh", diverged=False, stopped=False
+    )
+    assert everything.detail.startswith("all 4 patterns share code 11")
+
+
 def test_uncommitted_shared_code_on_a_flat_loss_is_a_plateau():
     """Sigmoid's flat start: every hidden value near 0.5-0.7, so most patterns read the same code."""
     near_threshold = np.array([[0.55, 0.6], [0.6, 0.58], [0.52, 0.45], [0.57, 0.62]])
