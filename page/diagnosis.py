@@ -9,6 +9,8 @@ from aelab.report import LOST_CODE, causes_note, code_groups_note, seed_list
 from aelab.results import SweepResult
 
 MAX_TABLE_HEIGHT = 300
+# the longest cause ("ran out of epochs while still improving") fits whole; its detail takes the rest
+FAILURE_COLUMNS = {"why": st.column_config.TextColumn(width=260), "what was seen": st.column_config.TextColumn()}
 
 
 def table_height(rows: int) -> int:

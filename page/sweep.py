@@ -10,7 +10,7 @@ from aelab.report import epoch_or_never
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed, seed_range, sweep
 from aelab.train import Progress
-from page.diagnosis import diagnosis_ui, failure_columns, table_height
+from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
 from page.training import PROGRESS_INTERVAL
 
 
@@ -65,7 +65,7 @@ def sweep_results(result: SweepResult) -> None:
             for index, solved in enumerate(result.solved_epoch)
             if solved is None
         ]
-        st.dataframe(rows, hide_index=True, height=table_height(len(rows)))
+        st.dataframe(rows, hide_index=True, height=table_height(len(rows)), column_config=FAILURE_COLUMNS)
     diagnosis_ui(result)
     chosen = st.selectbox(
         "Open a seed as a single run",
