@@ -136,15 +136,13 @@ def diagnosis_lines(result: SweepResult) -> list[str]:
     if not result.diagnosed:
         return []
     lines = []
-    failing = [(seed, failure) for seed, failure in zip(result.seeds, result.failures, strict=True) if failure]
-    if failing:
-        lines += ["", f"why {len(failing)} seeds were not solved:"]
+    by_cause = result.seeds_by_cause()
+    if by_cause:
+        lines += ["", f"why {sum(map(len, by_cause.values()))} seeds were not solved:"]
         width = max(len(cause.label) for cause in CAUSES.values())
-        for name, count in result.cause_counts().items():
-            if count:
-                seeds = [seed for seed, failure in failing if failure.cause == name]
-                named = f"{'seed' if count == 1 else 'seeds'} {seed_list(seeds)}"
-                lines.append(f"  {CAUSES[name].label:<{width}}  {count:>5}  {named}")
+        for name, seeds in by_cause.items():
+            named = f"{'seed' if len(seeds) == 1 else 'seeds'} {seed_list(seeds)}"
+            lines.append(f"  {CAUSES[name].label:<{width}}  {len(seeds):>5}  {named}")
     grouped = sum(len(group.seeds) for group in result.code_groups)
     if grouped:
         lines += ["", f"codes found: {len(result.code_groups)} different among {grouped} solved seeds "

@@ -165,6 +165,14 @@ class SweepResult:
     def cause_counts(self) -> dict[str, int]:
         return diagnosis.cause_counts(self.failures)
 
+    def seeds_by_cause(self) -> dict[str, list[int]]:
+        """The unsolved seeds under each cause that has any, in CAUSES order."""
+        by_cause: dict[str, list[int]] = {name: [] for name in diagnosis.CAUSES}
+        for seed, failure in zip(self.seeds, self.failures, strict=False):  # no failures: nothing to list
+            if failure is not None:
+                by_cause[failure.cause].append(seed)
+        return {name: seeds for name, seeds in by_cause.items() if seeds}
+
     def ungrouped_seeds(self) -> list[int]:
         """Solved seeds in no code group: their final code was no longer distinct (see code_groups.group_codes)."""
         grouped = {seed for group in self.code_groups for seed in group.seeds}

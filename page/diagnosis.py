@@ -38,21 +38,16 @@ def diagnosis_ui(result: SweepResult) -> None:
 
 
 def causes_ui(result: SweepResult) -> None:
-    failing = [(seed, failure) for seed, failure in zip(result.seeds, result.failures, strict=True) if failure]
-    if not failing:
+    by_cause = result.seeds_by_cause()
+    if not by_cause:
         return
-    st.markdown(f"**Why seeds failed** ({len(failing)} not solved)")
+    st.markdown(f"**Why seeds failed** ({sum(map(len, by_cause.values()))} not solved)")
     st.caption(causes_note())
     rows = [
-        {
-            "cause": CAUSES[name].label,
-            "seeds": count,
-            "what it means": CAUSES[name].meaning,
-            "for example": seed_list([seed for seed, failure in failing if failure.cause == name]),
-        }
-        for name, count in result.cause_counts().items()
-        if count
-    ]
+        {"cause": CAUSES[name].label, "seeds": len(seeds), "what it means": CAUSES[name].meaning,
+         "for example": seed_list(seeds)}
+        for name, seeds in by_cause.items()
+    ]  # fmt: skip
     st.dataframe(rows, hide_index=True)
 
 

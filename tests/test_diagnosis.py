@@ -227,6 +227,10 @@ def test_a_sweep_gives_every_unsolved_seed_one_cause_and_groups_the_solved_codes
     assert result.diagnosed and unsolved, "the setting should leave some seeds unsolved"
     assert [seed for seed, failure in zip(result.seeds, result.failures, strict=True) if failure] == unsolved
     assert sum(result.cause_counts().values()) == len(unsolved)
+    by_cause = result.seeds_by_cause()
+    counts = {name: count for name, count in result.cause_counts().items() if count}
+    assert {name: len(seeds) for name, seeds in by_cause.items()} == counts
+    assert sorted(seed for seeds in by_cause.values() for seed in seeds) == unsolved
     assert all(failure.cause in CAUSES and failure.detail for failure in result.failures if failure)
     grouped = sorted(seed for group in result.code_groups for seed in group.seeds)
     assert sorted(grouped + result.ungrouped_seeds()) == sorted(set(result.seeds) - set(unsolved))
