@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from aelab.code_groups import code_classes
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
 from aelab.weights import Weights
@@ -55,6 +56,27 @@ def sweep_json(result: SweepResult) -> dict:
         "diverged": result.diverged,
         "stopped": result.stopped,
         "seconds": result.seconds,
+        **diagnosis_json(result),
+    }
+
+
+def diagnosis_json(result: SweepResult) -> dict:
+    """`failures`: each cause's count and each unsolved seed's cause and detail; `code_groups`: the solved
+    seeds' codes grouped up to unit order and complement (`possible`: how many groups there can be).
+    Both null for a live summary, which has no diagnosis."""
+    if not result.diagnosed:
+        return {"failures": None, "code_groups": None}
+    unsolved = [(seed, failure) for seed, failure in zip(result.seeds, result.failures, strict=True) if failure]
+    return {
+        "failures": {
+            "counts": result.cause_counts(),
+            "seeds": [{"seed": seed, "cause": f.cause, "detail": f.detail} for seed, f in unsolved],
+        },
+        "code_groups": {
+            "possible": code_classes(result.config.width, result.config.hidden),
+            "groups": [{"code": g.code, "count": len(g.seeds), "seeds": g.seeds} for g in result.code_groups],
+            "ungrouped": result.ungrouped_seeds(),  # solved, but the final code was no longer distinct
+        },
     }
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from aelab import diagnosis
+from aelab.code_groups import code_classes
 from aelab.config import SETTINGS, Config, min_code_bits
+from aelab.diagnosis import CAUSES
 from aelab.probe import CornerTable
 from aelab.results import RunResult, SweepResult
 from aelab.train import Progress
@@ -81,11 +84,15 @@ def run_summary(result: RunResult) -> str:
 
 
 def sweep_summary(result: SweepResult) -> str:
-    lines = [f"{'seed':>6}  {'outputs solved':>14}  {'codes solved':>12}  final distinct codes"]
-    for seed, out, solved, distinct in zip(
-        result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, strict=True
+    why = "  why not solved" if result.diagnosed else ""
+    lines = [f"{'seed':>6}  {'outputs solved':>14}  {'codes solved':>12}  final distinct codes{why}"]
+    causes = [CAUSES[failure.cause].label if failure else "" for failure in result.failures] or [""] * len(result.seeds)
+    for seed, out, solved, distinct, cause in zip(
+        result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, causes, strict=True
     ):
-        lines.append(f"{seed:>6}  {epoch_or_never(out):>14}  {epoch_or_never(solved):>12}  {distinct}")
+        lines.append(
+            f"{seed:>6}  {epoch_or_never(out):>14}  {epoch_or_never(solved):>12}  {distinct:>20}  {cause}".rstrip()
+        )
     lines += [
         "",
         f"{len(result.seeds)} seeds in {result.seconds:.2f} s" + (" (stopped early)" if result.stopped else ""),
@@ -97,7 +104,72 @@ def sweep_summary(result: SweepResult) -> str:
             f", median epoch {epoch_or_never(result.median_solved_epoch)}, "
             f"90th percentile {epoch_or_never(result.p90_solved_epoch)}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + diagnosis_lines(result))
+
+
+SEEDS_NAMED = 8  # a cause or code group names at most this many of its seeds
+GROUPS_LISTED = 5  # the text summary lists the largest few code groups
+LOST_CODE = "no longer had distinct codes when the sweep ended (they trained on after solving)"
+
+
+def seed_list(seeds: list[int], limit: int = SEEDS_NAMED) -> str:
+    """[3, 5, 9] -> '3, 5, 9'; longer lists end in '... (+12 more)'."""
+    named = ", ".join(str(seed) for seed in seeds[:limit])
+    return named + (f" ... (+{len(seeds) - limit} more)" if len(seeds) > limit else "")
+
+
+def large_count(count: int) -> str:
+    """840 -> '840', 2.8 * 10^84 -> '2.8e84' (exact integers can be far too long to print)."""
+    digits = str(count)
+    return f"{count:,}" if len(digits) <= 9 else f"{digits[0]}.{digits[1]}e{len(digits) - 1}"
+
+
+def causes_note() -> str:
+    """How a cause is chosen, with the thresholds aelab.diagnosis uses."""
+    return (
+        "Each unsolved seed gets the first cause that applies: it diverged; a hidden unit sits on a flat end of "
+        f"its activation for every pattern (slope under {diagnosis.SATURATED_SLOPE:.0%} of its steepest); it "
+        "settled on a shared code (its outputs pass 40-20-40 anyway, or k units cannot code P patterns); it was "
+        f"still improving (its best loss fell {diagnosis.IMPROVING_DROP:.0%} or more over the last "
+        f"{diagnosis.TREND_SHARE:.0%} of its epochs; 'cut short' when the sweep was stopped); the loss stopped "
+        "falling with patterns sharing a code and the hidden values committed (binariness at least "
+        f"{diagnosis.SETTLED_BINARINESS:g}); else a plateau."
+    )
+
+
+def code_groups_note(result: SweepResult) -> str:
+    """How to read the code groups' counts: how many groups there can be for this size."""
+    config = result.config
+    possible = code_classes(config.width, config.hidden)
+    note = "codes are grouped up to the order of the hidden units and the complement of each unit"
+    if possible:
+        note += f"; {config.width}-{config.hidden}-{config.width} has {large_count(possible)} such groups in all"
+    return note
+
+
+def diagnosis_lines(result: SweepResult) -> list[str]:
+    """Why the unsolved seeds failed (counts per cause) and how many different codes the solved ones found."""
+    if not result.diagnosed:
+        return []
+    lines = []
+    by_cause = result.seeds_by_cause()
+    if by_cause:
+        lines += ["", f"why {sum(map(len, by_cause.values()))} seeds were not solved:"]
+        width = max(len(cause.label) for cause in CAUSES.values())
+        for name, seeds in by_cause.items():
+            named = f"{'seed' if len(seeds) == 1 else 'seeds'} {seed_list(seeds)}"
+            lines.append(f"  {CAUSES[name].label:<{width}}  {len(seeds):>5}  {named}")
+    grouped = sum(len(group.seeds) for group in result.code_groups)
+    if grouped:
+        lines += ["", f"codes found: {len(result.code_groups)} different among {grouped} solved seeds "
+                  f"({code_groups_note(result)})"]  # fmt: skip
+        for group in result.code_groups[:GROUPS_LISTED]:
+            count = len(group.seeds)
+            lines.append(f"  {count:>5} {'seed ' if count == 1 else 'seeds'}  {' '.join(group.code)}")
+    lost = result.ungrouped_seeds()
+    if lost:
+        lines.append(f"not grouped: {len(lost)} solved seeds {LOST_CODE} (seeds {seed_list(lost)})")
+    return lines
 
 
 def corner_summary(table: CornerTable) -> str:

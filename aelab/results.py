@@ -10,8 +10,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from aelab import analysis
+from aelab import analysis, diagnosis
+from aelab.code_groups import CodeGroup, group_codes, merge_groups
 from aelab.config import Config
+from aelab.data import one_hot_patterns
 from aelab.weights import Weights
 
 METRICS = ("loss", "accuracy", "bits_correct", "distinct_codes")
@@ -118,6 +120,10 @@ class SweepResult:
     final_distinct_codes: list[int]  # at the end of each seed's training
     seconds: float
     stopped: bool = False
+    # Worked out from the batch when the sweep ends (from_batch); empty in the live summary
+    # (Recorder.sweep_so_far), and left out of == so that the two compare on what both hold.
+    failures: list[diagnosis.Failure | None] = field(default_factory=list, compare=False)  # per seed; None: solved
+    code_groups: list[CodeGroup] = field(default_factory=list, compare=False)  # the solved seeds' codes
 
     @property
     def output_solved_rate(self) -> float:
@@ -135,8 +141,19 @@ class SweepResult:
     def p90_solved_epoch(self) -> float | None:
         return _percentile(self.solved_epoch, 90)
 
+    @property
+    def diagnosed(self) -> bool:
+        """Causes and code groups were worked out (a finished or CLI-stopped sweep, not a live summary)."""
+        return len(self.failures) == len(self.seeds)
+
     @classmethod
     def from_batch(cls, batch: BatchResult) -> SweepResult:
+        solved = [epoch is not None for epoch in batch.solved_epoch]
+        failures = diagnosis.sweep_failures(
+            batch.history["loss"], batch.history_epochs, batch.lengths, batch.activations, batch.outputs,
+            one_hot_patterns(batch.config.width), batch.config.activation,
+            solved=solved, diverged=batch.diverged, restarts=batch.restarts, stopped=batch.stopped,
+        )  # fmt: skip
         return cls(
             config=batch.config,
             seeds=list(batch.seeds),
@@ -146,20 +163,45 @@ class SweepResult:
             final_distinct_codes=[int(codes) for codes in np.nan_to_num(batch.latest["distinct_codes"])],
             seconds=batch.train_seconds,
             stopped=batch.stopped,
+            failures=failures,
+            code_groups=group_codes(batch.activations, batch.config.activation, batch.seeds, solved),
         )
 
     @classmethod
     def not_started(cls, config: Config, seeds: list[int]) -> SweepResult:
         """Seeds a stopped sweep never reached: unsolved, with no codes."""
         count = len(seeds)
-        return cls(config, list(seeds), [None] * count, [None] * count, [False] * count, [0] * count, 0.0, True)
+        failures = [diagnosis.Failure("not_started", "the sweep was stopped before this seed's batch")] * count
+        none = [None] * count
+        return cls(config, list(seeds), none, none, [False] * count, [0] * count, 0.0, True, failures, [])
 
     @classmethod
     def concat(cls, parts: list[SweepResult], seconds: float, stopped: bool) -> SweepResult:
-        """One sweep from consecutive parts over the same config: the per-seed lists one after another."""
+        """One sweep from consecutive parts over the same config: the per-seed lists one after another,
+        the code groups merged (diagnosed only if every part was)."""
         per_seed = ("seeds", "output_solved_epoch", "solved_epoch", "diverged", "final_distinct_codes")
         lists = {name: [value for part in parts for value in getattr(part, name)] for name in per_seed}
-        return cls(config=parts[0].config, **lists, seconds=seconds, stopped=stopped)
+        diagnosed = all(part.diagnosed for part in parts)
+        failures = [failure for part in parts for failure in part.failures] if diagnosed else []
+        groups = merge_groups([part.code_groups for part in parts]) if diagnosed else []
+        return cls(parts[0].config, **lists, seconds=seconds, stopped=stopped, failures=failures, code_groups=groups)
+
+    def cause_counts(self) -> dict[str, int]:
+        return diagnosis.cause_counts(self.failures)
+
+    def seeds_by_cause(self) -> dict[str, list[int]]:
+        """The unsolved seeds under each cause that has any, in CAUSES order."""
+        by_cause: dict[str, list[int]] = {name: [] for name in diagnosis.CAUSES}
+        for seed, failure in zip(self.seeds, self.failures, strict=False):  # no failures: nothing to list
+            if failure is not None:
+                by_cause[failure.cause].append(seed)
+        return {name: seeds for name, seeds in by_cause.items() if seeds}
+
+    def ungrouped_seeds(self) -> list[int]:
+        """Solved seeds in no code group: their final code was no longer distinct (see code_groups.group_codes)."""
+        grouped = {seed for group in self.code_groups for seed in group.seeds}
+        solved = [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is not None]
+        return [seed for seed in solved if seed not in grouped] if self.diagnosed else []
 
     def failing_seeds(self) -> list[int]:
         return [seed for seed, epoch in zip(self.seeds, self.solved_epoch, strict=True) if epoch is None]

@@ -47,7 +47,8 @@ class SweepProgress:
     """What a sweep's progress callback sees: the current batch's Progress, and the sweep so far."""
 
     def __init__(self, config: Config, done: list[SweepResult], batch: Progress, waiting: list[int], batches: int):
-        self.config, self.done, self.batch, self.waiting = config, done, batch, waiting
+        self.config, self.batch, self.waiting = config, batch, waiting
+        self.done = list(done)  # the batches finished by now (the sweep goes on appending to its own list)
         self.epoch, self.epochs = batch.epoch, batch.epochs  # of the current batch
         self.batches = batches
         self.seconds = sum(part.seconds for part in done) + batch.seconds
@@ -60,6 +61,13 @@ class SweepProgress:
     def sweep_result(self) -> SweepResult:
         """The whole sweep as if it had stopped now: seeds not yet started count as unsolved."""
         parts = [*self.done, self.batch.sweep_result(), SweepResult.not_started(self.config, self.waiting)]
+        return SweepResult.concat(parts, seconds=self.seconds, stopped=True)
+
+    def result(self) -> SweepResult:
+        """The same, with every seed's cause and the code groups: costs a forward pass of the current
+        batch and a copy of its history, so it is for when the sweep has stopped, not every update."""
+        current = SweepResult.from_batch(self.batch.result())
+        parts = [*self.done, current, SweepResult.not_started(self.config, self.waiting)]
         return SweepResult.concat(parts, seconds=self.seconds, stopped=True)
 
 

@@ -9,6 +9,7 @@ from aelab.config import Config, ConfigError
 from aelab.report import epoch_or_never
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
+from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
 from page.serving import training_slot, within_budget
 from page.training import PROGRESS_INTERVAL
 
@@ -19,7 +20,15 @@ def open_seed(seed: int) -> None:
     st.session_state.train_request = True
 
 
+def keep_stopped_sweep() -> None:
+    """A sweep that a click stopped left its latest progress: keep the sweep up to there."""
+    latest = st.session_state.pop("sweep_progress", [])
+    if latest:
+        st.session_state.sweep_result = latest[0].result()
+
+
 def sweep_view(config: Config) -> None:
+    keep_stopped_sweep()
     st.markdown(
         "One setting, many seeds, trained together as one batched computation. "
         "How often does it find a distinct binary code, and how fast?"
@@ -55,13 +64,17 @@ def sweep_results(result: SweepResult) -> None:
     if failing:
         st.markdown(f"**{len(failing)} seeds never solved** (outputs and distinct codes):")
         rows = [
-            {"seed": seed, "outputs solved at": epoch_or_never(out), "distinct codes at the end": distinct}
-            for seed, out, solved, distinct in zip(
-                result.seeds, result.output_solved_epoch, result.solved_epoch, result.final_distinct_codes, strict=True
-            )
+            {
+                "seed": result.seeds[index],
+                "outputs solved at": epoch_or_never(result.output_solved_epoch[index]),
+                "distinct codes at the end": result.final_distinct_codes[index],
+                **failure_columns(result, index),
+            }
+            for index, solved in enumerate(result.solved_epoch)
             if solved is None
         ]
-        st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 300))
+        st.dataframe(rows, hide_index=True, height=table_height(len(rows)), column_config=FAILURE_COLUMNS)
+    diagnosis_ui(result)
     chosen = st.selectbox(
         "Open a seed as a single run",
         result.seeds,
@@ -82,10 +95,14 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
     with st.status(label, expanded=True) as status, training_slot(config, seeds):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
+        # As for a single run: a click interrupts the sweep inside a redraw, and the rerun makes
+        # the sweep so far, causes and codes included, from the latest progress (keep_stopped_sweep).
+        latest: list[SweepProgress] = []
+        st.session_state.sweep_progress = latest
 
         def on_progress(progress: SweepProgress) -> None:
-            st.session_state.sweep_result = progress.sweep_result()  # kept if interrupted
-            solved = sum(epoch is not None for epoch in st.session_state.sweep_result.solved_epoch)
+            latest[:] = [progress]
+            solved = sum(epoch is not None for epoch in progress.sweep_result().solved_epoch)
             text = f"epoch {progress.epoch:,} of {progress.epochs:,} · {solved} of {len(seeds)} seeds solved"
             if progress.batches > 1:
                 text += f" · batch {len(progress.done) + 1} of {progress.batches}"
@@ -96,5 +113,6 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
         except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
             status.update(label=f"Could not run the sweep: {error}", state="error")
             return
+        latest.clear()
         st.session_state.sweep_result = result
         status.update(label=f"Swept {len(seeds)} seeds in {result.seconds:.2f} s", state="complete", expanded=False)

@@ -34,12 +34,24 @@ def curves_view(result: RunResult) -> None:
     runs = [*pinned]
     if not any(run is result for _, run in pinned):
         runs.append((f"current: {result.config.describe()}", result))
-    st.altair_chart(charts.history_chart(runs, log_loss=log_loss), width="content")
+    st.vega_lite_chart(_history_spec(runs, log_loss), width="content")
     st.caption(
         "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every pattern "
         "has its own binary code. Dotted rules: a restart began a new attempt from new weights. "
         f"Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch)."
     )
+
+
+def _history_spec(runs: list[tuple[str, RunResult]], log_loss: bool) -> dict:
+    """The curves' Vega-Lite spec, kept while the same runs are shown: building it through Altair
+    costs about 0.1 s, which every rerun (any click on the page) would otherwise pay."""
+    kept = st.session_state.get("history_spec")
+    key = ([label for label, _ in runs], log_loss)
+    if kept is not None and kept["key"] == key and all(a is b for a, (_, b) in zip(kept["runs"], runs, strict=True)):
+        return kept["spec"]
+    spec = charts.history_chart(runs, log_loss=log_loss).to_dict()
+    st.session_state.history_spec = {"key": key, "runs": [run for _, run in runs], "spec": spec}
+    return spec
 
 
 def reconstructions_view(result: RunResult) -> None:

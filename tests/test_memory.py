@@ -85,8 +85,9 @@ def test_a_sweep_in_batches_equals_one_batch(monkeypatch):
     monkeypatch.setattr(sweep_module, "MAX_BATCH_VALUES", 3 * 8 * 11)  # three seeds per batch
     assert len(seed_batches(CONFIG, seeds)) == 4
     apart = sweep(CONFIG, seeds)
-    for name in ("seeds", "output_solved_epoch", "solved_epoch", "diverged", "final_distinct_codes"):
+    for name in ("seeds", "output_solved_epoch", "solved_epoch", "diverged", "final_distinct_codes", "failures"):
         assert getattr(apart, name) == getattr(together, name), name
+    assert sorted(apart.code_groups) == sorted(together.code_groups) and apart.diagnosed
     assert not apart.stopped
 
 
@@ -101,8 +102,9 @@ def test_a_sweep_stopped_in_its_first_batch_counts_the_rest_as_not_started(monke
         return progress.epoch >= 5
 
     result = sweep(CONFIG, list(range(10)), on_progress=stop_soon, progress_interval=0.0)
-    assert result.stopped and result.seeds == list(range(10))
+    assert result.stopped and result.seeds == list(range(10)) and result.diagnosed
     assert result.solved_epoch[3:] == [None] * 7 and result.final_distinct_codes[3:] == [0] * 7
+    assert [failure.cause for failure in result.failures[3:]] == ["not_started"] * 7
     assert fractions == sorted(fractions) and fractions[-1] < 1 / 4
 
 
@@ -144,3 +146,22 @@ def test_a_sweep_progress_update_never_reads_the_history():
     sweep(replace(CONFIG, epochs=100_000), list(range(50)), on_progress=look, progress_interval=0.0)
     (so_far, latest), *_ = seen
     assert so_far.seeds == list(range(50)) and so_far.stopped and latest.shape == (50,)
+
+
+def test_a_stopped_sweeps_result_is_diagnosed_like_a_finished_one(monkeypatch):
+    """What the page keeps after Stop (SweepProgress.result): causes and code groups included."""
+    monkeypatch.setattr(sweep_module, "MAX_BATCH_VALUES", 3 * 8 * 11)
+    kept = []
+
+    def stop_in_second_batch(progress):
+        if len(progress.done) == 1 and progress.epoch >= 20:
+            kept.append(progress.result())
+            return True
+        return None
+
+    stopped = sweep(CONFIG, list(range(9)), on_progress=stop_in_second_batch, progress_interval=0.0)
+    (result,) = kept
+    assert result.diagnosed and result.seeds == list(range(9)) and result.solved_epoch == stopped.solved_epoch
+    assert [failure.cause for failure in result.failures[6:]] == ["not_started"] * 3
+    unsolved = [seed for seed, epoch in zip(result.seeds, result.solved_epoch, strict=True) if epoch is None]
+    assert sum(result.cause_counts().values()) == len(unsolved)
