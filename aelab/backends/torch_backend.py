@@ -248,8 +248,8 @@ class Quickprop(torch.optim.Optimizer):
     """Fahlman's (1988) Quickprop as SNNS's MODI_quickprop does it (torch.optim has none): see
     numpy_optim.Quickprop for the formula and its sources. It runs the very operations of the NumPy
     backend's (numpy_optim.quickprop_step), on tensors. lr is epsilon, max_growth is mu; the decay is
-    the backend's weight_decay, already in p.grad when step() is called (as for the other optimisers). State per tensor: the
-    previous step and the previous slope (zero at the start, and again after a restart)."""
+    the backend's weight_decay, already in p.grad when step() is called (as for the other optimisers).
+    State per tensor: the previous step and the previous slope (zero at the start and after a restart)."""
 
     def __init__(self, params, lr: float, max_growth: float = 1.75):
         super().__init__(params, {"lr": lr, "max_growth": max_growth})
