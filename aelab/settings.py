@@ -162,8 +162,8 @@ SETTINGS: dict[str, Setting] = by_name(
         "batch_size",
         int,
         "Batch size",
-        "patterns per update (0: all of them, full batch; 1: per-pattern, online); an epoch is one pass "
-        "over every pattern in a fresh shuffled order drawn from the seed",
+        "patterns per update (0, or N and more: all of them, full batch; 1: per pattern, online); an epoch "
+        "is one pass over every pattern, in a fresh shuffled order drawn from the seed",
         0,
         1024,
     ),
