@@ -6,7 +6,8 @@ entry trains its config over many seeds as one batch (`train_seeds`) and stops
 as soon as every seed has met the entry's criterion:
 
 - "outputs": every output right under 40-20-40 (>= 0.6 where 1, <= 0.4 where 0),
-  the criterion of SNNS's cycles, Fahlman (1988) and Riedmiller & Braun (1993);
+  the usual criterion of the period (Fahlman 1988 uses it); SNNS's notes do not
+  say which rule their cycles count to (hence the "-tss" entries);
 - "codes": that, and all patterns with distinct binary hidden codes (aelab's "solved");
 - "loss": the loss below the entry's threshold (PDP's stop rule, tss < 0.04, is sse < 0.02).
 
