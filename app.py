@@ -1,7 +1,7 @@
 """aelab: the page. Pick a bottleneck, click Train, watch the binary code emerge.
 
 Reads top to bottom: settings (from the share link, then the sidebar) ->
-Train with live progress -> the views of the last run -> a seed sweep.
+Train with live progress -> the views of the last run -> a seed sweep -> the literature bench.
 The parts live in `page/`; every decision they show is made in the `aelab`
 library, which the CLI and the tests share. Only this file and `page/`
 import streamlit.
@@ -17,6 +17,7 @@ import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
 from aelab.report import markdown_literal
+from page.bench import bench_view
 from page.results import results_ui
 from page.settings import mirror_to_url, restore_settings_once, settings_ui
 from page.source import source_ui
@@ -53,3 +54,7 @@ source_ui()
 st.divider()
 st.subheader("Many seeds at once")
 sweep_view(config)
+
+st.divider()
+st.subheader("Literature bench")
+bench_view()

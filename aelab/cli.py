@@ -1,4 +1,4 @@
-"""Headless runs: `python -m aelab train ...` and `python -m aelab sweep ...`.
+"""Headless runs: `python -m aelab train ...`, `python -m aelab sweep ...` and `python -m aelab bench`.
 
 The CLI runs the same library code as the page. Options are made from
 `aelab.config.SETTINGS` (one per Config field, `--init-scale` or
@@ -19,6 +19,7 @@ from functools import partial
 
 from aelab import formats, report
 from aelab.backends import check_available
+from aelab.bench import BENCH, run_entry
 from aelab.config import SETTINGS, Config, ConfigError, Setting
 from aelab.presets import PRESETS, preset_config
 from aelab.probe import MAX_CORNER_BITS, CornerTable, corner_table
@@ -48,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep_parser.add_argument(
         "--first-seed", "--seed", default="0", help="seeds run from F to F+S-1 (default: 0); --seed means the same"
     )
+    bench_parser = commands.add_parser("bench", help="rerun the classic experiments beside their published figures")
+    bench_parser.add_argument("--only", metavar="NAME", help=f"run one entry: {', '.join(BENCH)}")
+    bench_parser.add_argument(
+        "--seeds", default="100", help=f"seeds 0..S-1 per entry (1..{MAX_SWEEP_SEEDS}; default: 100)"
+    )
+    bench_parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     defaults = Config()
     for sub in (train_parser, sweep_parser):
         sub.add_argument(
@@ -75,6 +82,8 @@ def _help(setting: Setting, default: object) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "bench":
+        return _interruptible(partial(_bench, args))
     given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
     try:
         config = Config.from_strings(given, base=_preset(args.preset))
@@ -86,23 +95,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    try:
-        if args.command == "train":
-            header = f"training {config.describe()} for {config.epochs} epochs"
-            summary, to_json = report.run_summary, formats.run_json
-            if args.corners:
-                summary, to_json = _summary_with_corners, _json_with_corners
-            return _run(partial(train, config), header, summary, to_json, config.epochs, args.json)
-        header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
-        return _run(
-            partial(sweep, config, seeds), header, report.sweep_summary, formats.sweep_json, config.epochs, args.json
+    if args.command == "train":
+        header = f"training {config.describe()} for {config.epochs} epochs"
+        summary, to_json = report.run_summary, formats.run_json
+        if args.corners:
+            summary, to_json = _summary_with_corners, _json_with_corners
+        return _interruptible(partial(_run, partial(train, config), header, summary, to_json, config.epochs, args.json))
+    header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
+    return _interruptible(
+        partial(
+            _run,
+            partial(sweep, config, seeds),
+            header,
+            report.sweep_summary,
+            formats.sweep_json,
+            config.epochs,
+            args.json,
         )
+    )
+
+
+def _interruptible(command: Callable[[], int]) -> int:
+    """Run `command`; a second Ctrl-C (the first stops training gently) or a reader that left ends it quietly."""
+    try:
+        return command()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `| head`: the reader left; finish quietly (the Python docs' recipe)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """`bench`: the entries in turn, a line per entry as it ends, then the table (or one JSON object)."""
+    try:
+        seeds = seed_range(_whole_number("seeds", args.seeds), 0)
+        if args.only is not None and args.only not in BENCH:
+            raise ConfigError("only", args.only, f"choose one of: {', '.join(BENCH)}")
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    names = [args.only] if args.only else list(BENCH)
+    with _StopOnInterrupt() as interrupt:
+        stop = interrupt.callback()
+        results = []
+        for name in names:
+            if not args.json:
+                print(report.bench_start_line(BENCH[name], len(seeds)), flush=True)
+            results.append(run_entry(BENCH[name], seeds, lambda entry, progress: stop(progress), 0.1))
+            if interrupt.requested:
+                break
+        print(json.dumps(formats.bench_json(results)) if args.json else "\n" + report.bench_table(results))
+    return interrupt.status
 
 
 def _corners(result: RunResult) -> CornerTable:

@@ -31,16 +31,20 @@ class Config:
     # 8-3-8 encoder distinct binary codes in 100% of seeds 0..99, median epoch ~115:
     # see the README's recipe table, made with `python -m aelab sweep`.
     activation: str = "tanh"  # hidden layer
-    loss: str = "mse"  # mse | bce on sigmoid outputs | softmax_ce: softmax outputs, cross-entropy
-    optimizer: str = "sgd"  # torch.optim semantics: SGD, SGD(momentum), Adam, Rprop
+    loss: str = "mse"  # mse | bce on sigmoid outputs | softmax_ce: softmax outputs, cross-entropy | sse
+    optimizer: str = "sgd"  # torch.optim semantics: SGD, SGD(momentum), Adam, Rprop; or Quickprop
     lr: float = 50.0  # large, but the loss is a mean over all N*N outputs
     momentum: float = 0.9  # used by the momentum optimizer only
+    max_growth: float = 1.75  # quickprop's mu
+    flat_spot: float = 0.0  # added to the activation derivatives (hidden; outputs for mse and sse)
+    batch_size: int = 0  # patterns per update; 0: full batch
     weight_decay: float = 0.0  # L2: wd * theta added to the gradient before each update
     init_scale: float = 0.2  # weights ~ N(0, init_scale^2), biases 0
+    init: str = "normal"  # normal | uniform: weights and biases in [-init_scale, init_scale]
     noise: float = 0.0  # std of N(0, 1) draws added to the hidden pre-activations while training
     noise_schedule: str = "constant"  # constant | linear: to 0 over an attempt
     restart_after: int = 0  # epochs an attempt gets to solve before new weights; 0: never
-    epochs: int = 1000  # full-batch updates, every attempt counted
+    epochs: int = 1000  # passes over all patterns (full batch: updates), every attempt counted
     seed: int = 0
     dtype: str = "float32"
     device: str = "auto"  # torch only: auto picks cuda when available
@@ -65,6 +69,11 @@ class Config:
         return "softmax" if self.loss == "softmax_ce" else "sigmoid"
 
     @property
+    def minibatch(self) -> bool:
+        """True when an epoch is several updates over a shuffled order (0 < batch_size < width)."""
+        return 0 < self.batch_size < self.width
+
+    @property
     def attempt_length(self) -> int:
         """Epochs one attempt may take: restart_after when restarts are on, else all of them."""
         return self.restart_after or self.epochs
@@ -76,6 +85,14 @@ class Config:
         """A short human label, e.g. 'numpy 8-3-8 sigmoid bce adam lr=0.1 seed=0'."""
         label = f"{self.backend} {self.width}-{self.hidden}-{self.width} {self.activation} {self.loss} {self.optimizer}"
         label += f" lr={self.lr:g}"
+        if self.optimizer == "quickprop":
+            label += f" mu={self.max_growth:g}"
+        if self.flat_spot:
+            label += f" flat={self.flat_spot:g}"
+        if self.batch_size:
+            label += f" batch={self.batch_size}"
+        if self.init == "uniform":
+            label += f" uniform={self.init_scale:g}"
         if self.weight_decay:
             label += f" wd={self.weight_decay:g}"
         if self.noise:

@@ -12,6 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from aelab.bench import BenchResult
 from aelab.code_groups import code_classes
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
@@ -126,3 +127,32 @@ def _json_list(array: np.ndarray) -> list:
     values = array.astype(object)
     values[~np.isfinite(array)] = None
     return values.tolist()
+
+
+def bench_json(results: list[BenchResult]) -> dict:
+    """The CLI's `bench --json` object: one entry per experiment run."""
+    return {"entries": [bench_entry_json(result) for result in results]}
+
+
+def bench_entry_json(result: BenchResult) -> dict:
+    entry = result.entry
+    return {
+        "name": entry.name,
+        "problem": entry.problem,
+        "method": entry.method,
+        "criterion": entry.criterion,
+        "loss_below": entry.loss_below if entry.criterion == "loss" else None,
+        "reference_epochs": entry.reference_epochs,
+        "source": entry.source,
+        "note": entry.note,
+        "config": entry.config.to_dict(),
+        "seeds": len(result.seeds),
+        "first_seed": result.seeds[0],
+        "success_rate": result.success_rate,
+        **{f"{name}_epochs": result.statistic(name) for name in ("median", "mean", "std", "p10", "p90")},
+        "median_over_reference": result.ratio,
+        "epochs": result.epochs,
+        "diverged": sum(result.diverged),
+        "stopped": result.stopped,
+        "seconds": result.seconds,
+    }

@@ -1,4 +1,5 @@
-"""Noise on the hidden pre-activations: a training method for tight bottlenecks.
+"""Per-epoch draws handed to the backends: noise on the hidden pre-activations, and the
+shuffled pattern order of mini-batch and per-pattern updates.
 
 Each epoch every seed gets a fresh (P, k) draw of N(0, 1) from its own stream
 (`weights.seed_stream(seed, NOISE_STREAM)`), scaled by the schedule; the
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from aelab.weights import NOISE_STREAM, seed_stream
+from aelab.weights import NOISE_STREAM, ORDER_STREAM, seed_stream
 
 BLOCK = 64  # epochs drawn at once per seed: one generator call per seed per block, not per epoch ...
 BLOCK_BUDGET = 1_000_000  # ... holding at most this many draws (8 MB): a 1000-seed 1024-10-1024 sweep draws fewer
@@ -50,3 +51,39 @@ class HiddenNoise:
         unit = self.block[:, self.used]
         self.used += 1
         return (unit * self.scale(attempt_epochs)[:, None, None]).astype(self.dtype)
+
+
+# The pattern order. With `batch_size` B < P an epoch is one pass over all P patterns in a fresh
+# random order, cut into updates of B patterns (the last one smaller when B does not divide P).
+# Each seed draws its orders from its own stream (ORDER_STREAM), like the noise above.
+
+ORDER_BLOCK = 64  # epochs of orders drawn at once per seed; fixed, so a seed's orders never depend on the batch
+
+
+def epoch_order(generator: np.random.Generator, patterns: int, epochs: int = 1) -> np.ndarray:
+    """(epochs, P) permutations of 0..P-1: the argsort of uniform draws, one row per epoch."""
+    return generator.random((epochs, patterns)).argsort(axis=1)
+
+
+class PatternOrder:
+    """Per-seed shuffled pattern orders, (S, P) per epoch."""
+
+    def __init__(self, seeds: Sequence[int], patterns: int):
+        self.generators = [seed_stream(seed, ORDER_STREAM) for seed in seeds]
+        self.block = np.empty((len(seeds), ORDER_BLOCK, patterns), dtype=np.int64)  # (S, ORDER_BLOCK, P)
+        self.used = ORDER_BLOCK
+
+    def draw(self) -> np.ndarray:
+        """The next epoch's order for every seed, (S, P)."""
+        if self.used == ORDER_BLOCK:
+            for row, generator in enumerate(self.generators):
+                self.block[row] = epoch_order(generator, self.block.shape[2], ORDER_BLOCK)
+            self.used = 0
+        order = self.block[:, self.used]
+        self.used += 1
+        return order
+
+
+def chunks(patterns: int, batch_size: int) -> list[slice]:
+    """The updates of one epoch as slices of its order: [0:B], [B:2B], ..."""
+    return [slice(start, min(start + batch_size, patterns)) for start in range(0, patterns, batch_size)]

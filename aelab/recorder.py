@@ -32,7 +32,7 @@ MEASURE_BUDGET = 100_000  # ... holding at most this many hidden and output valu
 
 def first_weights(config: Config, seed: int, attempt: int = 0) -> Weights:
     """The weights a seed starts from: its first attempt, or the attempt after a restart."""
-    return init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype, attempt)
+    return init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype, attempt, config.init)
 
 
 class Recorder:

@@ -1,5 +1,5 @@
 """Human-readable text, one wording for the CLI and the page: run and sweep summaries,
-progress lines, and the small phrases both use ("never", "stopped early")."""
+progress lines, the literature bench's table, and the small phrases both use ("never", "stopped early")."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from aelab import diagnosis
+from aelab.bench import BenchEntry, BenchResult
 from aelab.code_groups import code_classes
 from aelab.config import SETTINGS, Config, min_code_bits
 from aelab.diagnosis import CAUSES
@@ -183,4 +184,46 @@ def corner_summary(table: CornerTable) -> str:
         reads = "-" if pattern < 0 else str(pattern)
         here = ", ".join(str(p) for p in used) or "unused"
         lines.append(f"{bits:<{width}}  {reads:>8}  {top:>6}  {here}")
+    return "\n".join(lines)
+
+
+def bench_criterion(entry: BenchEntry) -> str:
+    """The entry's criterion in a few words: '40-20-40', '40-20-40 + codes', 'tss < 0.04'."""
+    if entry.criterion == "loss":  # sse is half the total squared error (tss) that PDP and SNNS print
+        return f"tss < {2 * entry.loss_below:g}" if entry.config.loss == "sse" else f"loss < {entry.loss_below:g}"
+    return "40-20-40" if entry.criterion == "outputs" else "40-20-40 + codes"
+
+
+def bench_start_line(entry: BenchEntry, seeds: int) -> str:
+    return f"{entry.name}: {entry.problem} {entry.method}, {seeds} seeds, up to {entry.config.epochs:,} epochs"
+
+
+def bench_table(results: list[BenchResult]) -> str:
+    """The bench as a Markdown table (it reads as plain text too), then each entry's source and notes."""
+
+    def figure(value: float | None) -> str:
+        return epoch_or_never(None if value is None else round(value, 1), never="-")
+
+    lines = [
+        "| entry | problem | method | criterion | published | median | mean ± sd | p10-p90 | reached "
+        "| median / published |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        entry, stat = result.entry, result.statistic
+        spread = "-" if stat("mean") is None else f"{figure(stat('mean'))} ± {figure(stat('std'))}"
+        band = "-" if stat("p10") is None else f"{figure(stat('p10'))}-{figure(stat('p90'))}"
+        ratio = "-" if result.ratio is None else f"{result.ratio:.2f}"
+        reached = f"{result.success_rate:.0%}" + (" (stopped)" if result.stopped else "")
+        lines.append(
+            f"| {entry.name} | {entry.problem} | {entry.method} | {bench_criterion(entry)} | "
+            f"{figure(entry.reference_epochs)} | {figure(stat('median'))} | {spread} | {band} | {reached} | {ratio} |"
+        )
+    seeds = {len(result.seeds) for result in results}
+    lines += ["", f"Epochs (SNNS: cycles) to the criterion over seeds 0..{max(seeds, default=0) - 1}, "
+              "among the seeds that got there within the entry's budget; no restarts.", ""]  # fmt: skip
+    for result in results:
+        diverged = sum(result.diverged)
+        extra = f" {diverged} seeds diverged." if diverged else ""
+        lines.append(f"- {result.entry.name}: {result.entry.source}. {result.entry.note}{extra}")
     return "\n".join(lines)

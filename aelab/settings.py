@@ -127,18 +127,46 @@ SETTINGS: dict[str, Setting] = by_name(
         "loss",
         str,
         "Loss",
-        "mse or bce on sigmoid outputs; softmax_ce: a softmax output with cross-entropy",
-        choices=_labels(mse="MSE", bce="BCE", softmax_ce="Softmax + CE"),
+        "mse (mean) or bce on sigmoid outputs; softmax_ce: a softmax output with cross-entropy; sse: half the "
+        "sum of squared errors over an update's patterns and outputs (SNNS, PDP, Fahlman: their learning rates "
+        "apply as published)",
+        choices=_labels(mse="MSE", bce="BCE", softmax_ce="Softmax + CE", sse="SSE"),
     ),
     Setting(
         "optimizer",
         str,
         "Optimizer",
-        "update rule, exactly as torch.optim does it",
-        choices=_labels(sgd="SGD", momentum="SGD + momentum", adam="Adam", rprop="Rprop"),
+        "update rule, exactly as torch.optim does it; quickprop: Fahlman (1988) as SNNS's MODI_quickprop does it",
+        choices=_labels(sgd="SGD", momentum="SGD + momentum", adam="Adam", rprop="Rprop", quickprop="Quickprop"),
     ),
     Setting("lr", float, "Learning rate", "the optimizer's step size", 1e-5, 100.0),
     Setting("momentum", float, "Momentum", "for the momentum optimizer only", 0.0, 0.999),
+    Setting(
+        "max_growth",
+        float,
+        "Quickprop growth",
+        "quickprop only: mu, the most a step may grow over the previous one (Fahlman: 1.75)",
+        0.1,
+        10.0,
+    ),
+    Setting(
+        "flat_spot",
+        float,
+        "Flat-spot offset",
+        "a constant added to the activation derivative of the hidden units and, for mse and sse, of the "
+        "sigmoid outputs (Fahlman's sigmoid-prime offset, SNNS's c; 0: none)",
+        0.0,
+        1.0,
+    ),
+    Setting(
+        "batch_size",
+        int,
+        "Batch size",
+        "patterns per update (0, or N and more: all of them, full batch; 1: per pattern, online); an epoch "
+        "is one pass over every pattern, in a fresh shuffled order drawn from the seed",
+        0,
+        1024,
+    ),
     Setting(
         "weight_decay",
         float,
@@ -152,9 +180,18 @@ SETTINGS: dict[str, Setting] = by_name(
         "init_scale",
         float,
         "Initial weight scale",
-        "weights start as N(0, scale²) from the seed; biases start at 0",
+        "normal: weights start as N(0, scale²) from the seed, biases at 0; uniform: weights and biases in "
+        "[-scale, scale]",
         0.001,
         100.0,
+    ),
+    Setting(
+        "init",
+        str,
+        "Initial weights",
+        "normal: N(0, scale²) weights, zero biases; uniform: weights and biases uniform in [-scale, scale] "
+        "(SNNS, Fahlman)",
+        choices=_labels(normal="normal", uniform="uniform"),
     ),
     Setting(
         "noise",
@@ -181,7 +218,7 @@ SETTINGS: dict[str, Setting] = by_name(
         0,
         100_000,
     ),
-    Setting("epochs", int, "Epochs", "full-batch updates, restarts included", 1, 100_000),
+    Setting("epochs", int, "Epochs", "passes over all patterns (full batch: updates), restarts included", 1, 100_000),
     Setting("seed", int, "Seed", "draws the initial weights", 0, MAX_SEED),
     Setting("dtype", str, "Float type", "the precision of all arithmetic", choices=_labels(float32="", float64="")),
     Setting(

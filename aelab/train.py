@@ -24,7 +24,7 @@ import numpy as np
 from aelab.backends import make_backend
 from aelab.config import Config
 from aelab.data import one_hot_patterns
-from aelab.noise import HiddenNoise
+from aelab.noise import HiddenNoise, PatternOrder
 from aelab.recorder import Recorder, first_weights
 from aelab.results import BatchResult, RunResult, SweepResult, thin_indices
 from aelab.weights import Weights
@@ -103,6 +103,7 @@ def train_seeds(
     if config.noise:
         patterns, length = data.shape[0], config.attempt_length
         noise = HiddenNoise(seeds, patterns, config.hidden, config.noise, config.noise_schedule, length, config.dtype)
+    order = PatternOrder(seeds, data.shape[0]) if config.minibatch else None  # shuffled per epoch, per seed
 
     start = time.perf_counter()
     last_report, wait = start, progress_interval
@@ -123,7 +124,8 @@ def train_seeds(
                 # (An interval of 0 asks for every epoch, share or not: tests and stepping use it.)
                 if progress_interval:
                     wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
-            forward = backend.step(noise.draw(epoch - state.attempt_start)) if noise else backend.step()
+            hidden_noise = noise.draw(epoch - state.attempt_start) if noise else None
+            forward = backend.step(hidden_noise, order.draw()) if order else backend.step(hidden_noise)
             state.record(epoch, forward)
             epoch += 1
             state.check_weights(epoch)

@@ -43,19 +43,33 @@ def seed_stream(seed: int, stream: int = 0) -> np.random.Generator:
 
 
 NOISE_STREAM = 2**31  # far beyond any attempt number
+ORDER_STREAM = 2**31 + 1  # the shuffled pattern order of mini-batch and per-pattern updates
 
 
 def init_weights(
-    width: int, hidden: int, seed: int, scale: float = 1.0, dtype: str = "float64", attempt: int = 0
+    width: int,
+    hidden: int,
+    seed: int,
+    scale: float = 1.0,
+    dtype: str = "float64",
+    attempt: int = 0,
+    kind: str = "normal",
 ) -> Weights:
     """Weights ~ N(0, scale^2), biases 0, drawn from numpy's default_rng(seed) (attempt 0),
     or for a restart from the seed's stream number `attempt`.
+
+    kind "uniform": W1, W2, b1, b2 (drawn in that order) uniform in [-scale, scale], as SNNS's
+    Randomize_Weights and Fahlman (1988) start every weight and bias.
 
     Draws are made in float64 and then cast, so a float32 run starts from the
     float64 run's values rounded. One-hot inputs select one row of W1, so the
     hidden pre-activations start at N(0, scale^2) whatever the width.
     """
     rng = seed_stream(seed, attempt)
+    if kind == "uniform":
+        W1, W2 = rng.uniform(-scale, scale, (width, hidden)), rng.uniform(-scale, scale, (hidden, width))
+        b1, b2 = rng.uniform(-scale, scale, hidden), rng.uniform(-scale, scale, width)
+        return Weights(*(array.astype(dtype) for array in (W1, b1, W2, b2)))
     W1 = rng.standard_normal((width, hidden)) * scale
     W2 = rng.standard_normal((hidden, width)) * scale
     zeros_b1 = np.zeros(hidden)

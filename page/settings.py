@@ -132,6 +132,10 @@ def settings_ui() -> Config:
     with sidebar.expander("More settings"):
         number_widget("momentum", step=0.05)
         number_widget("init_scale", step=0.1)
+        choice_widget("init", radio=True)
+        number_widget("batch_size")
+        number_widget("flat_spot", step=0.05)
+        number_widget("max_growth", step=0.25)
         choice_widget("dtype", radio=True)
         choice_widget("device", radio=True)
     config = current_config()

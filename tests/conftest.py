@@ -38,7 +38,7 @@ def reference_pass(weights, activation: str, loss: str) -> ReferencePass:
     outputs = 1.0 / (1.0 + np.exp(-logits))
     squared_error = np.mean((outputs - X) ** 2)
     cross_entropy = np.mean(np.logaddexp(0.0, logits) - X * logits)  # BCE from the logits: log(1 + e^z) - x z
-    value = squared_error if loss == "mse" else cross_entropy
+    value = {"mse": squared_error, "sse": 0.5 * np.sum((outputs - X) ** 2)}.get(loss, cross_entropy)
     return ReferencePass(float(value), hidden, outputs)
 
 

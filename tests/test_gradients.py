@@ -109,6 +109,8 @@ def test_gradient_matches_torch_autograd(activation, loss):
     logits = activations[activation](X @ W1 + b1) @ W2 + b2
     if loss == "mse":
         value = functional.mse_loss(torch.sigmoid(logits), X)
+    elif loss == "sse":  # half the sum of squared errors
+        value = 0.5 * ((torch.sigmoid(logits) - X) ** 2).sum()
     elif loss == "softmax_ce":
         value = functional.cross_entropy(logits, torch.arange(WIDTH))  # pattern i's target is class i
     else:

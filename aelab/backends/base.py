@@ -25,12 +25,16 @@ class Forward(NamedTuple):
 
 
 class Backend(Protocol):
-    def step(self, noise: np.ndarray | None = None) -> Forward:
-        """Forward and backward at the current weights, then one optimiser update.
+    def step(self, noise: np.ndarray | None = None, order: np.ndarray | None = None) -> Forward:
+        """One epoch: forward and backward at the current weights, then one optimiser update;
+        with `order` (S, P), a permutation of the patterns per seed, one update per
+        `config.batch_size` patterns of it instead (seed s's update j takes patterns
+        order[s, jB:(j+1)B]).
 
         `noise` (S, P, k), when given, is added to the hidden pre-activations for
-        this update. Returns the clean forward pass at the weights *before* the
-        update, so the training loop measures epoch i at the weights after i updates."""
+        this epoch (row p to pattern p). Returns the clean full-batch forward pass at the
+        weights *before* the epoch, so the training loop measures epoch i at the weights
+        after i epochs."""
         ...
 
     def restart(self, rows: np.ndarray, weights: Weights) -> None:

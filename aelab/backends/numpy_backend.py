@@ -26,35 +26,47 @@ from aelab.backends.base import Forward
 from aelab.backends.numpy_optim import make_optimizer
 from aelab.config import Config
 from aelab.data import is_one_hot
+from aelab.noise import chunks
 from aelab.weights import Weights
 
 
-def output_layer(name: str, z2: np.ndarray, X: np.ndarray, gradient: bool = True) -> tuple[np.ndarray, ...]:
-    """Outputs y (S, P, N), per-seed mean loss (S,) and, with `gradient`, dLoss/dz2 (S, P, N).
+def output_layer(
+    name: str, z2: np.ndarray, X: np.ndarray, gradient: bool = True, flat_spot: float = 0.0
+) -> tuple[np.ndarray, ...]:
+    """Outputs y (S, P, N), per-seed loss (S,) and, with `gradient`, dLoss/dz2 (S, P, N).
 
+    X, the targets, is (P, N), or (S, B, N) for a mini-batch of B patterns per seed.
+    `flat_spot` is added to the sigmoid's derivative y (1 - y) for mse and sse (for bce and
+    softmax_ce that derivative cancels against the loss's: there is none to offset).
     z2 is used up (overwritten): at N = 64 and 100 seeds every (S, P, N) temporary
     costs a fresh 1.6 MB from the system, so the big arrays are reused in place."""
+    patterns = X.shape[-2]
     if name == "softmax_ce":  # softmax; the mean over the P patterns of -log y[target]
         shifted = np.subtract(z2, z2.max(axis=-1, keepdims=True), out=z2)  # exp of it never overflows
-        target = np.einsum("spn,pn->sp", shifted, X)  # (S, P): the target's entry
+        target = np.einsum("spn,pn->sp" if X.ndim == 2 else "spn,spn->sp", shifted, X)  # (S, P): the target's entry
         y = np.exp(shifted, out=shifted)
         total = y.sum(axis=-1, keepdims=True)  # (S, P, 1)
         y /= total
         # -log y[target] = log(total) - shifted[target]
-        loss = (np.log(total[..., 0]) - target).sum(axis=1) / X.shape[0]
-        return y, loss, ((y - X) / X.shape[0] if gradient else None)
+        loss = (np.log(total[..., 0]) - target).sum(axis=1) / patterns
+        return y, loss, ((y - X) / patterns if gradient else None)
     # bce from the logits, in the overflow-free form max(z, 0) - z x + log(1 + exp(-|z|)), before z2 is reused
-    count = X.size  # the mean runs over every output of every pattern
+    count = patterns * X.shape[-1]  # the mean runs over every output of every pattern
     if name == "bce":
         loss = (np.maximum(z2, 0) - z2 * X + np.log1p(np.exp(-np.abs(z2)))).sum(axis=(1, 2)) / count
     y = _sigmoid_in_place(z2)
     if name == "bce":
         return y, loss, ((y - X) / count if gradient else None)
     error = y - X
-    loss = (error * error).sum(axis=(1, 2)) / count
+    squares = (error * error).sum(axis=(1, 2))
+    loss = 0.5 * squares if name == "sse" else squares / count  # sse: half the sum, as SNNS and PDP count it
     if not gradient:
         return y, loss, None
-    dz2 = np.multiply(error, 2 / count, out=error)  # mse: d/dz2 of mean (y - X)^2 = (2 / count) (y - X) y (1 - y)
+    # mse: d/dz2 of mean (y - X)^2 = (2 / count) (y - X) y (1 - y); sse: (y - X) y (1 - y)
+    dz2 = error if name == "sse" else np.multiply(error, 2 / count, out=error)
+    if flat_spot:
+        dz2 *= y * (1 - y) + flat_spot
+        return y, loss, dz2
     dz2 *= y
     dz2 *= 1 - y
     return y, loss, dz2
@@ -77,13 +89,15 @@ class Pass(NamedTuple):
 
 
 class NumpyBackend:
-    """S networks as stacked arrays; `step` is one full-batch update of all of them."""
+    """S networks as stacked arrays; `step` is one epoch of updates of all of them: one full-batch
+    update, or with a pattern order one update per mini-batch of it."""
 
     def __init__(self, config: Config, weights: Weights, data: np.ndarray):
         dtype = np.dtype(config.dtype)
         self.activation = ACTIVATIONS[config.activation]
         self.loss_name = config.loss
         self.weight_decay = config.weight_decay
+        self.flat_spot, self.batch_size = config.flat_spot, config.batch_size
         self.X = data.astype(dtype)  # (P, N)
         self.one_hot = is_one_hot(data)  # then X @ W1 = W1 and Xᵀ @ dz1 = dz1: two products fewer
         self.params, self.theta = _flat_parameters(weights, dtype)  # W1, b1, W2, b2 as views into theta
@@ -94,32 +108,62 @@ class NumpyBackend:
         self.b1_rows, self.b2_rows = b1[:, None, :], b2[:, None, :]  # (S, 1, k), (S, 1, N): broadcast per pattern
         self.W2_T, self.X_T = W2.transpose(0, 2, 1), self.X.T
 
-    def _forward(self, noise: np.ndarray | None = None, gradient: bool = True) -> Pass:
+    def _forward(self, noise: np.ndarray | None = None, gradient: bool = True, X: np.ndarray | None = None) -> Pass:
+        """A pass over all patterns, or with `X` (S, B, N) over each seed's mini-batch."""
         W1, _, W2, _ = self.params
         with np.errstate(over="ignore"):  # sigmoid's exp(-z) may overflow to inf: the right limit
-            z1 = (W1 if self.one_hot else self.X @ W1) + self.b1_rows  # (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)
+            if X is None:
+                X = self.X
+                z1 = (W1 if self.one_hot else X @ W1) + self.b1_rows  # (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)
+            else:
+                z1 = X @ W1 + self.b1_rows  # (S, B, N) @ (S, N, k) + (S, 1, k) -> (S, B, k)
             if noise is not None:
                 z1 = z1 + noise  # (S, P, k): this epoch's draws, for the update only
             h = self.activation.numpy(z1)
             z2 = h @ W2  # (S, P, k) @ (S, k, N) -> (S, P, N)
             z2 += self.b2_rows  # + (S, 1, N), in place
-            y, loss, dz2 = output_layer(self.loss_name, z2, self.X, gradient)
+            y, loss, dz2 = output_layer(self.loss_name, z2, X, gradient, self.flat_spot)
         return Pass(Forward(loss, h, y), z1, dz2)
 
     def forward(self) -> Forward:
         return self._forward().forward
 
-    def step(self, noise: np.ndarray | None = None) -> Forward:
+    def step(self, noise: np.ndarray | None = None, order: np.ndarray | None = None) -> Forward:
+        if order is not None:
+            return self._epoch_in_batches(order, noise)
         clean = self._forward(gradient=noise is None)  # with noise, the gradient comes from the noisy pass
-        forward, z1, dz2 = clean if noise is None else self._forward(noise)
+        self._update(clean if noise is None else self._forward(noise))
+        return clean.forward
+
+    def _epoch_in_batches(self, order: np.ndarray, noise: np.ndarray | None) -> Forward:
+        """One pass over each seed's patterns in `order` (S, P), an update per `batch_size` of them.
+
+        Seed s's update j uses patterns order[s, jB:(j+1)B] (and their rows of `noise`)."""
+        clean = self._forward(gradient=False)  # the figures: the clean network before the epoch
+        seeds = np.arange(order.shape[0])[:, None]  # (S, 1) to pick each seed's own rows
+        for part in chunks(order.shape[1], self.batch_size):
+            rows = order[:, part]  # (S, B)
+            batch = self._forward(None if noise is None else noise[seeds, rows], X=self.X[rows])
+            self._update(batch, self.X[rows])
+        return clean.forward
+
+    def _update(self, forward_pass: Pass, X: np.ndarray | None = None) -> None:
+        """Backward through `forward_pass` (over all patterns, or the mini-batch X (S, B, N)), then
+        one optimiser update."""
+        forward, z1, dz2 = forward_pass
         h, (dW1, db1, dW2, db2) = forward.activations, self.grads
         # Backward, by the chain rule. Each result is written straight into its slice of the
         # flat gradient (out=), so the optimiser can update every parameter in one go.
         np.matmul(h.transpose(0, 2, 1), dz2, out=dW2)  # dW2 = hᵀ dz2: (S, k, P) @ (S, P, N) -> (S, k, N)
         np.einsum("spn->sn", dz2, out=db2)  # db2 = Σ_p dz2 (einsum: ~4x faster than .sum on a stack)
         dh = dz2 @ self.W2_T  # dh = dz2 W2ᵀ: (S, P, N) @ (S, N, k) -> (S, P, k)
-        dz1 = dh * self.activation.slope(z1, h)  # dz1 = dh ⊙ act'(z1)
-        if self.one_hot:
+        slope = self.activation.slope(z1, h)
+        if self.flat_spot:  # Fahlman's sigmoid-prime offset, SNNS's flat-spot elimination c
+            slope = slope + self.flat_spot
+        dz1 = dh * slope  # dz1 = dh ⊙ (act'(z1) + c)
+        if X is not None:
+            np.matmul(X.transpose(0, 2, 1), dz1, out=dW1)  # dW1 = Xᵀ dz1: (S, N, B) @ (S, B, k) -> (S, N, k)
+        elif self.one_hot:
             np.copyto(dW1, dz1)  # dW1 = Xᵀ dz1 = dz1 for one-hot X
         else:
             np.matmul(self.X_T, dz1, out=dW1)  # dW1 = Xᵀ dz1: (N, P) @ (S, P, k) -> (S, N, k)
@@ -127,7 +171,6 @@ class NumpyBackend:
         if self.weight_decay:  # the gradient of (wd / 2) |theta|^2, as torch.optim's weight_decay adds it
             self.grad += self.weight_decay * self.theta
         self.optimizer.step(self.theta, self.grad)  # theta -= update(grad), all parameters at once
-        return clean.forward
 
     def restart(self, rows: np.ndarray, weights: Weights) -> None:
         """Seeds `rows` begin again from `weights` (leading axis len(rows)) with fresh optimizer state."""

@@ -1,4 +1,4 @@
-"""The four optimisers, from scratch, with torch.optim's exact update rules.
+"""The optimisers, from scratch: four with torch.optim's exact update rules, and Quickprop.
 
 Each works in place on one flat parameter array `theta` and its gradient
 `grad` of shape (S, count): every parameter of every seed, a row per seed.
@@ -104,11 +104,67 @@ class Rprop:
             self.previous[rows], self.step_size[rows] = 0, self.lr
 
 
-def make_optimizer(config: Config) -> SGD | Momentum | Adam | Rprop:
+class Quickprop:
+    """Quickprop (Fahlman 1988, "An Empirical Study of Learning Speed in Back-Propagation Networks",
+    CMU-CS-88-162), step for step as SNNS's MODI_quickprop (kernel/sources/learn_f.c; read in RSNNS's
+    vendored copy, RSNNS/src/learn_f.cpp) does it, each weight and bias on its own.
+
+    With S(t) = dE/dw + decay w (the slope: `grad` here, to which the backend has added
+    weight_decay x theta), the previous step d = Δw(t-1), the previous slope p = S(t-1),
+    epsilon = lr, mu = max_growth and shrink = mu / (1 + mu):
+
+        d = 0:  Δw = -epsilon S                                   (the first step: gradient descent)
+        d > 0:  Δw = (-epsilon S if S < 0 else 0) + (mu d if S <= shrink p else d S / (p - S))
+        d < 0:  Δw = (-epsilon S if S > 0 else 0) + (mu d if S >= shrink p else d S / (p - S))
+
+    d S / (p - S) jumps to the minimum of the parabola through the two slopes; mu d caps the
+    growth at mu times the previous step; the gradient term is added only while the slope still
+    points the way of the previous step. Fahlman's own decay is 0.0001 (SNNS's third parameter).
+    SNNS starts its first slope without the decay term; here every slope has it (Fahlman's text).
+    """
+
+    def __init__(self, lr: float, max_growth: float):
+        self.lr, self.max_growth = lr, max_growth
+        self.previous_step: np.ndarray | None = None  # d = Δw(t-1), (S, count)
+        self.previous_slope: np.ndarray | None = None  # p = S(t-1)
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
+        if self.previous_step is None:
+            self.previous_step, self.previous_slope = np.zeros_like(theta), np.zeros_like(theta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            theta += quickprop_step(grad, self.previous_step, self.previous_slope, self.lr, self.max_growth, np)
+        # quickprop_step wrote Δw into previous_step; the slope is kept for the next step
+        self.previous_slope[...] = grad
+
+    def reset(self, rows: np.ndarray) -> None:
+        if self.previous_step is not None:
+            self.previous_step[rows], self.previous_slope[rows] = 0, 0
+
+
+def quickprop_step(slope, previous_step, previous_slope, lr: float, max_growth: float, xp):
+    """Δw of Quickprop (see `Quickprop`), written into `previous_step` and returned.
+
+    `xp` is numpy or torch: both backends run these very operations in this order, so that float64
+    runs agree to rounding. (The quadratic term's division may meet 0 / 0 where it is not chosen.)"""
+    shrink = max_growth / (1 + max_growth)
+    d, p = previous_step, previous_slope
+    rising, falling = d > 0, d < 0
+    limit = shrink * p
+    capped = xp.where(rising, slope <= limit, slope >= limit)  # the slope has not shrunk enough: take mu d
+    quadratic = xp.where(capped, max_growth * d, d * slope / (p - slope))
+    same_way = (rising & (slope < 0)) | (falling & (slope > 0)) | ~(rising | falling)
+    step = xp.where(same_way, -lr * slope, 0.0) + xp.where(rising | falling, quadratic, 0.0)
+    previous_step[...] = step
+    return step
+
+
+def make_optimizer(config: Config) -> SGD | Momentum | Adam | Rprop | Quickprop:
     if config.optimizer == "sgd":
         return SGD(config.lr)
     if config.optimizer == "momentum":
         return Momentum(config.lr, config.momentum)
     if config.optimizer == "adam":
         return Adam(config.lr)
+    if config.optimizer == "quickprop":
+        return Quickprop(config.lr, config.max_growth)
     return Rprop(config.lr)

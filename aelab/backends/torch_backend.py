@@ -14,8 +14,10 @@ from torch import nn
 
 from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward
+from aelab.backends.numpy_optim import quickprop_step
 from aelab.config import Config, ConfigError
 from aelab.data import is_one_hot
+from aelab.noise import chunks
 from aelab.weights import Weights
 
 
@@ -50,12 +52,19 @@ class Autoencoder(nn.Module):
         self.W1, self.b1, self.W2, self.b2 = views  # (S, N, k), (S, 1, k), (S, k, N), (S, 1, N)
         self.act = ACTIVATIONS[activation].torch
 
-    def forward(self, X: torch.Tensor, noise: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, X: torch.Tensor, noise: torch.Tensor | None = None, flat_spot: float = 0.0, all_patterns: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N).
 
-        `noise` (S, P, k), when given, is added to the hidden pre-activations."""
-        z1 = self.W1 + self.b1 if self.one_hot else torch.baddbmm(self.b1, X, self.W1)  # b + x @ W, in one op
-        activations = self.act(z1 if noise is None else z1 + noise)
+        `noise` (S, P, k), when given, is added to the hidden pre-activations. `flat_spot` is
+        added to the activation's derivative (see `with_flat_spot`). With `all_patterns` False,
+        X is a mini-batch (S, B, N) and the one-hot shortcut does not apply."""
+        one_hot = self.one_hot and all_patterns
+        z1 = self.W1 + self.b1 if one_hot else torch.baddbmm(self.b1, X, self.W1)  # b + x @ W, in one op
+        if noise is not None:
+            z1 = z1 + noise
+        activations = with_flat_spot(self.act(z1), z1, flat_spot)
         logits = torch.baddbmm(self.b2, activations, self.W2)
         return activations, logits
 
@@ -73,22 +82,34 @@ class Autoencoder(nn.Module):
         return seeds
 
 
-def output_losses(name: str, logits: torch.Tensor, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+def with_flat_spot(values: torch.Tensor, inputs: torch.Tensor, flat_spot: float) -> torch.Tensor:
+    """`values` = f(inputs) unchanged, but with d/d inputs = f' + flat_spot (Fahlman's sigmoid-prime
+    offset, SNNS's flat-spot elimination): the added term is flat_spot x 0 in value."""
+    return values + flat_spot * (inputs - inputs.detach()) if flat_spot else values
+
+
+def output_losses(
+    name: str, logits: torch.Tensor, X: torch.Tensor, flat_spot: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(S, P, N) loss of each output, and the outputs when the loss computed them.
 
     For mse and bce a seed's loss is the mean of its (P, N) block; for softmax_ce
     the sum over a pattern's N outputs is that pattern's cross-entropy, and the
-    loss is their mean over the P patterns (see `loss_weight`)."""
-    if name == "mse":
+    loss is their mean over the P patterns; sse is half the sum (see `loss_weight`).
+    `flat_spot` offsets the sigmoid's derivative for mse and sse."""
+    if name in ("mse", "sse"):
         outputs = torch.sigmoid(logits)
-        return F.mse_loss(outputs, X, reduction="none"), outputs
+        return F.mse_loss(with_flat_spot(outputs, logits, flat_spot), X, reduction="none"), outputs
     if name == "softmax_ce":
         return -X * F.log_softmax(logits, dim=-1), None
     return F.binary_cross_entropy_with_logits(logits, X, reduction="none"), None
 
 
 def loss_weight(name: str, patterns: int, width: int) -> float:
-    """d(seed loss) / d(each output's loss): 1 / (P N) for a mean over outputs, 1 / P for softmax_ce."""
+    """d(seed loss) / d(each output's loss): 1 / (P N) for a mean over outputs, 1 / P for softmax_ce,
+    1 / 2 for sse (half the sum)."""
+    if name == "sse":
+        return 0.5
     return 1 / patterns if name == "softmax_ce" else 1 / (patterns * width)
 
 
@@ -111,6 +132,8 @@ def make_torch_optimizer(config: Config, parameters: list[torch.Tensor]) -> torc
         return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, **options)
     if config.optimizer == "adam":
         return torch.optim.Adam(parameters, lr=config.lr, **options)
+    if config.optimizer == "quickprop":
+        return Quickprop(parameters, lr=config.lr, max_growth=config.max_growth)
     return torch.optim.Rprop(parameters, lr=config.lr, **options)
 
 
@@ -124,6 +147,8 @@ class TorchBackend:
         self.model = Autoencoder(weights, config.activation, self.dtype, self.device, is_one_hot(data))
         self.loss_name, self.output = config.loss, config.output
         self.weight_decay = config.weight_decay
+        self.flat_spot, self.batch_size = config.flat_spot, config.batch_size
+        self.data = torch.as_tensor(data, dtype=self.dtype, device=self.device)  # (P, N): mini-batches gather rows
         # Restarts give seeds different histories, so then each seed has its own tensors in torch.optim.
         self.seed_tensors = self.model.seed_parameters() if config.restart_after else []
         parameters = [t for tensors in self.seed_tensors for t in tensors] or [self.model.theta]
@@ -139,12 +164,16 @@ class TorchBackend:
         # On the CPU a NumPy view of theta makes the every-epoch finiteness check two cheap NumPy calls.
         self.theta_numpy = self.model.theta.detach().numpy() if self.device.type == "cpu" else None
 
-    def _forward(self, noise: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per-output losses (S, P, N), activations (S, P, k) and outputs (S, P, N)."""
+    def _forward(
+        self, noise: np.ndarray | None = None, rows: torch.Tensor | None = None, flat_spot: float = 0.0
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-output losses (S, P, N), activations (S, P, k) and outputs (S, P, N); with `rows`
+        (S, B), over each seed's mini-batch of patterns: (S, B, ...)."""
         if noise is not None:
             noise = torch.as_tensor(noise, dtype=self.dtype, device=self.device)
-        activations, logits = self.model(self.X, noise)
-        losses, outputs = output_losses(self.loss_name, logits, self.X)
+        X = self.X if rows is None else self.data[rows]  # (S, P, N) or (S, B, N)
+        activations, logits = self.model(X, noise, flat_spot, all_patterns=rows is None)
+        losses, outputs = output_losses(self.loss_name, logits, X, flat_spot)
         if outputs is None:
             detached = logits.detach()
             outputs = detached.softmax(dim=-1) if self.output == "softmax" else detached.sigmoid()
@@ -159,16 +188,36 @@ class TorchBackend:
         with torch.no_grad():
             return self._to_numpy(*self._forward())
 
-    def step(self, noise: np.ndarray | None = None) -> Forward:
+    def step(self, noise: np.ndarray | None = None, order: np.ndarray | None = None) -> Forward:
+        if order is not None:
+            return self._epoch_in_batches(order, noise)
         if noise is not None:  # the figures come from the clean network, the update from the noisy one
             clean = self.forward()
-        losses, activations, outputs = self._forward(noise)
+        # (a flat spot changes the gradient only: the values, and so the figures, are the clean ones)
+        losses, activations, outputs = self._forward(noise, flat_spot=self.flat_spot)
+        self._update(losses, self.loss_gradient)
+        return clean if noise is not None else self._to_numpy(losses, activations, outputs)
+
+    def _epoch_in_batches(self, order: np.ndarray, noise: np.ndarray | None) -> Forward:
+        """One pass over each seed's patterns in `order` (S, P), an update per `batch_size` of them,
+        as the NumPy backend does it; returns the clean figures from before the epoch."""
+        clean = self.forward()
+        seeds = np.arange(order.shape[0])[:, None]
+        for part in chunks(order.shape[1], self.batch_size):
+            rows = order[:, part]  # (S, B)
+            batch_noise = None if noise is None else noise[seeds, rows]
+            losses, _, _ = self._forward(batch_noise, torch.as_tensor(rows, device=self.device), self.flat_spot)
+            weight = loss_weight(self.loss_name, rows.shape[1], self.data.shape[1])
+            self._update(losses, torch.full((), weight, dtype=self.dtype, device=self.device).expand(losses.shape))
+        return clean
+
+    def _update(self, losses: torch.Tensor, loss_gradient: torch.Tensor) -> None:
+        """Backward from per-output `losses` (d seed loss / d each is `loss_gradient`), then one update."""
         self.model.theta.grad.zero_()  # not optimizer.zero_grad(): that would unhook the views' .grad
-        losses.backward(self.loss_gradient)
+        losses.backward(loss_gradient)
         if self.weight_decay:  # as torch.optim's weight_decay adds it (Rprop has none, so it is done here)
             self.model.theta.grad.add_(self.model.theta.detach(), alpha=self.weight_decay)
         self.optimizer.step()
-        return clean if noise is not None else self._to_numpy(losses, activations, outputs)
 
     def restart(self, rows: np.ndarray, weights: Weights) -> None:
         """Seeds `rows` begin again from `weights` (leading axis len(rows)), with no optimiser state."""
@@ -193,3 +242,32 @@ class TorchBackend:
         with torch.no_grad():
             finite = [torch.isfinite(p).flatten(1).all(dim=1) for p in (m.W1, m.b1, m.W2, m.b2)]
             return torch.stack(finite).all(dim=0).cpu().numpy()
+
+
+class Quickprop(torch.optim.Optimizer):
+    """Fahlman's (1988) Quickprop as SNNS's MODI_quickprop does it (torch.optim has none): see
+    numpy_optim.Quickprop for the formula and its sources. It runs the very operations of the NumPy
+    backend's (numpy_optim.quickprop_step), on tensors. lr is epsilon, max_growth is mu; the decay is
+    the backend's weight_decay, already in p.grad when step() is called (as for the other optimisers).
+    State per tensor: the previous step and the previous slope (zero at the start and after a restart)."""
+
+    def __init__(self, params, lr: float, max_growth: float = 1.75):
+        super().__init__(params, {"lr": lr, "max_growth": max_growth})
+
+    @torch.no_grad()
+    def step(self, closure=None):  # type: ignore[override]
+        for group in self.param_groups:
+            for parameter in group["params"]:
+                if parameter.grad is None:
+                    continue
+                state = self.state[parameter]
+                if not state:
+                    state["previous_step"] = torch.zeros_like(parameter)
+                    state["previous_slope"] = torch.zeros_like(parameter)
+                slope = parameter.grad
+                step = quickprop_step(
+                    slope, state["previous_step"], state["previous_slope"], group["lr"], group["max_growth"], torch
+                )
+                parameter.add_(step)
+                state["previous_slope"].copy_(slope)
+        return None

@@ -1,0 +1,59 @@
+"""The literature bench: rerun the classic experiments with progress and Stop, beside their published figures."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from aelab.bench import BENCH, BenchEntry, run_entry
+from aelab.report import bench_table
+from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
+from aelab.train import Progress
+from page.training import PROGRESS_INTERVAL
+
+ALL = "all"
+
+
+def bench_view() -> None:
+    st.markdown(
+        "Classic encoder experiments (SNNS's example notes, the PDP handbook, Riedmiller & Braun 1993), each rerun "
+        "over many seeds with its own settings, not the sidebar's. The published figure stands beside aelab's, "
+        "with what differs in the counting. Same as `python -m aelab bench`."
+    )
+    columns = st.columns([2, 1, 1], vertical_alignment="bottom")
+    choice = columns[0].selectbox(
+        "Entry",
+        [ALL, *BENCH],
+        format_func=lambda name: (
+            "every entry" if name == ALL else f"{name}: {BENCH[name].problem} {BENCH[name].method}"
+        ),
+        key="bench_only",
+    )
+    count = columns[1].number_input("Seeds", 1, MAX_SWEEP_SEEDS, value=100, step=10, key="bench_seeds")
+    if columns[2].button("Run bench", key="bench", type="primary", width="stretch"):
+        run_bench_with_progress(list(BENCH) if choice == ALL else [choice], seed_range(count, 0))
+    results = st.session_state.get("bench_results")
+    if not results:
+        st.info("Choose an entry (or every entry) and click **Run bench**: 100 seeds of every entry take seconds.")
+        return
+    planned = st.session_state.get("bench_plan", [])
+    if len(results) < len(planned):
+        st.warning(f"Stopped early: {len(results)} of {len(planned)} entries finished; the table shows those.")
+    st.markdown(bench_table(results))
+
+
+def run_bench_with_progress(names: list[str], seeds: list[int]) -> None:
+    """Run the entries in turn with a progress bar; Stop (any click) keeps the entries finished so far."""
+    st.session_state.bench_plan, st.session_state.bench_results = names, []
+    with st.status(f"Running {len(names)} bench entries over {len(seeds)} seeds", expanded=True) as status:
+        bar = st.progress(0.0, text="starting")
+        st.button("Stop", key="stop_bench", icon=":material/stop_circle:", help="Stop now and keep the entries so far.")
+        for index, name in enumerate(names):
+
+            def on_progress(entry: BenchEntry, progress: Progress, index: int = index) -> None:
+                text = f"{entry.name} ({index + 1} of {len(names)}) · epoch {progress.epoch:,} of {progress.epochs:,}"
+                bar.progress((index + progress.fraction) / len(names), text=text)
+
+            result = run_entry(BENCH[name], seeds, on_progress, PROGRESS_INTERVAL)
+            st.session_state.bench_results = [*st.session_state.bench_results, result]  # kept if interrupted
+        seconds = sum(result.seconds for result in st.session_state.bench_results)
+        status.update(label=f"Ran {len(names)} bench entries in {seconds:.1f} s", state="complete", expanded=False)

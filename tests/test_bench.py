@@ -1,0 +1,126 @@
+"""The literature bench: its entries, what running one measures, and `python -m aelab bench`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aelab import train
+from aelab.bench import BENCH, CRITERIA, run_entry
+from aelab.report import bench_table
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = ("name", "problem", "method", "criterion", "reference_epochs", "source", "seeds", "success_rate")
+STATISTICS = ("median_epochs", "mean_epochs", "std_epochs", "p10_epochs", "p90_epochs")
+
+
+def test_every_entry_is_complete():
+    for name, entry in BENCH.items():
+        assert entry.criterion in CRITERIA, name
+        assert entry.source and entry.note and entry.method, name
+        assert entry.reference_epochs is None or entry.reference_epochs > 0, name
+        assert (entry.criterion == "loss") == (entry.loss_below > 0), name
+        assert entry.problem == f"{entry.config.width}-{entry.config.hidden}-{entry.config.width}"
+    assert {"snns-bp", "snns-momentum", "snns-quickprop", "snns-rprop", "pdp-4-2-4"} <= set(BENCH)
+
+
+def test_an_entrys_epochs_are_those_of_single_runs():
+    """Each seed's epoch is the first at which its own single run meets 40-20-40 (outputs_solved_epoch)."""
+    entry = BENCH["snns-quickprop"]
+    result = run_entry(entry, [0, 1, 2, 3])
+    assert result.success_rate == 1.0 and not result.stopped
+    for seed, epoch in zip(result.seeds, result.epochs, strict=True):
+        single = train(dataclasses.replace(entry.config, seed=seed, epochs=epoch + 5))
+        assert single.output_solved_epoch == epoch, seed
+    assert result.statistic("median") == float(np.median(result.epochs))
+    assert result.ratio == pytest.approx(result.statistic("median") / 75)
+
+
+def test_the_loss_criterion_counts_to_the_first_epoch_below_the_threshold():
+    entry = BENCH["snns-quickprop-tss"]  # the same runs counted to tss < 0.04, i.e. sse < 0.02
+    assert entry.loss_below == 0.02
+    result = run_entry(entry, [5, 6])
+    for seed, epoch in zip(result.seeds, result.epochs, strict=True):
+        history = train(dataclasses.replace(entry.config, seed=seed, epochs=epoch + 5)).history["loss"]
+        assert int(np.argmax(history < 0.02)) == epoch and history[epoch - 1] >= 0.02, seed
+
+
+def test_a_seed_that_never_gets_there_counts_as_not_reached():
+    entry = dataclasses.replace(BENCH["snns-bp"], config=dataclasses.replace(BENCH["snns-bp"].config, epochs=30))
+    result = run_entry(entry, [0, 1])
+    assert result.epochs == [None, None] and result.success_rate == 0.0
+    assert result.statistic("median") is None and result.ratio is None and not result.stopped
+    assert "| snns-bp | 8-3-8 |" in bench_table([result])
+
+
+def test_stopping_from_the_progress_callback_keeps_what_was_reached():
+    calls = []
+
+    def stop_after_a_few(entry, progress):
+        calls.append(progress.epoch)
+        return progress.epoch >= 20
+
+    result = run_entry(BENCH["snns-bp"], [0, 1, 2], stop_after_a_few, progress_interval=0)
+    assert result.stopped and max(calls) == 20
+    assert result.epochs == [None, None, None]  # backprop needs hundreds of epochs
+
+
+def test_cli_bench_json_runs_every_entry(cli):
+    status, out, err = cli(["bench", "--json", "--seeds", "3"])
+    assert status == 0, err
+    report = json.loads(out)
+    assert [entry["name"] for entry in report["entries"]] == list(BENCH)
+    for entry in report["entries"]:
+        assert all(key in entry for key in KEYS + STATISTICS), entry["name"]
+        assert entry["seeds"] == 3 and 0 <= entry["success_rate"] <= 1
+        assert len(entry["epochs"]) == 3
+        if entry["success_rate"]:
+            assert entry["p10_epochs"] <= entry["median_epochs"] <= entry["p90_epochs"]
+        else:
+            assert entry["median_epochs"] is None
+    quickprop = report["entries"][list(BENCH).index("snns-quickprop")]
+    assert quickprop["problem"] == "8-3-8" and quickprop["reference_epochs"] == 75
+    assert quickprop["config"]["optimizer"] == "quickprop" and quickprop["criterion"] == "outputs"
+
+
+def test_cli_bench_only_one_entry_prints_its_table(cli):
+    status, out, err = cli(["bench", "--only", "snns-quickprop", "--seeds", "4"])
+    assert status == 0, err
+    assert out.startswith("snns-quickprop: 8-3-8 Quickprop")
+    row = next(line for line in out.splitlines() if line.startswith("| snns-quickprop |"))
+    assert "| 40-20-40 | 75 |" in row and "| 100% |" in row
+    assert "SIGMOID_PRIME_OFFSET" in out  # the note on what differs
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [(["--only", "nope"], "only"), (["--seeds", "0"], "seeds"), (["--seeds", "many"], "seeds")],
+)
+def test_cli_bench_bad_input_exits_2_with_one_line(argv, named, cli):
+    status, out, err = cli(["bench", *argv])
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith(f"error: {named}:")
+    if named == "only":
+        assert all(name in err for name in BENCH)
+
+
+def test_sigterm_reports_the_entries_so_far():
+    """SIGTERM stops the bench at the entry under way, which is reported as stopped (exit status 143)."""
+    argv = [sys.executable, "-m", "aelab", "bench", "--seeds", "1000"]
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().startswith("snns-bp: ")  # the handler is installed
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, err
+    assert "| snns-bp |" in out and "(stopped)" in out and "| snns-momentum |" not in out
+    assert "Traceback" not in err
