@@ -14,7 +14,7 @@ A limit of 0, "none" or "off" lifts it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aelab.config import Config, ConfigError
@@ -28,6 +28,10 @@ EPOCH_OVERHEAD = {"numpy": 3e-5, "torch": 1e-4}
 PER_SEED = 1.5e-6
 PER_OUTPUT = 4e-9  # per output value (P x N = N^2 of them)
 PER_PRODUCT = 1e-10  # per multiply-add of the two matrix products (N^2 k)
+# Mini-batch and per-pattern epochs (batch_size) make ceil(P / batch_size) updates, each with its own
+# fixed cost (autograd's is larger), besides the full-batch pass that measures the epoch.
+UPDATE_OVERHEAD = {"numpy": 2e-5, "torch": 8e-5}
+PER_SEED_UPDATE = 3e-6
 WORKING_ARRAYS = 10  # (S, P, N)-sized arrays alive at once in a training step (outputs, errors, gradients)
 BASE_MEGABYTES = {"numpy": 150, "torch": 400}  # the server's Python, Streamlit, NumPy (and torch)
 
@@ -49,9 +53,10 @@ class Budget:
     max_runs: int | None = 2  # long trainings at once on one server (one per CPU); more wait in line
     quick_seconds: float = 2.0  # work estimated under this starts at once, never waiting behind long runs
 
-    def needs_slot(self, config: Config, seeds: int = 1) -> bool:
-        """Long work takes a place in the server's line; quick work (most clicks) never waits."""
-        return self.max_runs is not None and estimate_seconds(config, seeds) >= self.quick_seconds
+    def needs_slot(self, seconds: float) -> bool:
+        """Long work (estimated `seconds`) takes a place in the server's line; quick work (most clicks)
+        never waits."""
+        return self.max_runs is not None and seconds >= self.quick_seconds
 
 
 DEFAULT_BUDGET = Budget()
@@ -91,9 +96,19 @@ def _limit(label: str, name: str, value: object) -> float | int | None:
 
 def estimate_seconds(config: Config, seeds: int = 1) -> float:
     """Worst-case training time on one core: every epoch of every seed."""
-    outputs = config.width * config.width  # P x N, with P = N one-hot patterns
-    per_seed = PER_SEED + PER_OUTPUT * outputs + PER_PRODUCT * outputs * config.hidden
-    return config.epochs * (EPOCH_OVERHEAD[config.backend] + seeds * per_seed)
+    patterns = config.width  # P = N one-hot patterns
+    outputs = patterns * config.width  # P x N
+    updates = -(-patterns // config.batch_size) if 0 < config.batch_size < patterns else 0  # beyond full batch
+    passes = 2 if updates else 1  # the measuring pass, and the updates' passes over every pattern
+    per_seed = (
+        PER_SEED + updates * PER_SEED_UPDATE + passes * (PER_OUTPUT * outputs + PER_PRODUCT * outputs * config.hidden)
+    )
+    per_epoch = EPOCH_OVERHEAD[config.backend] + updates * UPDATE_OVERHEAD[config.backend] + seeds * per_seed
+    return config.epochs * per_epoch
+
+
+def estimate_bench_seconds(configs: Sequence[Config], seeds: int) -> float:
+    return sum(estimate_seconds(config, seeds) for config in configs)
 
 
 def estimate_megabytes(config: Config, seeds: int = 1) -> float:
@@ -112,7 +127,20 @@ def over_budget(budget: Budget, config: Config, seeds: int = 1) -> str | None:
     """None when a click may start this work, else one message: what it would cost, the limit,
     the most epochs that fit, and how to run it without the limit."""
     what = "This run" if seeds == 1 else f"This sweep of {seeds:,} seeds"
-    seconds, megabytes = estimate_seconds(config, seeds), estimate_megabytes(config, seeds)
+    fits = max_epochs_within(budget.max_seconds, config, seeds) if budget.max_seconds is not None else 0
+    lower = f"lower the epochs to {fits:,} or fewer" if fits else "use a smaller width or fewer seeds"
+    return _over(budget, what, estimate_seconds(config, seeds), estimate_megabytes(config, seeds), lower)
+
+
+def bench_over_budget(budget: Budget, configs: Sequence[Config], seeds: int) -> str | None:
+    """The same check for a bench run: its entries one after another, over `seeds` seeds each."""
+    seconds = estimate_bench_seconds(configs, seeds)
+    megabytes = max(estimate_megabytes(config, seeds) for config in configs)
+    what = f"This bench run ({len(configs)} entries x {seeds:,} seeds)"
+    return _over(budget, what, seconds, megabytes, "choose one entry or fewer seeds")
+
+
+def _over(budget: Budget, what: str, seconds: float, megabytes: float, lower: str) -> str | None:
     if budget.max_megabytes is not None and megabytes > budget.max_megabytes:
         return (
             f"{what} would need about {megabytes:,.0f} MB of memory; this server allows "
@@ -120,8 +148,6 @@ def over_budget(budget: Budget, config: Config, seeds: int = 1) -> str | None:
             "or run it on your own machine (no limit):"
         )
     if budget.max_seconds is not None and seconds > budget.max_seconds:
-        fits = max_epochs_within(budget.max_seconds, config, seeds)
-        lower = f"lower the epochs to {fits:,} or fewer" if fits else "use a smaller width or fewer seeds"
         return (
             f"{what} could take up to {_duration(seconds)} of computing; this server allows "
             f"{_duration(budget.max_seconds)} per click. To run it here, {lower}; "

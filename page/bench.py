@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from aelab.bench import BENCH, BenchEntry, run_entry
+from aelab.budget import estimate_bench_seconds
 from aelab.report import bench_table
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
 from aelab.train import Progress
+from page.serving import training_slot, within_bench_budget
 from page.training import PROGRESS_INTERVAL
 
 ALL = "all"
@@ -43,8 +45,12 @@ def bench_view() -> None:
 
 def run_bench_with_progress(names: list[str], seeds: list[int]) -> None:
     """Run the entries in turn with a progress bar; Stop (any click) keeps the entries finished so far."""
+    if not within_bench_budget(names, seeds):
+        return
     st.session_state.bench_plan, st.session_state.bench_results = names, []
-    with st.status(f"Running {len(names)} bench entries over {len(seeds)} seeds", expanded=True) as status:
+    label = f"Running {len(names)} bench entries over {len(seeds)} seeds"
+    seconds = estimate_bench_seconds([BENCH[name].config for name in names], len(seeds))
+    with st.status(label, expanded=True) as status, training_slot(seconds):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_bench", icon=":material/stop_circle:", help="Stop now and keep the entries so far.")
         for index, name in enumerate(names):

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from aelab.budget import DEFAULT_BUDGET, Budget, load_budget, over_budget
+from aelab.bench import BENCH
+from aelab.budget import DEFAULT_BUDGET, Budget, bench_over_budget, load_budget, over_budget
 from aelab.config import Config, ConfigError
 from aelab.report import cli_command, markdown_literal
 from aelab.run_queue import RunQueue
@@ -37,10 +38,19 @@ def page_budget() -> Budget:
 def within_budget(config: Config, seeds: Sequence[int] | None = None) -> bool:
     """True when the budget allows this click's work; else say why, and how to run it elsewhere."""
     message = over_budget(page_budget(), config, len(seeds) if seeds else 1)
-    if message is None:
-        return True
+    return message is None or _refuse(message, cli_command(config, seeds))
+
+
+def within_bench_budget(names: Sequence[str], seeds: Sequence[int]) -> bool:
+    """The same for a bench run of the named entries."""
+    message = bench_over_budget(page_budget(), [BENCH[name].config for name in names], len(seeds))
+    only = f" --only {names[0]}" if len(names) == 1 else ""
+    return message is None or _refuse(message, f"python -m aelab bench{only} --seeds {len(seeds)}")
+
+
+def _refuse(message: str, command: str) -> bool:
     st.error(message, icon=":material/hourglass_disabled:")
-    st.code(cli_command(config, seeds), language="bash")
+    st.code(command, language="bash")
     st.caption("A local page can raise or lift the limits: see the README's *Serving the page*.")
     return False
 
@@ -52,13 +62,13 @@ def server_queue(slots: int | None) -> RunQueue:
 
 
 @contextmanager
-def training_slot(config: Config, seeds: Sequence[int] | None = None) -> Iterator[None]:
+def training_slot(estimated_seconds: float) -> Iterator[None]:
     """For long work, wait for a free slot, showing the place in line, then hold it while the body
     trains; quick work starts at once.
 
     Any click interrupts the wait (the page reruns) and leaves the line, as does the end of training."""
     budget = page_budget()
-    if not budget.needs_slot(config, len(seeds) if seeds else 1):
+    if not budget.needs_slot(estimated_seconds):
         yield
         return
     queue = server_queue(budget.max_runs)

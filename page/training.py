@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelab import charts, report
+from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
 from aelab.results import RunResult
 from aelab.train import Progress, train
@@ -19,7 +20,7 @@ def train_with_progress(config: Config) -> None:
     if not within_budget(config):
         return
     st.session_state.training = config  # cleared on completion; still set after an interruption
-    with st.status(f"Training {config.describe()}", expanded=True) as status, training_slot(config):
+    with st.status(f"Training {config.describe()}", expanded=True) as status, training_slot(estimate_seconds(config)):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop", icon=":material/stop_circle:", help="Stop now and keep the run so far.")
         live_chart = st.empty()

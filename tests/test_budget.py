@@ -144,10 +144,10 @@ def test_the_queue_under_threads_never_runs_more_than_its_slots():
 
 
 def test_only_long_work_waits_in_line():
-    assert not DEFAULT_BUDGET.needs_slot(Config())
-    assert not DEFAULT_BUDGET.needs_slot(Config(), seeds=100)
-    assert DEFAULT_BUDGET.needs_slot(WIDEST)
-    assert not UNLIMITED.needs_slot(WIDEST)  # no limit on runs: nothing waits
+    assert not DEFAULT_BUDGET.needs_slot(estimate_seconds(Config()))
+    assert not DEFAULT_BUDGET.needs_slot(estimate_seconds(Config(), seeds=100))
+    assert DEFAULT_BUDGET.needs_slot(estimate_seconds(WIDEST))
+    assert not UNLIMITED.needs_slot(estimate_seconds(WIDEST))  # no limit on runs: nothing waits
 
 
 def test_no_limit_means_no_waiting():
@@ -200,3 +200,16 @@ def test_a_misconfigured_budget_is_reported_and_the_defaults_apply(monkeypatch):
     assert not page.exception
     assert any("misconfigured" in error.value and "AELAB_MAX_RUNS" in error.value for error in page.error)
     assert page.session_state["result"].epochs_done == Config().epochs
+
+
+def test_mini_batch_epochs_cost_more_and_a_full_bench_is_checked_as_a_whole():
+    from aelab.bench import BENCH
+    from aelab.budget import bench_over_budget
+
+    full = estimate_seconds(Config(width=64, hidden=6))
+    assert estimate_seconds(Config(width=64, hidden=6, batch_size=1)) > 10 * full  # 64 updates an epoch
+    assert estimate_seconds(Config(width=64, hidden=6, batch_size=64)) == full  # a batch of all P is full batch
+    configs = [entry.config for entry in BENCH.values()]
+    assert bench_over_budget(DEFAULT_BUDGET, configs, 100) is None  # the page's default bench click
+    message = bench_over_budget(DEFAULT_BUDGET, configs, MAX_SWEEP_SEEDS)
+    assert message is not None and "choose one entry or fewer seeds" in message
