@@ -24,7 +24,42 @@ BLOCK = 64  # epochs drawn at once per seed: one generator call per seed per blo
 BLOCK_BUDGET = 1_000_000  # ... holding at most this many draws (8 MB): a 1000-seed 1024-10-1024 sweep draws fewer
 
 
-class HiddenNoise:
+class _Blocks:
+    """Draws made a block of epochs at a time from per-seed generators, with the state to continue
+    from: each generator's state before the current block was drawn, and how much of it is used."""
+
+    generators: list[np.random.Generator]
+    block: np.ndarray  # (S, epochs, ...)
+    used: int
+
+    def _fill(self) -> None:
+        self.block_start = [generator.bit_generator.state for generator in self.generators]
+        for row, generator in enumerate(self.generators):
+            self.block[row] = self._draw_block(generator)
+        self.used = 0
+
+    def _draw_block(self, generator: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def state(self) -> dict:
+        """What continues these draws exactly: {"generators": [bit generator states], "used": n}."""
+        started = self.used < self.block.shape[1]
+        states = self.block_start if started else [g.bit_generator.state for g in self.generators]
+        return {"generators": states, "used": self.used if started else self.block.shape[1]}
+
+    def load_state(self, state: dict) -> None:
+        """Continue from state(); ValueError (or TypeError) when it is not one."""
+        states, used = state["generators"], state["used"]
+        if len(states) != len(self.generators) or not isinstance(used, int) or not 0 <= used <= self.block.shape[1]:
+            raise ValueError(f"{len(states)} generator states and {used!r} used draws do not fit this run")
+        for generator, saved in zip(self.generators, states, strict=True):
+            generator.bit_generator.state = saved
+        if used < self.block.shape[1]:
+            self._fill()  # the same block again, from the same states
+        self.used = used
+
+
+class HiddenNoise(_Blocks):
     """Per-seed N(0, std(t)^2) draws of shape (S, P, k), one batch per epoch."""
 
     def __init__(
@@ -45,12 +80,13 @@ class HiddenNoise:
     def draw(self, attempt_epochs: np.ndarray) -> np.ndarray:
         """The next epoch's noise, (S, P, k) in the run's dtype."""
         if self.used == self.block.shape[1]:  # a seed's stream gives the same numbers whatever the block size
-            for row, generator in enumerate(self.generators):
-                self.block[row] = generator.standard_normal(self.block.shape[1:])
-            self.used = 0
+            self._fill()
         unit = self.block[:, self.used]
         self.used += 1
         return (unit * self.scale(attempt_epochs)[:, None, None]).astype(self.dtype)
+
+    def _draw_block(self, generator: np.random.Generator) -> np.ndarray:
+        return generator.standard_normal(self.block.shape[1:])
 
 
 # The pattern order. With `batch_size` B < P an epoch is one pass over all P patterns in a fresh
@@ -65,7 +101,7 @@ def epoch_order(generator: np.random.Generator, patterns: int, epochs: int = 1) 
     return generator.random((epochs, patterns)).argsort(axis=1)
 
 
-class PatternOrder:
+class PatternOrder(_Blocks):
     """Per-seed shuffled pattern orders, (S, P) per epoch."""
 
     def __init__(self, seeds: Sequence[int], patterns: int):
@@ -76,12 +112,13 @@ class PatternOrder:
     def draw(self) -> np.ndarray:
         """The next epoch's order for every seed, (S, P)."""
         if self.used == ORDER_BLOCK:
-            for row, generator in enumerate(self.generators):
-                self.block[row] = epoch_order(generator, self.block.shape[2], ORDER_BLOCK)
-            self.used = 0
+            self._fill()
         order = self.block[:, self.used]
         self.used += 1
         return order
+
+    def _draw_block(self, generator: np.random.Generator) -> np.ndarray:
+        return epoch_order(generator, self.block.shape[2], ORDER_BLOCK)
 
 
 def chunks(patterns: int, batch_size: int) -> list[slice]:

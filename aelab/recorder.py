@@ -165,6 +165,45 @@ class Recorder:
         weights = [first_weights(self.config, self.seeds[row], int(self.attempts[row])) for row in rows]
         self.backend.restart(rows, Weights.stack(weights))
 
+    def extend(self, epochs: int, done: int) -> None:
+        """Make room for a run that now ends at `epochs` (> config.epochs), `done` epochs in.
+
+        The history keeps every epoch while it fits HISTORY_BUDGET -- then it is exactly what a run
+        of `epochs` from the start keeps -- else the columns so far are halved until they fill at
+        most half of it, and the epochs ahead are evenly spaced in the rest. Snapshots likewise:
+        those taken so far (halved while too many) and the spacing of a whole run for the rest."""
+        self.flush()
+        old, seeds = self.history_epochs, len(self.seeds)
+        kept = old[old <= done]
+        per_seed = max(4, HISTORY_BUDGET // seeds)
+        if len(kept) + epochs - done > per_seed:
+            while len(kept) > per_seed // 2:
+                kept = kept[::2]
+        stride = max(1, -(-(epochs - done) // max(1, per_seed - len(kept) - 1)))
+        ahead = np.unique(np.append(np.arange(kept[-1] + stride, epochs + 1, stride), epochs))
+        self.history_epochs = np.concatenate([kept, ahead[ahead > kept[-1]]])
+        columns = np.searchsorted(old, kept)
+        for name in METRICS:
+            grown = np.full((seeds, len(self.history_epochs)), np.nan)
+            grown[:, : len(kept)] = self.history[name][:, columns]
+            self.history[name] = grown
+        if self.snapshot_epochs:
+            self._extend_snapshots(epochs, done)
+
+    def _extend_snapshots(self, epochs: int, done: int) -> None:
+        values_per_snapshot = int(np.prod(self.snapshots.shape[1:]))
+        whole_run = _snapshot_epochs(epochs, values_per_snapshot)
+        taken = [epoch for epoch in self.snapshot_epochs if epoch <= done]
+        ahead = [epoch for epoch in whole_run if epoch > done]
+        while len(taken) > 2 and len(taken) + len(ahead) > len(whole_run):
+            taken = taken[::2]
+        slots = [self.snapshot_slot[epoch] for epoch in taken]
+        self.snapshot_epochs = taken + ahead
+        self.snapshot_slot = {epoch: slot for slot, epoch in enumerate(self.snapshot_epochs)}
+        grown = np.full((len(self.snapshot_epochs), *self.snapshots.shape[1:]), np.nan, dtype=np.float32)
+        grown[: len(taken)] = self.snapshots[slots]
+        self.snapshots = grown
+
     def all_solved(self) -> bool:
         return bool(self.ever_solved[self.alive].all())
 

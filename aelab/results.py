@@ -38,6 +38,7 @@ class RunResult:
     restarts: list[int]  # history entries where a restart's new attempt began (restart_after)
     stopped: bool  # ended early by the progress callback (the user)
     train_seconds: float
+    changes: list[tuple[int, dict]] = field(default_factory=list)  # (epoch, {setting: (old, new)}) of a paused run
     _code_report: analysis.CodeReport | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -78,6 +79,7 @@ class BatchResult:
     restarts: list[list[int]]  # per seed
     stopped: bool
     train_seconds: float
+    changes: list[tuple[int, dict]] = field(default_factory=list)  # settings changed while paused (Trainer.change)
 
     def run(self, index: int) -> RunResult:
         """The result of seed `seeds[index]`, as a single run would report it."""
@@ -105,6 +107,7 @@ class BatchResult:
             restarts=[epoch for epoch in self.restarts[index] if epoch < length],
             stopped=self.stopped,
             train_seconds=self.train_seconds,
+            changes=list(self.changes),
         )
 
 

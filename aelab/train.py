@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from aelab.backends import make_backend
-from aelab.config import Config
+from aelab.config import Config, ConfigError
 from aelab.data import one_hot_patterns
 from aelab.noise import HiddenNoise, PatternOrder
 from aelab.recorder import Recorder, first_weights
@@ -94,43 +95,120 @@ def train_seeds(
     With `stop_when_solved`, training ends as soon as every seed that has not
     diverged is solved (outputs and distinct codes): a sweep needs no more.
     """
-    data = one_hot_patterns(config.width)
-    initial = Weights.stack([first_weights(config, seed) for seed in seeds])
-    backend = make_backend(config, initial, data)
     # stop_when_solved needs each epoch's figures before the next update: measure every epoch.
-    state = Recorder(config, list(seeds), data, initial, backend, keep_snapshots, measure_each_epoch=stop_when_solved)
-    noise = None
-    if config.noise:
-        patterns, length = data.shape[0], config.attempt_length
-        noise = HiddenNoise(seeds, patterns, config.hidden, config.noise, config.noise_schedule, length, config.dtype)
-    order = PatternOrder(seeds, data.shape[0]) if config.minibatch else None  # shuffled per epoch, per seed
+    trainer = Trainer(config, seeds, keep_snapshots=keep_snapshots, measure_each_epoch=stop_when_solved)
+    return trainer.run(config.epochs, on_progress, progress_interval, stop_when_solved=stop_when_solved)
 
-    start = time.perf_counter()
-    last_report, wait = start, progress_interval
-    stopped = False
-    epoch = 0
-    # A run that blows up overflows on its way to NaN; `diverged` reports that, so NumPy need not warn.
-    with np.errstate(over="ignore", invalid="ignore"):
-        while epoch < config.epochs:
-            now = time.perf_counter()
-            if on_progress is not None and now - last_report >= wait:
-                state.flush()  # the callback may read the history
-                if on_progress(Progress(state, epoch, now - start)):
-                    stopped = True
+
+# Settings a paused run may change and go on from its weights; any other change is a new run
+# (the network's shape, where its weights and draws come from, how restarts are cut).
+CONTINUABLE = frozenset(
+    {"optimizer", "lr", "momentum", "max_growth", "flat_spot", "batch_size", "weight_decay", "loss"}
+    | {"noise", "noise_schedule", "epochs"}
+)
+
+
+def new_run_settings(old: Config, new: Config) -> list[str]:
+    """The settings that differ between `old` and `new` and cannot change in a paused run."""
+    return [name for name in old.to_dict() if name not in CONTINUABLE and getattr(old, name) != getattr(new, name)]
+
+
+class Trainer:
+    """A batched run that can be trained on: `run(epochs)` trains that many more epochs from where
+    the last call stopped (weights, optimiser state, noise and order draws, history), so that
+    e epochs and then f more give exactly what e + f epochs at once give. `change(config)` carries
+    a paused run on with new CONTINUABLE settings. aelab.run_file saves and loads one."""
+
+    def __init__(
+        self, config: Config, seeds: Sequence[int], *, keep_snapshots: bool = False, measure_each_epoch: bool = False
+    ):
+        self.config, self.seeds = config, list(seeds)
+        self.data = one_hot_patterns(config.width)
+        initial = Weights.stack([first_weights(config, seed) for seed in seeds])
+        self.backend = make_backend(config, initial, self.data)
+        self.recorder = Recorder(
+            config, self.seeds, self.data, initial, self.backend, keep_snapshots, measure_each_epoch
+        )
+        self.noise: HiddenNoise | None = None  # made when first needed, then kept: its draws go on
+        self.order: PatternOrder | None = None
+        self.epoch = 0  # updates done so far
+        self.seconds = 0.0  # training time so far, every call together
+        self.changes: list[tuple[int, dict[str, tuple[object, object]]]] = []  # (epoch, {setting: (old, new)})
+
+    def change(self, config: Config) -> None:
+        """Go on with `config` from the current weights. The optimiser keeps its state when it stays
+        the same kind (with the new lr, momentum ...); a new kind starts with none. ConfigError when a
+        setting outside CONTINUABLE differs (that is a new run)."""
+        fixed = new_run_settings(self.config, config)
+        if fixed:
+            raise ConfigError(fixed[0], getattr(config, fixed[0]), "a paused run cannot change it: train a new run")
+        changed = {n: (getattr(self.config, n), getattr(config, n)) for n in CONTINUABLE if n != "epochs"}
+        changed = {name: values for name, values in changed.items() if values[0] != values[1]}
+        if changed:
+            state = self.backend.optimizer_state() if config.optimizer == self.config.optimizer else {}
+            self.backend = make_backend(config, self.backend.weights(), self.data)
+            self.backend.load_optimizer_state(state)
+            self.recorder.backend = self.backend
+            self.changes.append((self.epoch, dict(sorted(changed.items()))))
+        if config.epochs > self.config.epochs:
+            self.recorder.extend(config.epochs, self.epoch)
+        self.config = self.recorder.config = replace(config, epochs=max(config.epochs, self.config.epochs))
+        if self.noise is not None:
+            self.noise.std, self.noise.schedule = config.noise, config.noise_schedule
+            self.noise.length = self.config.attempt_length
+
+    def run(
+        self,
+        epochs: int,
+        on_progress: ProgressCallback | None = None,
+        progress_interval: float = 0.2,
+        *,
+        stop_when_solved: bool = False,
+    ) -> BatchResult:
+        """Train `epochs` more epochs (the run's config.epochs grows to cover them) and return the
+        run so far: stopped early when `on_progress` asked to (see the module's docstring)."""
+        target = self.epoch + epochs
+        if target > self.config.epochs:
+            self.change(replace(self.config, epochs=target))
+        config, state, backend = self.config, self.recorder, self.backend
+        if config.noise and self.noise is None:
+            patterns, length = self.data.shape[0], config.attempt_length
+            self.noise = HiddenNoise(
+                self.seeds, patterns, config.hidden, config.noise, config.noise_schedule, length, config.dtype
+            )
+        if config.minibatch and self.order is None:  # shuffled per epoch, per seed
+            self.order = PatternOrder(self.seeds, self.data.shape[0])
+        noise = self.noise if config.noise else None
+        order = self.order if config.minibatch else None
+
+        start = time.perf_counter()
+        last_report, wait = start, progress_interval
+        stopped = False
+        # A run that blows up overflows on its way to NaN; `diverged` reports that, so NumPy need not warn.
+        with np.errstate(over="ignore", invalid="ignore"):
+            while self.epoch < target and state.any_alive:
+                now = time.perf_counter()
+                if on_progress is not None and now - last_report >= wait:
+                    state.flush()  # the callback may read the history
+                    if on_progress(Progress(state, self.epoch, self.seconds + now - start)):
+                        stopped = True
+                        break
+                    last_report = time.perf_counter()
+                    # Timed from the end of the update, and never shorter than PROGRESS_SHARE allows:
+                    # a slow update (a busy server, a big redraw) then costs training a bounded share.
+                    # (An interval of 0 asks for every epoch, share or not: tests and stepping use it.)
+                    if progress_interval:
+                        wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
+                hidden_noise = noise.draw(self.epoch - state.attempt_start) if noise else None
+                forward = backend.step(hidden_noise, order.draw()) if order else backend.step(hidden_noise)
+                state.record(self.epoch, forward)
+                self.epoch += 1
+                state.check_weights(self.epoch)
+                if stop_when_solved and state.all_solved():
                     break
-                last_report = time.perf_counter()
-                # Timed from the end of the update, and never shorter than PROGRESS_SHARE allows:
-                # a slow update (a busy server, a big redraw) then costs training a bounded share.
-                # (An interval of 0 asks for every epoch, share or not: tests and stepping use it.)
-                if progress_interval:
-                    wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
-            hidden_noise = noise.draw(epoch - state.attempt_start) if noise else None
-            forward = backend.step(hidden_noise, order.draw()) if order else backend.step(hidden_noise)
-            state.record(epoch, forward)
-            epoch += 1
-            state.check_weights(epoch)
-            if not state.any_alive or (stop_when_solved and state.all_solved()):
-                break
-            if config.restart_after and epoch % config.restart_after == 0:
-                state.restart_unsolved(epoch)
-        return state.result(epoch, time.perf_counter() - start, stopped)
+                if config.restart_after and self.epoch % config.restart_after == 0:
+                    state.restart_unsolved(self.epoch)
+            self.seconds += time.perf_counter() - start
+            result = state.result(self.epoch, self.seconds, stopped)
+        result.changes = list(self.changes)
+        return result

@@ -52,3 +52,12 @@ class Backend(Protocol):
     def weights_finite(self) -> np.ndarray:
         """(S,) bools: every weight of that seed is finite."""
         ...
+
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        """A copy of the optimiser's state as named NumPy arrays (empty before the first step, or for SGD)."""
+        ...
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        """Continue with `state`, as optimizer_state() of a backend of the same config gave it;
+        ConfigError when it does not fit."""
+        ...

@@ -180,6 +180,12 @@ class NumpyBackend:
     def weights(self) -> Weights:
         return Weights(*(array.copy() for array in self.params))
 
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        return self.optimizer.state()
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        self.optimizer.load_state(state, self.theta)
+
     def weights_finite(self) -> np.ndarray:
         return np.isfinite(self.theta).all(axis=1)
 

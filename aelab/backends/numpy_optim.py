@@ -4,17 +4,38 @@ Each works in place on one flat parameter array `theta` and its gradient
 `grad` of shape (S, count): every parameter of every seed, a row per seed.
 The formulas follow torch/optim/{sgd,adam,rprop}.py line by line, in the same
 order of operations, so float64 runs agree with torch to rounding.
-`reset(rows)` gives those seeds the state of a new optimizer (a restart).
+`reset(rows)` gives those seeds the state of a new optimizer (a restart);
+`state()` and `load_state()` take the state out and put it back (a paused or saved run).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from aelab.config import Config
+from aelab.config import Config, ConfigError
 
 
-class SGD:
+class _Stateful:
+    """The state out and back in: the arrays named in STATE, each None until the first step."""
+
+    STATE: tuple[str, ...] = ()
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name).copy() for name in self.STATE if getattr(self, name) is not None}
+
+    def load_state(self, state: dict[str, np.ndarray], theta: np.ndarray) -> None:
+        """Take `state` (as state() gave it) for the parameters `theta` (S, count)."""
+        theta_shape = theta.shape
+        if state and set(state) != set(self.STATE):
+            raise ConfigError("optimizer state", sorted(state), f"{type(self).__name__} keeps {list(self.STATE)}")
+        for name, array in state.items():
+            expected = (theta_shape[0], 1) if name == "steps" else theta_shape
+            if array.shape != expected:
+                raise ConfigError(f"optimizer state {name}", f"shape {array.shape}", f"must have shape {expected}")
+            setattr(self, name, np.array(array, dtype=np.float64 if name == "steps" else theta.dtype))
+
+
+class SGD(_Stateful):
     def __init__(self, lr: float):
         self.lr = lr
 
@@ -25,8 +46,10 @@ class SGD:
         pass  # no state
 
 
-class Momentum:
+class Momentum(_Stateful):
     """torch.optim.SGD(momentum=mu): the buffer starts as the first gradient."""
+
+    STATE = ("buffer",)
 
     def __init__(self, lr: float, momentum: float):
         self.lr, self.momentum = lr, momentum
@@ -45,10 +68,12 @@ class Momentum:
             self.buffer[rows] = 0  # then buffer = 0 * momentum + grad = grad: torch's first step
 
 
-class Adam:
+class Adam(_Stateful):
     """torch.optim.Adam with betas (0.9, 0.999) and eps 1e-8.
 
     Each seed (row) counts its own steps, as a seed restarted mid-run has taken fewer."""
+
+    STATE = ("steps", "mean", "square")
 
     def __init__(self, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         self.lr, self.betas, self.eps = lr, betas, eps
@@ -76,11 +101,13 @@ class Adam:
             self.mean[rows], self.square[rows], self.steps[rows] = 0, 0, 0
 
 
-class Rprop:
+class Rprop(_Stateful):
     """torch.optim.Rprop with etas (0.5, 1.2) and step sizes clamped to (1e-6, 50).
 
     Each weight has its own step size: it grows by 1.2 while the gradient keeps
     its sign and shrinks by 0.5 when the sign flips (and that step is skipped)."""
+
+    STATE = ("previous", "step_size")
 
     def __init__(self, lr: float, etas: tuple[float, float] = (0.5, 1.2), step_sizes: tuple[float, float] = (1e-6, 50)):
         self.lr, self.etas, self.step_sizes = lr, etas, step_sizes
@@ -104,7 +131,7 @@ class Rprop:
             self.previous[rows], self.step_size[rows] = 0, self.lr
 
 
-class Quickprop:
+class Quickprop(_Stateful):
     """Quickprop (Fahlman 1988, "An Empirical Study of Learning Speed in Back-Propagation Networks",
     CMU-CS-88-162), step for step as SNNS's MODI_quickprop (kernel/sources/learn_f.c; read in RSNNS's
     vendored copy, RSNNS/src/learn_f.cpp) does it, each weight and bias on its own.
@@ -122,6 +149,8 @@ class Quickprop:
     points the way of the previous step. Fahlman's own decay is 0.0001 (SNNS's third parameter).
     SNNS starts its first slope without the decay term; here every slope has it (Fahlman's text).
     """
+
+    STATE = ("previous_step", "previous_slope")
 
     def __init__(self, lr: float, max_growth: float):
         self.lr, self.max_growth = lr, max_growth

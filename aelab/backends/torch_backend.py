@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aelab.activations import ACTIVATIONS
+from aelab.backends import torch_state
 from aelab.backends.base import Forward
 from aelab.backends.numpy_optim import quickprop_step
 from aelab.config import Config, ConfigError
@@ -153,6 +154,7 @@ class TorchBackend:
         self.seed_tensors = self.model.seed_parameters() if config.restart_after else []
         parameters = [t for tensors in self.seed_tensors for t in tensors] or [self.model.theta]
         self.optimizer = make_torch_optimizer(config, parameters)
+        self.optimizer_name = config.optimizer
         # The objective is the sum over seeds of each seed's loss, so each seed's gradient is its own.
         # Its derivative with respect to every output's loss is a constant, made here as mean()'s
         # backward makes it; backward starts from there, which keeps the mean and the sum out of
@@ -234,6 +236,12 @@ class TorchBackend:
         m = self.model
         W1, b1, W2, b2 = (p.detach().cpu().numpy().copy() for p in (m.W1, m.b1, m.W2, m.b2))
         return Weights(W1, b1[:, 0], W2, b2[:, 0])  # the biases without their unit pattern axis
+
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        return torch_state.optimizer_state(self.optimizer)
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        torch_state.load_optimizer_state(self.optimizer, self.optimizer_name, state)
 
     def weights_finite(self) -> np.ndarray:
         if self.theta_numpy is not None and np.isfinite(self.theta_numpy).all():  # nearly always, on the CPU

@@ -1,0 +1,170 @@
+"""Resumable training: a paused run continues exactly, settings change mid-run, and saved runs load back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from aelab import Config, formats
+from aelab.results import METRICS, BatchResult
+from aelab.run_file import RunFileError, load_trainer, resume_section
+from aelab.train import Trainer, train_seeds
+
+BASE = Config(width=8, hidden=3, activation="tanh", loss="mse", lr=2.0, init_scale=0.5, dtype="float64", seed=3)
+# Each optimiser with its state, and the draws that need their generators' state: noise, mini-batch order,
+# restarts (torch then keeps optimiser state per seed).
+RECIPES = {
+    "sgd": replace(BASE, optimizer="sgd", lr=20.0),
+    "momentum": replace(BASE, optimizer="momentum", momentum=0.9),
+    "adam": replace(BASE, optimizer="adam", lr=0.05),
+    "rprop": replace(BASE, optimizer="rprop", lr=0.01),
+    "quickprop": replace(BASE, optimizer="quickprop", lr=1.0, weight_decay=1e-4),
+    "adam_noise": replace(BASE, optimizer="adam", lr=0.05, noise=0.5, noise_schedule="linear", restart_after=25),
+    "momentum_minibatch": replace(BASE, optimizer="momentum", lr=0.5, batch_size=3, noise=0.3),
+    "rprop_restarts": replace(BASE, optimizer="rprop", lr=0.01, restart_after=20),
+}
+BACKENDS = ["numpy", "torch"]
+
+
+def needs(backend: str) -> None:
+    if backend == "torch":
+        pytest.importorskip("torch")
+
+
+def assert_same_run(a: BatchResult, b: BatchResult, rtol: float = 1e-12) -> None:
+    np.testing.assert_array_equal(a.history_epochs, b.history_epochs)
+    for name in METRICS:
+        np.testing.assert_allclose(a.history[name], b.history[name], rtol=rtol, atol=0, err_msg=name)
+    for x, y, name in zip(a.final, b.final, ("W1", "b1", "W2", "b2"), strict=True):
+        np.testing.assert_allclose(x, y, rtol=rtol, atol=1e-300, err_msg=name)
+    assert a.solved_epoch == b.solved_epoch and a.output_solved_epoch == b.output_solved_epoch
+    assert a.restarts == b.restarts and a.diverged == b.diverged
+    np.testing.assert_array_equal(a.lengths, b.lengths)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("recipe", list(RECIPES))
+def test_pausing_and_continuing_equals_one_run(backend, recipe):
+    """e epochs, then f more (past the planned end, and from a pause before it) = e + f epochs at once."""
+    needs(backend)
+    config = replace(RECIPES[recipe], backend=backend, epochs=70)
+    whole = train_seeds(config, [config.seed])
+    assert whole.restarts == [[]] or config.restart_after  # the restart recipes really restart (checked below)
+    extended = Trainer(replace(config, epochs=30), [config.seed])
+    extended.run(30)
+    paused = Trainer(config, [config.seed])
+    paused.run(30)
+    for trainer in (extended, paused):
+        assert trainer.epoch == 30
+        trainer.run(15)
+        assert_same_run(trainer.run(25), whole)
+    if config.restart_after:
+        assert whole.restarts[0], "the restart recipe must restart, or it tests nothing"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_stop_from_the_callback_continues_exactly(backend):
+    """Stopping from on_progress (the page's Pause) keeps the trainer ready to go on where it stopped."""
+    needs(backend)
+    config = replace(RECIPES["adam_noise"], backend=backend, epochs=60)
+    trainer = Trainer(config, [config.seed])
+    paused = trainer.run(60, on_progress=lambda progress: progress.epoch >= 23, progress_interval=0)
+    assert paused.stopped and trainer.epoch == 23 and int(paused.lengths[0]) == 24
+    assert_same_run(trainer.run(60 - 23), train_seeds(config, [config.seed]))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_changing_lr_mid_run_goes_on_from_the_same_weights(backend):
+    needs(backend)
+    config = replace(RECIPES["adam"], backend=backend, epochs=40)
+    trainer = Trainer(config, [config.seed])
+    before = trainer.run(20)
+    trainer.change(replace(config, lr=0.01))
+    after = trainer.run(20)
+    np.testing.assert_array_equal(after.history["loss"][0, :21], before.history["loss"][0, :21])
+    assert after.changes == [(20, {"lr": (0.05, 0.01)})]
+    # The same as an optimiser that had lr 0.01 from epoch 20 on: continuing with the Adam state kept.
+    reference = Trainer(config, [config.seed])
+    reference.run(20)
+    for group in getattr(reference.backend.optimizer, "param_groups", []):
+        group["lr"] = 0.01
+    if backend == "numpy":
+        reference.backend.optimizer.lr = 0.01
+    assert_same_run(after, reference.run(20))
+    assert not np.allclose(after.final.W1, train_seeds(config, [config.seed]).final.W1)  # lr did change
+
+
+def test_a_new_optimizer_starts_fresh_and_fixed_settings_are_refused():
+    trainer = Trainer(replace(RECIPES["adam"], epochs=10), [3])
+    trainer.run(10)
+    trainer.change(replace(trainer.config, optimizer="sgd", lr=5.0))
+    assert trainer.backend.optimizer_state() == {}
+    assert trainer.run(5).config.epochs == 15
+    with pytest.raises(ValueError, match="hidden"):
+        trainer.change(replace(trainer.config, hidden=4))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("recipe", ["adam_noise", "momentum_minibatch", "rprop_restarts"])
+def test_save_and_load_continues_identically(backend, recipe):
+    """Through the JSON text: the loaded run has the exact weights and history, and goes on as the original."""
+    needs(backend)
+    config = replace(RECIPES[recipe], backend=backend, epochs=50)
+    trainer = Trainer(config, [config.seed], keep_snapshots=True)
+    result = trainer.run(33)
+    text = json.dumps(formats.run_json(result.run(0)) | {"resume": resume_section(trainer)})
+    loaded = load_trainer(text)
+    assert loaded.epoch == 33 and loaded.config == config
+    for x, y in zip(loaded.backend.weights(), result.final, strict=True):
+        np.testing.assert_array_equal(x, y)
+    again = loaded.run(0)
+    assert_same_run(again, result, rtol=0)
+    assert again.snapshot_epochs == result.snapshot_epochs
+    np.testing.assert_array_equal(again.snapshots, result.snapshots)
+    assert_same_run(loaded.run(40), trainer.run(40), rtol=0)
+
+
+def saved_text(config: Config = RECIPES["adam"], epochs: int = 10) -> dict:
+    trainer = Trainer(replace(config, epochs=epochs), [config.seed], keep_snapshots=True)
+    result = trainer.run(epochs)
+    return formats.run_json(result.run(0)) | {"resume": resume_section(trainer)}
+
+
+def corrupt(document: dict, path: tuple, value) -> str:
+    target = document
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("resume",), None, "no 'resume' section"),
+        (("resume", "version"), 99, "version 99"),
+        (("resume", "config", "lr"), -1.0, "lr"),
+        (("resume", "config", "width"), 9, "seeds|does not fit|shape"),
+        (("resume", "weights", "W1", "shape"), [3, 8], "weights W1"),
+        (("resume", "weights", "W1", "values"), [1.0], "weights W1: expected 24 values"),
+        (("resume", "optimizer", "mean", "shape"), [1, 2], "optimizer mean"),
+        (("resume", "recorder", "history.loss", "values"), ["x"] * 11, "history.loss"),
+        (("resume", "noise"), {"generators": [{"state": 1}], "used": 0}, "noise"),
+        (("resume", "epoch"), 11, "epoch"),
+    ],
+)
+def test_a_corrupt_or_mismatched_file_is_refused_with_one_line(path, value, message):
+    config = replace(RECIPES["adam_noise"], restart_after=0)
+    text = corrupt(saved_text(config), path, value)
+    with pytest.raises(RunFileError, match=message) as error:
+        load_trainer(text)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[1, 2]", '{"resume": {"format": "x"}}', '{"a": NaN}', b"\xff\xfe"])
+def test_text_that_is_not_a_run_is_refused(text):
+    with pytest.raises(RunFileError, match=r"not an aelab run|not valid JSON"):
+        load_trainer(text)
