@@ -24,8 +24,9 @@ from aelab.config import SETTINGS, Config, ConfigError, Setting
 from aelab.presets import PRESETS, preset_config
 from aelab.probe import MAX_CORNER_BITS, CornerTable, corner_table
 from aelab.results import RunResult, SweepResult
+from aelab.run_file import RunFileError, read_run, resume_section
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range, sweep
-from aelab.train import Progress, train
+from aelab.train import Progress, Trainer, continue_epochs
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--corners",
         action="store_true",
         help=f"also decode every corner of the hidden cube (k <= {MAX_CORNER_BITS}): what each reads as",
+    )
+    train_parser.add_argument(
+        "--resume",
+        metavar="RUN.json",
+        help="continue a run saved by `train --json` (or downloaded from the page): --epochs F then means "
+        "F more (default: the rest of its epochs, or as many again); lr, optimizer, loss and other "
+        "training settings may change, the network's shape and seed may not",
     )
     sweep_parser = commands.add_parser("sweep", help="train many seeds at once and report success rates")
     sweep_parser.add_argument("--seeds", default="20", help=f"how many seeds (1..{MAX_SWEEP_SEEDS}; default: 20)")
@@ -85,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":
         return _interruptible(partial(_bench, args))
     given = {name: getattr(args, name) for name in SETTINGS if getattr(args, name, None) is not None}
+    if getattr(args, "resume", None) is not None:
+        return _resume(args, given)
     try:
         config = Config.from_strings(given, base=_preset(args.preset))
         if args.command == "sweep":
@@ -97,10 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "train":
         header = f"training {config.describe()} for {config.epochs} epochs"
-        summary, to_json = report.run_summary, formats.run_json
-        if args.corners:
-            summary, to_json = _summary_with_corners, _json_with_corners
-        return _interruptible(partial(_run, partial(train, config), header, summary, to_json, config.epochs, args.json))
+        return _train(Trainer(config, [config.seed], keep_snapshots=True), config.epochs, header, args)
     header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
     return _interruptible(
         partial(
@@ -109,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             header,
             report.sweep_summary,
             formats.sweep_json,
-            config.epochs,
+            (0, config.epochs),
             args.json,
         )
     )
@@ -150,6 +157,46 @@ def _bench(args: argparse.Namespace) -> int:
     return interrupt.status
 
 
+def _resume(args: argparse.Namespace, given: dict[str, str]) -> int:
+    """`train --resume RUN.json`: the saved run, with any settings given changed, for --epochs more."""
+    try:
+        if args.preset is not None:
+            raise ConfigError("preset", args.preset, "a resumed run keeps its recipe: give single settings instead")
+        trainer = read_run(args.resume)
+        settings = {name: value for name, value in given.items() if name != "epochs"}
+        config = Config.from_strings(settings, base=trainer.config)
+        if args.corners and config.hidden > MAX_CORNER_BITS:
+            raise ConfigError("corners", config.hidden, f"the corner table needs hidden <= {MAX_CORNER_BITS}")
+        more = continue_epochs(trainer.epoch, trainer.config.epochs)
+        if "epochs" in given:
+            more = Config.from_strings({"epochs": given["epochs"]}).epochs
+        check_available(config)
+        trainer.change(config)  # ConfigError for a setting a resumed run keeps (width, seed ...)
+    except RunFileError as error:
+        print(f"error: {args.resume}: {error}", file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    header = f"resuming {config.describe()} at epoch {trainer.epoch} for {more} more epochs"
+    return _train(trainer, more, header, args)
+
+
+def _train(trainer: Trainer, epochs: int, header: str, args: argparse.Namespace) -> int:
+    """Train `trainer` for `epochs` more; the JSON holds the whole run and what resuming it needs."""
+
+    def start(**progress) -> RunResult:
+        return trainer.run(epochs, **progress).run(0)
+
+    def to_json(result: RunResult) -> dict:
+        payload = _json_with_corners(result) if args.corners else formats.run_json(result)
+        return payload | {"resume": resume_section(trainer)}
+
+    summary = _summary_with_corners if args.corners else report.run_summary
+    log_from = (trainer.epoch, epochs)
+    return _interruptible(partial(_run, start, header, summary, to_json, log_from, args.json))
+
+
 def _corners(result: RunResult) -> CornerTable:
     return corner_table(result.final, result.config, result.activations)
 
@@ -181,7 +228,7 @@ def _run(
     header: str,
     summary: Callable[..., str],
     to_json: Callable[..., dict],
-    epochs: int,
+    epochs: tuple[int, int],
     as_json: bool,
 ) -> int:
     """Run `start(on_progress=..., progress_interval=...)`: one JSON object, or a log and a summary.
@@ -194,7 +241,7 @@ def _run(
             print(json.dumps(to_json(result)))
         else:
             print(header, flush=True)
-            result = start(on_progress=interrupt.callback(_log_every_tenth(epochs)), progress_interval=0.0)
+            result = start(on_progress=interrupt.callback(_log_every_tenth(*epochs)), progress_interval=0.0)
             print(summary(result))
     return interrupt.status
 
@@ -233,12 +280,12 @@ class _StopOnInterrupt:
         return on_progress
 
 
-def _log_every_tenth(epochs: int):
-    """A progress callback that prints one line per tenth of the run."""
-    next_mark = [epochs // 10]
+def _log_every_tenth(start: int, epochs: int):
+    """A progress callback that prints one line per tenth of the `epochs` trained from epoch `start`."""
+    next_mark = [start + epochs // 10]
 
     def log(progress: Progress) -> None:
-        if progress.epoch >= next_mark[0] > 0:
+        if progress.epoch >= next_mark[0] > start:
             next_mark[0] += max(epochs // 10, 1)
             print(report.progress_line(progress), flush=True)
 

@@ -30,6 +30,7 @@ FORMAT = "aelab-run"
 VERSION = 1
 SNAPSHOT_SAVE_LIMIT = 200_000  # snapshot values saved at most (a wide net's are left out: the file stays small)
 DTYPES = ("float32", "float64", "int64", "bool")
+MAX_FILE_BYTES = 200_000_000  # the CLI reads at most this much (a 100,000-epoch run is ~20 MB)
 
 
 class RunFileError(ValueError):
@@ -106,6 +107,19 @@ def decode(data: object, name: str) -> np.ndarray:
     if not np.isfinite(floats[~np.isnan(floats)]).all():
         raise RunFileError(f"{name}: a value is out of range")
     return floats.astype(dtype).reshape(shape)
+
+
+def read_run(path: str, limit: int = MAX_FILE_BYTES) -> Trainer:
+    """load_trainer of the file at `path` (the CLI's --resume; the page never opens a path), read
+    only up to `limit` bytes."""
+    try:
+        with open(path, "rb") as file:
+            text = file.read(limit + 1)
+    except OSError as error:
+        raise RunFileError(f"cannot read it ({error.strerror})") from None
+    if len(text) > limit:
+        raise RunFileError(f"larger than {limit:,} bytes: not a run aelab reads")
+    return load_trainer(text)
 
 
 def load_trainer(text: str | bytes) -> Trainer:

@@ -113,6 +113,12 @@ def new_run_settings(old: Config, new: Config) -> list[str]:
     return [name for name in old.to_dict() if name not in CONTINUABLE and getattr(old, name) != getattr(new, name)]
 
 
+def continue_epochs(done: int, planned: int) -> int:
+    """How many epochs Continue (and --resume without --epochs) trains: the rest of a run paused
+    before its planned `planned` epochs, or, once it has them, as many again."""
+    return planned - done if done < planned else planned
+
+
 class Trainer:
     """A batched run that can be trained on: `run(epochs)` trains that many more epochs from where
     the last call stopped (weights, optimiser state, noise and order draws, history), so that
@@ -141,7 +147,8 @@ class Trainer:
         setting outside CONTINUABLE differs (that is a new run)."""
         fixed = new_run_settings(self.config, config)
         if fixed:
-            raise ConfigError(fixed[0], getattr(config, fixed[0]), "a paused run cannot change it: train a new run")
+            name = fixed[0]
+            raise ConfigError(name, getattr(config, name), "a continued run keeps it: start a new run to change it")
         changed = {n: (getattr(self.config, n), getattr(config, n)) for n in CONTINUABLE if n != "epochs"}
         changed = {name: values for name, values in changed.items() if values[0] != values[1]}
         if changed:

@@ -168,3 +168,69 @@ def test_a_corrupt_or_mismatched_file_is_refused_with_one_line(path, value, mess
 def test_text_that_is_not_a_run_is_refused(text):
     with pytest.raises(RunFileError, match=r"not an aelab run|not valid JSON"):
         load_trainer(text)
+
+
+# The CLI: train --resume
+
+
+def options(config: Config) -> list[str]:
+    return [part for name, value in config.to_dict().items() for part in (f"--{name}", str(value))]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cli_resume_equals_one_longer_run(backend, cli, tmp_path):
+    """train --json for e epochs, then --resume for f more: the same JSON history and weights as e + f."""
+    needs(backend)
+    config = replace(RECIPES["adam_noise"], backend=backend)
+    status, whole, _ = cli(["train", "--json", *options(replace(config, epochs=45))])
+    assert status == 0
+    status, first, _ = cli(["train", "--json", *options(replace(config, epochs=20))])
+    saved = tmp_path / "run.json"
+    saved.write_text(first)
+    status, resumed, err = cli(["train", "--resume", str(saved), "--epochs", "25", "--json"])
+    assert status == 0, err
+    whole, resumed = json.loads(whole), json.loads(resumed)
+    assert resumed["config"] == whole["config"]
+    assert resumed["history"] == whole["history"]  # every entry, 0..45, to the last bit
+    assert resumed["weights"] == whole["weights"] and resumed["final"] == whole["final"]
+    assert resumed["resume"]["epoch"] == 45
+
+
+def test_cli_resume_with_changed_settings_and_its_log(cli, tmp_path):
+    status, first, _ = cli(["train", "--json", *options(replace(RECIPES["adam"], epochs=30))])
+    saved = tmp_path / "run.json"
+    saved.write_text(first)
+    status, out, err = cli(["train", "--resume", str(saved), "--lr", "0.01", "--optimizer", "rprop"])
+    assert status == 0, err
+    assert out.startswith("resuming numpy 8-3-8 tanh mse rprop lr=0.01 seed=3 at epoch 30 for 30 more epochs")
+    assert "epoch     33/60" in out and "epoch     57/60" in out  # tenths of the 30 epochs trained
+    status, out, _ = cli(["train", "--resume", str(saved), "--epochs", "5", "--json"])
+    payload = json.loads(out)
+    assert payload["history"]["epoch"] == list(range(36))
+    assert payload["resume"]["changes"] == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--hidden", "4"], "hidden: 4 is not allowed (a continued run keeps it"),
+        (["--lr", "-1"], "lr: "),
+        (["--preset", "8-3-8"], "preset"),
+        (["--epochs", "0"], "epochs"),
+    ],
+)
+def test_cli_resume_refuses_fixed_or_bad_settings(argv, named, cli, tmp_path):
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps(saved_text()))
+    status, out, err = cli(["train", "--resume", str(saved), *argv])
+    assert (status, out) == (2, "") and named in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content", ["{}", "not json", '{"config": {}, "history": {}}', None])
+def test_cli_resume_of_a_file_that_is_not_a_saved_run_exits_2(content, cli, tmp_path):
+    path = tmp_path / "run.json"
+    if content is not None:
+        path.write_text(content)
+    status, out, err = cli(["train", "--resume", str(path)])
+    assert (status, out) == (2, "")
+    assert err.startswith(f"error: {path}: ") and len(err.strip().splitlines()) == 1
