@@ -1,14 +1,16 @@
 """aelab: the page. Pick a bottleneck, click Train, watch the binary code emerge.
 
-Reads top to bottom: settings (from the share link, then the sidebar) ->
-Train with live progress -> the views of the last run -> a seed sweep -> the literature bench.
+Reads top to bottom: settings (from the share link, then the sidebar) -> the transport (Train,
+Pause, Continue, Step, Reset) with live views -> the views of the last run -> a seed sweep -> the
+literature bench.
 The parts live in `page/`; every decision they show is made in the `aelab`
 library, which the CLI and the tests share. Only this file and `page/`
 import streamlit.
 
 Session state holds plain data: the widget values (keyed by Config field
 names), the last run (`result`, saved as training goes, so a stopped or
-interrupted run leaves a usable result), pinned runs and the last sweep.
+interrupted run leaves a usable result), the run's Trainer (`trainer`: what Continue and Step train
+on), pinned runs and the last sweep.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from page.settings import mirror_to_url, restore_settings_once, settings_ui
 from page.source import source_ui
 from page.sweep import sweep_view
 from page.training import report_interrupted_run, train_with_progress
+from page.transport import explain, transport_ui
 
 st.set_page_config(page_title="aelab: what does a bottleneck learn?", page_icon=":material/hub:", layout="wide")
 
@@ -44,9 +47,12 @@ if torch_blocked:
     st.error(f"The PyTorch backend is unavailable: {torch_reason}. Choose NumPy in the sidebar.")
 
 report_interrupted_run()
-train_clicked = st.button("Train", key="train", type="primary", icon=":material/play_arrow:", disabled=torch_blocked)
-if (train_clicked or st.session_state.pop("train_request", False)) and not torch_blocked:
-    train_with_progress(config)
+action, transport_note = transport_ui(config, blocked=torch_blocked)
+if st.session_state.pop("train_request", False):
+    action = "train"
+if action is not None and not torch_blocked:
+    train_with_progress(config, action)
+explain(transport_note, config)
 
 results_ui(config)
 source_ui()

@@ -17,7 +17,8 @@ they take at most PROGRESS_SHARE of the time); returning True from it stops trai
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 
 import numpy as np
@@ -36,9 +37,10 @@ PROGRESS_SHARE = 0.2  # at most this share of a run's time goes to progress upda
 class Progress:
     """What the progress callback sees: how far training is, and the run so far."""
 
-    def __init__(self, state: Recorder, epoch: int, seconds: float):
+    def __init__(self, state: Recorder, epoch: int, seconds: float, first: int = 0):
         self._state = state
         self.epoch = epoch  # updates done so far
+        self.first = first  # ... when this call to Trainer.run began
         self.epochs = state.config.epochs
         self.config = state.config
         self.seconds = seconds  # training time so far
@@ -46,6 +48,17 @@ class Progress:
     @property
     def fraction(self) -> float:
         return self.epoch / self.epochs
+
+    def hidden(self) -> np.ndarray | None:
+        """(P, k) seed 0's hidden activations at the last epoch measured (no extra forward pass);
+        None before the first."""
+        previous = self._state.previous
+        return None if previous is None else previous.activations[0]
+
+    def outputs(self) -> np.ndarray | None:
+        """(P, N) seed 0's outputs likewise."""
+        previous = self._state.previous
+        return None if previous is None else previous.outputs[0]
 
     def latest(self, name: str) -> np.ndarray:
         """(S,) the last recorded value of a history metric, per seed."""
@@ -164,6 +177,21 @@ class Trainer:
             self.noise.std, self.noise.schedule = config.noise, config.noise_schedule
             self.noise.length = self.config.attempt_length
 
+    def result(self, stopped: bool = False) -> BatchResult:
+        """The run so far, measured at the current weights."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = self.recorder.result(self.epoch, self.seconds, stopped)
+        result.changes = list(self.changes)
+        return result
+
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - start
+
     def run(
         self,
         epochs: int,
@@ -188,16 +216,17 @@ class Trainer:
         noise = self.noise if config.noise else None
         order = self.order if config.minibatch else None
 
-        start = time.perf_counter()
+        start, first = time.perf_counter(), self.epoch
         last_report, wait = start, progress_interval
         stopped = False
         # A run that blows up overflows on its way to NaN; `diverged` reports that, so NumPy need not warn.
-        with np.errstate(over="ignore", invalid="ignore"):
+        # An exception from on_progress (a click on the page) leaves the run paused there, consistent.
+        with np.errstate(over="ignore", invalid="ignore"), self._timed():
             while self.epoch < target and state.any_alive:
                 now = time.perf_counter()
                 if on_progress is not None and now - last_report >= wait:
                     state.flush()  # the callback may read the history
-                    if on_progress(Progress(state, self.epoch, self.seconds + now - start)):
+                    if on_progress(Progress(state, self.epoch, self.seconds + now - start, first)):
                         stopped = True
                         break
                     last_report = time.perf_counter()
@@ -215,7 +244,4 @@ class Trainer:
                     break
                 if config.restart_after and self.epoch % config.restart_after == 0:
                     state.restart_unsolved(self.epoch)
-            self.seconds += time.perf_counter() - start
-            result = state.result(self.epoch, self.seconds, stopped)
-        result.changes = list(self.changes)
-        return result
+        return self.result(stopped)

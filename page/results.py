@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from aelab import formats
@@ -42,6 +44,14 @@ def results_header(result: RunResult, current: Config) -> None:
 
 def downloads_ui(result: RunResult) -> None:
     name = f"aelab_{result.config.width}-{result.config.hidden}-{result.config.width}_seed{result.config.seed}"
+    saved = st.session_state.get("saved_run")
+    if saved is not None and saved["epoch"] == result.epochs_done:
+        # Made on click (on another thread), from data kept when the run paused or ended.
+        st.download_button(
+            "Run (JSON, to open again)", lambda: json.dumps(formats.run_json(result) | {"resume": saved}),
+            f"{name}_run.json", "application/json", on_click="ignore", key="download_run",
+            help="The whole run: settings, history, weights and optimizer state. **Open run** continues it.",
+        )  # fmt: skip
     files = [
         ("Config (JSON)", formats.config_json(result), f"{name}_config.json", "application/json"),
         ("History (CSV)", formats.history_csv(result), f"{name}_history.csv", "text/csv"),

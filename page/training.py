@@ -1,84 +1,104 @@
-"""Train on click: the budget check, a place in the server's line, then a status box with a
-progress bar, the live loss and Stop."""
+"""Training on click: Train, Continue, Step and Reset; the budget check, a place in the server's line,
+then a status box with a progress bar, the live views and Pause.
+
+The run is a Trainer kept in session state (`trainer`). A click while it trains (Pause, or any other
+control) interrupts it at a redraw, between two epochs; the Trainer is then consistent there, so the
+rerun shows the run so far (report_interrupted_run) and Continue trains on from it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from aelab import charts, report
+from aelab import report
 from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
-from aelab.results import RunResult
-from aelab.train import Progress, train
+from aelab.run_file import resume_section
+from aelab.train import Trainer, continue_epochs
+from page.live import LiveViews
 from page.serving import training_slot, within_budget
 
 PROGRESS_INTERVAL = 0.3  # seconds from the end of one redraw to the next: drawing must not dominate training
+ACTIONS = ("train", "continue", "step", "reset")
 
 
-def train_with_progress(config: Config) -> None:
-    """Train inline, streaming a progress bar and the loss; any click (Stop) interrupts it."""
-    if not within_budget(config):
+def epochs_for(action: str, config: Config, trainer: Trainer | None) -> int:
+    """How many epochs a click trains: Train the settings' epochs, Step the chosen step, Continue the
+    rest of the run (or, once it is done, the settings' epochs again)."""
+    if action == "train" or trainer is None:
+        return config.epochs
+    if action == "step":
+        return int(st.session_state.get("step_epochs", 1))
+    return continue_epochs(trainer.epoch, config.epochs)
+
+
+def keep_run(trainer: Trainer, stopped: bool) -> None:
+    """Show `trainer`'s run so far, with what a download needs to resume it."""
+    st.session_state.result = trainer.result(stopped).run(0)
+    st.session_state.saved_run = resume_section(trainer)
+
+
+def reset_run(config: Config) -> None:
+    """Back to the seed's initial weights, nothing trained."""
+    try:
+        trainer = Trainer(config, [config.seed], keep_snapshots=True)
+    except ConfigError as error:  # torch missing, no CUDA
+        st.error(f"Could not reset: {error}")
         return
-    st.session_state.training = config  # cleared on completion; still set after an interruption
-    with st.status(f"Training {config.describe()}", expanded=True) as status, training_slot(estimate_seconds(config)):
-        bar = st.progress(0.0, text="starting")
-        st.button("Stop", key="stop", icon=":material/stop_circle:", help="Stop now and keep the run so far.")
-        live_chart = st.empty()
-        # The latest progress, in a list that session state holds: a click interrupts training inside
-        # a redraw, and the rerun makes the run so far from it (report_interrupted_run). Writing
-        # session state itself here would cost a copy of the run at every redraw.
-        latest: list[Progress | RunResult] = []
-        st.session_state.latest_progress = latest
+    st.session_state.trainer = trainer
+    keep_run(trainer, stopped=False)
 
-        def on_progress(progress: Progress) -> None:
-            # Costs the same however long the run: the latest figures and a thinned curve, no copies.
-            latest[:] = [progress]
-            bar.progress(progress.fraction, text=_progress_text(progress))
-            curve = progress.curve("loss")
-            live_chart.altair_chart(charts.live_loss_chart(*curve, config.epochs), width="stretch")
 
+def train_with_progress(config: Config, action: str = "train") -> None:
+    """Train inline for the clicked action, streaming progress and the live views; any click (Pause)
+    interrupts it and keeps the run so far."""
+    if action == "reset":
+        reset_run(config)
+        return
+    trainer = st.session_state.get("trainer") if action != "train" else None
+    epochs = epochs_for(action, config, trainer)
+    planned = replace(config, epochs=epochs)  # the budget and the line see the epochs this click adds
+    if not within_budget(planned):
+        return
+    speed = int(st.session_state.get("speed", 0))
+    verb = "Training" if trainer is None else f"Continuing from epoch {trainer.epoch:,}:"
+    label = f"{verb} {config.describe()} for {epochs:,} epochs"
+    with st.status(label, expanded=True) as status, training_slot(estimate_seconds(planned)):
         try:
-            result = train(config, on_progress=on_progress, progress_interval=PROGRESS_INTERVAL)
-        except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
-            st.session_state.training = None
+            if trainer is None:
+                trainer = Trainer(config, [config.seed], keep_snapshots=True)
+            else:
+                trainer.change(replace(config, epochs=trainer.config.epochs))
+        except ConfigError as error:  # torch missing, no CUDA, a setting a continued run keeps
             status.update(label=f"Could not train: {error}", state="error")
             return
-        latest[:] = [result]  # finished: a click from here on must not lose the whole run
-        st.session_state.result = result
+        st.session_state.trainer = trainer
+        st.session_state.training = config  # cleared on completion; still set after an interruption
+        st.button("Pause", key="pause", icon=":material/pause_circle:", help="Pause now: Continue goes on from here.")
+        live = LiveViews(config, epochs, speed)
+        interval = 0.0 if speed else PROGRESS_INTERVAL  # a paced run checks its pace every epoch
+        result = trainer.run(epochs, on_progress=live.update, progress_interval=interval).run(0)
+        keep_run(trainer, stopped=False)
         st.session_state.training = None
-        latest.clear()
         status.update(
             label=report.finished_line(result), state="error" if result.diverged else "complete", expanded=False
         )
 
 
-def _progress_text(progress: Progress) -> str:
-    if progress.epoch == 0:
-        return f"epoch 0 of {progress.epochs:,}"
-    return (
-        f"epoch {progress.epoch:,} of {progress.epochs:,} · loss {progress.latest('loss')[0]:.4g} · "
-        f"distinct codes {int(progress.latest('distinct_codes')[0])} of {progress.config.width}"
-    )
-
-
 def report_interrupted_run() -> None:
-    """A run that a click interrupted left `training` set: keep the run up to its last redraw
-    (training stopped there, at the start of an epoch) and say so."""
+    """A run that a click interrupted left `training` set: its Trainer stopped between two epochs
+    and is consistent there, so keep the run so far and say where it paused."""
     config = st.session_state.get("training")
-    latest = st.session_state.pop("latest_progress", [])
     if config is None:
         return
     st.session_state.training = None
-    if latest and isinstance(latest[0], RunResult):  # it had finished: nothing was cut short
-        st.session_state.result = latest[0]
+    trainer: Trainer | None = st.session_state.get("trainer")
+    if trainer is None:
         return
-    if latest:
-        st.session_state.result = latest[0].result().run(0)
-    result = st.session_state.get("result")
-    if result is not None and result.config == config and result.stopped:
-        st.info(
-            f"Training stopped at epoch {result.epochs_done:,} of {config.epochs:,}. "
-            "The views below show the run up to that point."
-        )
-    else:
-        st.info("Training stopped before its first update was kept; nothing new to show.")
+    keep_run(trainer, stopped=True)
+    st.info(
+        f"Training paused at epoch {trainer.epoch:,}. **Continue** trains on from here, **Step** a few epochs "
+        "at a time; changing the learning rate, optimizer, loss or epochs first carries on with them."
+    )

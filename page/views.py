@@ -38,6 +38,7 @@ def curves_view(result: RunResult) -> None:
     st.caption(
         "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every pattern "
         "has its own binary code. Dotted rules: a restart began a new attempt from new weights. "
+        "Dash-dot rules: a setting changed while the run was paused (hover for what). "
         f"Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch)."
     )
 

@@ -169,15 +169,15 @@ def test_a_bad_share_link_warns_and_still_works(server, page):
     assert page.get_by_test_id("stException").count() == 0
 
 
-def test_stop_keeps_the_run_so_far(server, page):
-    """A long run shows live progress; Stop ends it and the views show what was trained."""
+def test_pause_keeps_the_run_so_far(server, page):
+    """A long run shows live progress; Pause ends it and the views show what was trained."""
     page.goto(f"{server}/?width=64&hidden=6&epochs=100000")
     wait_until_idle(page)
     page.get_by_role("button", name="Train").click()
     # wait for a live update (the first comes after PROGRESS_INTERVAL), so there is a run to keep
     sync_api.expect(page.get_by_text(re.compile(r"epoch [\d,]+ of 100,000"))).to_be_visible(timeout=20_000)
-    page.get_by_role("button", name="Stop").click()
-    sync_api.expect(page.get_by_text("Training stopped at epoch", exact=False)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Pause").click()
+    sync_api.expect(page.get_by_text("Training paused at epoch", exact=False)).to_be_visible(timeout=30_000)
     wait_until_idle(page)
     expect_rendered_charts(page, "Training curves")
     assert page.get_by_test_id("stException").count() == 0
@@ -196,7 +196,7 @@ def test_switching_views_during_training_does_not_stop_it(server, page):
     page.get_by_role("tab", name="Weights").click()
     sync_api.expect(page.get_by_text("Trained 60,000 epochs")).to_be_visible(timeout=120_000)
     wait_until_idle(page)
-    assert page.get_by_text("Training stopped").count() == 0
+    assert page.get_by_text("Training paused").count() == 0
     expect_rendered_charts(page, "Weights")
 
 

@@ -16,6 +16,7 @@ from aelab.backends import torch_unavailable_reason
 from aelab.config import MAX_SEED, SETTINGS
 from aelab.presets import PRESETS
 from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed
+from aelab.train import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")  # absolute: AppTest resolves relative paths against this file
@@ -189,25 +190,24 @@ def test_results_say_which_config_they_came_from_after_a_control_changes():
 
 
 def test_an_interrupted_run_keeps_its_partial_result():
-    """A click during training reruns the page; what the progress callback saved is shown as stopped."""
+    """A click during training raises inside the progress callback; the rerun shows the Trainer's run
+    up to there as paused."""
     config = Config(epochs=400)
-    partial = {}
 
-    def stop_at_100(progress):
+    def click_at_100(progress):
         if progress.epoch >= 100:
-            partial["result"] = progress.result().run(0)
-            return True
-        return None
+            raise KeyboardInterrupt  # what Streamlit's StopException does to the loop: leaves it mid-run
 
-    train(config, on_progress=stop_at_100, progress_interval=0.0)
+    trainer = Trainer(config, [config.seed], keep_snapshots=True)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run(400, on_progress=click_at_100, progress_interval=0.0)
     page = AppTest.from_file(APP, default_timeout=60)
     page.session_state["training"] = config  # as left by a run that a click interrupted
-    page.session_state["result"] = partial["result"]
+    page.session_state["trainer"] = trainer
     page.run()
     assert not page.exception
-    stopped_at = partial["result"].epochs_done  # 100 or a little later: calls are spaced by their cost
-    assert 100 <= stopped_at < 400
-    assert any(f"Training stopped at epoch {stopped_at} of 400" in i.value for i in page.info)
+    assert any("Training paused at epoch 100." in i.value for i in page.info)
+    assert page.session_state["result"].epochs_done == 100 and page.session_state["result"].stopped
     assert len(charts_in(tab(page, "Training curves"))) == 1
 
 
@@ -264,7 +264,7 @@ def test_sweep_view_runs_and_opens_a_seed():
 
 def test_downloads_are_offered():
     page = click_train(new_page())
-    assert len(page.get("download_button")) == 3
+    assert len(page.get("download_button")) == 4  # the run (to open again), config, history, weights
 
 
 def test_no_deprecated_streamlit_api():

@@ -3,7 +3,7 @@
 Nothing here touches streamlit; the page decides where a chart goes.
 """
 
-from aelab.charts.codes import code_frame, code_scatter
+from aelab.charts.codes import code_frame, code_scatter, code_table
 from aelab.charts.curves import (
     METRIC_TITLES,
     history_chart,
@@ -32,6 +32,7 @@ __all__ = [
     "MatrixView",
     "code_frame",
     "code_scatter",
+    "code_table",
     "diverging_domain",
     "heatmap",
     "heatmap_image",

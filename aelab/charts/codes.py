@@ -9,12 +9,17 @@ import numpy as np
 import pandas as pd
 
 from aelab.activations import ACTIVATIONS
+from aelab.analysis import CodeReport
 from aelab.results import RunResult
 
 
 def code_frame(result: RunResult) -> pd.DataFrame:
     """One row per pattern: its bit-string code, whether it shares it, and its activations."""
-    report = result.code_report()
+    return code_table(result.code_report(), result.activations)
+
+
+def code_table(report: CodeReport, activations: np.ndarray) -> pd.DataFrame:
+    """code_frame of any (P, k) activations and their code report (a live view has no RunResult)."""
     shared = {index: group for group in report.collisions for index in group}
     table = pd.DataFrame(
         {
@@ -26,8 +31,8 @@ def code_frame(result: RunResult) -> pd.DataFrame:
             ],
         }
     )
-    for unit in range(min(result.activations.shape[1], 16)):
-        table[f"h{unit}"] = result.activations[:, unit]
+    for unit in range(min(activations.shape[1], 16)):
+        table[f"h{unit}"] = activations[:, unit]
     return table
 
 

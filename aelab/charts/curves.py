@@ -37,18 +37,30 @@ def history_frame(runs: Sequence[tuple[str, RunResult]], max_points: int = MAX_H
     return pd.concat(frames, ignore_index=True)
 
 
-MARKERS = {"outputs solved": [4, 3], "codes solved": [1, 0], "restart": [1, 4]}  # name -> stroke dash
+# name -> stroke dash
+MARKERS = {"outputs solved": [4, 3], "codes solved": [1, 0], "restart": [1, 4], "setting changed": [8, 3, 1, 3]}
 
 
 def solved_frame(runs: Sequence[tuple[str, RunResult]]) -> pd.DataFrame:
-    """One row per marker: when the outputs were solved, when the code was too, and each restart."""
+    """One row per marker: when the outputs were solved, when the code was too, each restart, and each
+    setting changed while the run was paused (`detail` says what changed)."""
     rows = []
     for label, result in runs:
         for what, epoch in (("outputs solved", result.output_solved_epoch), ("codes solved", result.solved_epoch)):
             if epoch is not None:
-                rows.append({"run": label, "marker": what, "epoch": epoch})
-        rows += [{"run": label, "marker": "restart", "epoch": epoch} for epoch in result.restarts]
-    return pd.DataFrame(rows, columns=["run", "marker", "epoch"])
+                rows.append({"run": label, "marker": what, "epoch": epoch, "detail": ""})
+        rows += [{"run": label, "marker": "restart", "epoch": epoch, "detail": ""} for epoch in result.restarts]
+        rows += [
+            {"run": label, "marker": "setting changed", "epoch": epoch, "detail": describe_change(changed)}
+            for epoch, changed in result.changes
+        ]
+    return pd.DataFrame(rows, columns=["run", "marker", "epoch", "detail"])
+
+
+def describe_change(changed: dict) -> str:
+    """e.g. "lr 50 → 10, optimizer sgd → adam"."""
+    return ", ".join(f"{name} {old:g} → {new:g}" if isinstance(old, float) else f"{name} {old} → {new}"
+                     for name, (old, new) in changed.items())  # fmt: skip
 
 
 def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) -> alt.VConcatChart:
@@ -91,7 +103,7 @@ def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) 
                     sort=list(MARKERS),
                     scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
                 ),
-                tooltip=["run:N", "marker:N", "epoch:Q"],
+                tooltip=["run:N", "marker:N", "epoch:Q", alt.Tooltip("detail:N", title="changed")],
             )
         )
         panels.append((lines + rules).properties(width=330, height=190, title=title))

@@ -1,0 +1,97 @@
+"""What a run shows while it trains: the loss so far, the hidden code and the reconstructions, and the pace.
+
+Every redraw costs the same however long the run (the latest forward pass, a thinned curve), and
+the training loop calls it rarely enough that drawing takes at most PROGRESS_SHARE of the time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from aelab import analysis, charts
+from aelab.activations import ACTIVATIONS
+from aelab.config import Config
+from aelab.train import Progress
+
+SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
+LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch
+
+
+def speed_label(speed: int) -> str:
+    return "full speed" if speed == 0 else f"{speed} epochs/s"
+
+
+class LiveViews:
+    """Placeholders in the status box, filled at each progress update."""
+
+    def __init__(self, config: Config, epochs: int, speed: int, show_views: bool = True):
+        self.config, self.epochs, self.speed = config, epochs, speed
+        self.bar = st.progress(0.0, text="starting")
+        self.loss = st.empty()
+        self.views = st.empty() if show_views else None
+        self.started = time.perf_counter()
+        self.drawn = -np.inf  # when the views were last drawn
+
+    def update(self, progress: Progress) -> None:
+        """Keep the pace, then redraw (the views at most every LIVE_REDRAW seconds when paced)."""
+        done = progress.epoch - progress.first
+        if self.speed:
+            wait = self.started + done / self.speed - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+        self.bar.progress(min(done / max(self.epochs, 1), 1.0), text=progress_text(progress))
+        now = time.perf_counter()
+        if self.speed and now - self.drawn < LIVE_REDRAW and self.speed > 1 / LIVE_REDRAW:
+            return
+        self.drawn = now
+        curve = progress.curve("loss")
+        self.loss.altair_chart(charts.live_loss_chart(*curve, progress.epochs), width="stretch")
+        hidden, outputs = progress.hidden(), progress.outputs()
+        if self.views is not None and hidden is not None:
+            with self.views.container():
+                draw_code(hidden.astype(float), outputs, self.config, progress.epoch)
+
+
+def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: int) -> None:
+    """The hidden code (activations, bit table with collisions, the k = 2 or 3 scatter) beside the
+    reconstructions, at `epoch`."""
+    report = analysis.code_report(hidden, config.activation)
+    note = f"Epoch {epoch:,}: **{report.distinct} distinct codes** of {config.width}"
+    if report.collisions:
+        note += " · sharing a code: " + "; ".join(" & ".join(map(str, group)) for group in report.collisions)
+    st.markdown(note, help="The live hidden code: it updates while the network trains.")
+    left, middle, right = st.columns([2, 3, 2])
+    with left:
+        domain = ACTIVATIONS[config.activation].value_range(hidden)
+        view = charts.matrix_view(hidden, row="pattern", column="hidden unit", title="Hidden code", domain=domain)
+        _show(view)
+    with middle:
+        table = charts.code_table(report, hidden)
+        if len(table) <= 32:
+            shared = table["shares code with"] != ""
+            styled = table.style.apply(lambda column: np.where(shared, "background-color: #fde2e1", ""), axis=0)
+            st.dataframe(styled.format(precision=2), hide_index=True, height=min(38 + 35 * len(table), 320))
+        if config.hidden in (2, 3):
+            st.altair_chart(charts.code_scatter(hidden, config.activation, report.codes, size=120), width="content")
+    with right:
+        view = charts.matrix_view(outputs, row="pattern", column="unit", title="Reconstruction", domain=(0.0, 1.0))
+        _show(view)
+
+
+def _show(view: charts.MatrixView) -> None:
+    if view.chart is not None:
+        st.altair_chart(view.chart, width="content")
+    else:
+        st.image(view.image, caption=view.caption, width="stretch")
+
+
+def progress_text(progress: Progress) -> str:
+    if progress.epoch == 0:
+        return f"epoch 0 of {progress.epochs:,}"
+    return (
+        f"epoch {progress.epoch:,} of {progress.epochs:,} · loss {progress.latest('loss')[0]:.4g} · "
+        f"distinct codes {int(progress.latest('distinct_codes')[0])} of {progress.config.width}"
+    )
