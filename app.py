@@ -46,8 +46,8 @@ torch_blocked = config.backend == "torch" and torch_reason is not None
 if torch_blocked:
     st.error(f"The PyTorch backend is unavailable: {torch_reason}. Choose NumPy in the sidebar.")
 
-report_interrupted_run()
-action, transport_note = transport_ui(config, blocked=torch_blocked)
+trainer_free = report_interrupted_run()  # False: an interrupted run's thread still holds the Trainer
+action, transport_note = transport_ui(config, blocked=torch_blocked or not trainer_free)
 if st.session_state.pop("train_request", False):
     action = "train"
 if action is not None and not torch_blocked:

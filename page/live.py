@@ -18,6 +18,8 @@ from aelab.train import Progress
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
 LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch
+LIVE_IMAGE_PIXELS = 400  # a live matrix drawn as an image is enlarged to at most this many pixels high ...
+LIVE_IMAGE_WIDTH = 240  # ... and this many wide (cells stay square)
 
 
 def speed_label(speed: int) -> str:
@@ -63,11 +65,10 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
     if report.collisions:
         note += " · sharing a code: " + "; ".join(" & ".join(map(str, group)) for group in report.collisions)
     st.markdown(note, help="The live hidden code: it updates while the network trains.")
-    left, middle, right = st.columns([2, 3, 2])
+    left, middle, right = st.columns([1, 2, 1.4])
     with left:
         domain = ACTIVATIONS[config.activation].value_range(hidden)
-        view = charts.matrix_view(hidden, row="pattern", column="hidden unit", title="Hidden code", domain=domain)
-        _show(view)
+        _live_matrix(hidden, "Hidden code", domain, row="pattern", column="hidden unit")
     with middle:
         table = charts.code_table(report, hidden)
         if len(table) <= 32:
@@ -77,15 +78,21 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
         if config.hidden in (2, 3):
             st.altair_chart(charts.code_scatter(hidden, config.activation, report.codes, size=120), width="content")
     with right:
-        view = charts.matrix_view(outputs, row="pattern", column="unit", title="Reconstruction", domain=(0.0, 1.0))
-        _show(view)
+        _live_matrix(outputs, "Reconstruction", (0.0, 1.0), row="pattern", column="output")
 
 
-def _show(view: charts.MatrixView) -> None:
-    if view.chart is not None:
-        st.altair_chart(view.chart, width="content")
-    else:
-        st.image(view.image, caption=view.caption, width="stretch")
+def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], row: str, column: str) -> None:
+    """A small matrix as a labelled heatmap; a larger one as an image (cheap to redraw, fits its column),
+    its cells enlarged so that the browser does not blur them."""
+    if matrix.size <= charts.MAX_LABELLED_CELLS:
+        chart = charts.heatmap(matrix, row=row, column=column, title=title, domain=domain, text=True)
+        st.altair_chart(chart, width="content")
+        return
+    rows, columns = matrix.shape
+    scale = max(1, min(LIVE_IMAGE_PIXELS // rows, LIVE_IMAGE_WIDTH // columns))
+    image = charts.heatmap_image(matrix, domain).repeat(scale, axis=0).repeat(scale, axis=1)
+    caption = f"{title}, {domain[0]:.2g} to {domain[1]:.2g}"
+    st.image(image, caption=caption, width=min(image.shape[1], LIVE_IMAGE_WIDTH))
 
 
 def progress_text(progress: Progress) -> str:

@@ -4,10 +4,15 @@ then a status box with a progress bar, the live views and Pause.
 The run is a Trainer kept in session state (`trainer`). A click while it trains (Pause, or any other
 control) interrupts it at a redraw, between two epochs; the Trainer is then consistent there, so the
 rerun shows the run so far (report_interrupted_run) and Continue trains on from it.
+
+With runner.fastReruns (Streamlit's default, forced on Community Cloud) the rerun starts on a new
+thread at once, while the interrupted one trains on until its next redraw. So training holds the
+session's `trainer_lock`, and a rerun waits for it before it touches the Trainer (training_done).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import streamlit as st
@@ -21,7 +26,7 @@ from page.live import LiveViews
 from page.serving import training_slot, within_budget
 
 PROGRESS_INTERVAL = 0.3  # seconds from the end of one redraw to the next: drawing must not dominate training
-ACTIONS = ("train", "continue", "step", "reset")
+LOCK_WAIT = 20.0  # seconds a rerun waits for an interrupted run's thread to reach its next redraw
 
 
 def epochs_for(action: str, config: Config, trainer: Trainer | None) -> int:
@@ -65,7 +70,7 @@ def train_with_progress(config: Config, action: str = "train") -> None:
     speed = int(st.session_state.get("speed", 0))
     verb = "Training" if trainer is None else f"Continuing from epoch {trainer.epoch:,}:"
     label = f"{verb} {config.describe()} for {epochs:,} epochs"
-    with st.status(label, expanded=True) as status, training_slot(estimate_seconds(planned)):
+    with st.status(label, expanded=True) as status, training_slot(estimate_seconds(planned)), trainer_lock():
         try:
             if trainer is None:
                 trainer = Trainer(config, [config.seed], keep_snapshots=True)
@@ -87,18 +92,38 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         )
 
 
-def report_interrupted_run() -> None:
-    """A run that a click interrupted left `training` set: its Trainer stopped between two epochs
-    and is consistent there, so keep the run so far and say where it paused."""
+def trainer_lock() -> threading.Lock:
+    """Held while this session's Trainer trains (one lock per session)."""
+    return st.session_state.setdefault("trainer_lock", threading.Lock())
+
+
+def training_done() -> bool:
+    """Wait until an interrupted run's thread has let go of the Trainer; False (and a note) if it
+    has not within LOCK_WAIT seconds."""
+    lock = trainer_lock()
+    if not lock.acquire(timeout=LOCK_WAIT):
+        st.warning("The last run is still stopping; click again in a moment.")
+        return False
+    lock.release()
+    return True
+
+
+def report_interrupted_run() -> bool:
+    """Wait for an interrupted run to let go of the Trainer (see the module's docstring), then, if a
+    click interrupted training (`training` is still set), keep the run so far and say where it paused.
+    Returns False when the Trainer is still busy."""
+    if not training_done():
+        return False
     config = st.session_state.get("training")
     if config is None:
-        return
+        return True
     st.session_state.training = None
     trainer: Trainer | None = st.session_state.get("trainer")
     if trainer is None:
-        return
+        return True
     keep_run(trainer, stopped=True)
     st.info(
         f"Training paused at epoch {trainer.epoch:,}. **Continue** trains on from here, **Step** a few epochs "
         "at a time; changing the learning rate, optimizer, loss or epochs first carries on with them."
     )
+    return True

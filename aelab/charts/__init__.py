@@ -16,6 +16,7 @@ from aelab.charts.curves import (
 from aelab.charts.matrices import (
     DIVERGING,
     MAX_HEATMAP_CELLS,
+    MAX_LABELLED_CELLS,
     SEQUENTIAL,
     MatrixView,
     diverging_domain,
@@ -27,6 +28,7 @@ from aelab.charts.matrices import (
 __all__ = [
     "DIVERGING",
     "MAX_HEATMAP_CELLS",
+    "MAX_LABELLED_CELLS",
     "METRIC_TITLES",
     "SEQUENTIAL",
     "MatrixView",
