@@ -14,9 +14,14 @@ from torch import nn
 
 from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward
+from aelab.backends.torch_output import Workspace, output_layer_loss
 from aelab.config import Config, ConfigError
 from aelab.data import is_one_hot
 from aelab.weights import Weights
+
+# Outputs per seed (P x N: 512 x 512) from which the output layer and loss are one Function (torch_output):
+# below, its extra Python-side ops cost more than the passes it saves, and torch's own ops are used.
+FUSED_FROM = 1 << 18
 
 
 class Autoencoder(nn.Module):
@@ -51,13 +56,14 @@ class Autoencoder(nn.Module):
         self.act = ACTIVATIONS[activation].torch
 
     def forward(self, X: torch.Tensor, noise: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N).
+        """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N)."""
+        activations = self.hidden(X, noise)
+        return activations, torch.baddbmm(self.b2, activations, self.W2)
 
-        `noise` (S, P, k), when given, is added to the hidden pre-activations."""
+    def hidden(self, X: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """X (S, P, N) -> activations (S, P, k). `noise` (S, P, k), when given, is added to the pre-activations."""
         z1 = self.W1 + self.b1 if self.one_hot else torch.baddbmm(self.b1, X, self.W1)  # b + x @ W, in one op
-        activations = self.act(z1 if noise is None else z1 + noise)
-        logits = torch.baddbmm(self.b2, activations, self.W2)
-        return activations, logits
+        return self.act(z1 if noise is None else z1 + noise)
 
     def seed_parameters(self) -> list[list[torch.Tensor]]:
         """Per seed, its W1, b1, W2 and b2 as leaf tensors in theta's memory (.grad in theta.grad's),
@@ -134,15 +140,27 @@ class TorchBackend:
         # the autograd graph (at these sizes each node costs more than its maths).
         self.weight = loss_weight(config.loss, *data.shape)
         self.loss_gradient = (torch.ones((), dtype=self.dtype, device=self.device) * self.weight).expand(self.X.shape)
+        # From FUSED_FROM outputs per seed on, the output layer and loss are one Function (see torch_output);
+        # it returns each seed's loss, so backward starts from d(objective)/d(loss_s) = 1.
+        self.fused = data.size >= FUSED_FROM
+        if self.fused:
+            self.loss_gradient = torch.ones(seeds, dtype=self.dtype, device=self.device)
+        # Its two (S, P, N) scratch tensors, reused every step: fresh ones cost page faults each step.
+        self.workspace = Workspace(self.X.shape, self.dtype, self.device) if self.fused else None
         self.all_finite = np.ones(seeds, dtype=bool)
         self.all_finite.flags.writeable = False  # returned by weights_finite() every epoch
         # On the CPU a NumPy view of theta makes the every-epoch finiteness check two cheap NumPy calls.
         self.theta_numpy = self.model.theta.detach().numpy() if self.device.type == "cpu" else None
 
     def _forward(self, noise: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per-output losses (S, P, N), activations (S, P, k) and outputs (S, P, N)."""
+        """Per-output losses (S, P, N) (fused: each seed's loss (S,)), activations (S, P, k), outputs (S, P, N)."""
         if noise is not None:
             noise = torch.as_tensor(noise, dtype=self.dtype, device=self.device)
+        if self.workspace is not None:
+            m, X = self.model, self.X
+            activations = m.hidden(X, noise)
+            losses, outputs = output_layer_loss(activations, m.W2, m.b2, X, self.loss_name, m.one_hot, self.workspace)
+            return losses, activations, outputs
         activations, logits = self.model(self.X, noise)
         losses, outputs = output_losses(self.loss_name, logits, self.X)
         if outputs is None:
@@ -151,7 +169,7 @@ class TorchBackend:
         return losses, activations, outputs
 
     def _to_numpy(self, losses: torch.Tensor, activations: torch.Tensor, outputs: torch.Tensor) -> Forward:
-        loss = losses.detach().sum(dim=(1, 2)) * self.weight  # (S,) each seed's loss
+        loss = losses.detach() if self.fused else losses.detach().sum(dim=(1, 2)) * self.weight  # (S,)
         # numpy(force=True): detached and on the CPU
         return Forward(loss.numpy(force=True), activations.numpy(force=True), outputs.numpy(force=True))
 
