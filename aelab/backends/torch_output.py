@@ -61,8 +61,11 @@ def seed_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     big = rows * inner * b.shape[-1] >= ONEDNN_FROM
     if not (big and a.dtype == torch.float32 and a.device.type == "cpu" and onednn_ready()):
         return torch.bmm(a, b)
-    linear = torch.ops.mkldnn._linear_pointwise  # x @ wᵀ, so w = bᵀ: a view, oneDNN reads the strides
-    products = [linear(a[seed], b[seed].T, None, "none", [], "") for seed in range(a.shape[0])]
+    linear = torch.ops.mkldnn._linear_pointwise  # x @ wᵀ; oneDNN reads the strides of views
+    if a[0].numel() > b[0].numel():  # it is faster with the larger operand as w: a @ b = (bᵀ @ aᵀ)ᵀ
+        products = [linear(b[seed].T, a[seed], None, "none", [], "").T for seed in range(a.shape[0])]
+    else:
+        products = [linear(a[seed], b[seed].T, None, "none", [], "") for seed in range(a.shape[0])]
     return products[0][None] if len(products) == 1 else torch.stack(products)
 
 
