@@ -1,6 +1,6 @@
 """Wide is fast: aelab's backends against a bare NumPy loop that records nothing, 8-3-8 to 1024-10-1024.
 
-    .venv/bin/python benchmarks/bench_wide.py           # about two minutes
+    .venv/bin/python benchmarks/bench_wide.py           # about 15 seconds
     .venv/bin/python benchmarks/bench_wide.py --quick   # a smoke run
 
 The bare loop does the same maths as the default recipe (tanh hidden, sigmoid
