@@ -8,6 +8,7 @@ backend and against the torch backend's plain path, which the parity tests cover
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -121,10 +122,19 @@ def test_onednn_products_equal_bmm_to_rounding(onednn, seeds):
         torch.testing.assert_close(product, torch.bmm(a, b), rtol=1e-5, atol=1e-5 * float(scale.max()))
 
 
-def test_onednn_is_not_used_for_float64(onednn):
-    """float64 (the parity tests' dtype) always goes to torch.bmm: oneDNN has no float64 product."""
+def test_onednn_is_not_used_for_float64_or_when_turned_off(onednn):
+    """float64 (the parity tests' dtype) always goes to torch.bmm: oneDNN has no float64 product. So does
+    float32 when the user turns oneDNN off (torch.backends.mkldnn.flags(enabled=False))."""
     a, b = torch.rand(1, 4, 3, dtype=torch.float64), torch.rand(1, 3, 5, dtype=torch.float64)
     assert torch.equal(torch_output.seed_matmul(a, b), torch.bmm(a, b))
+    generator = torch.Generator().manual_seed(0)
+    a, b = torch.rand(2, 11, 300, generator=generator), torch.rand(2, 300, 200, generator=generator)  # K = 300:
+    # here the two libraries round differently, so this shows oneDNN is on to begin with
+    assert not torch.equal(torch_output.seed_matmul(a, b), torch.bmm(a, b))
+    with warnings.catch_warnings():  # flags() warns about GPU TF32 support this torch lacks
+        warnings.simplefilter("ignore")
+        with torch.backends.mkldnn.flags(enabled=False):
+            assert torch.equal(torch_output.seed_matmul(a, b), torch.bmm(a, b))
 
 
 @pytest.fixture

@@ -20,10 +20,11 @@ operand with k + 1 <= 11 columns) runs at a third of the speed of the other
 CPU GEMM library torch ships, oneDNN, which torch.compile calls for CPU linear
 layers (torch.ops.mkldnn._linear_pointwise). Where that op exists and passes
 a check against torch.mm (onednn_ready), float32 products of at least
-ONEDNN_FROM multiply-adds per seed go to it, one call per seed; the rest
-(float64, other devices, small products) use torch.bmm. Both are exact to
-rounding. tests/test_torch_output.py checks the Function's gradient against
-autograd of the unfused formulas, and each product path against the other.
+ONEDNN_FROM multiply-adds per seed go to it, one call per seed, unless the
+user turned oneDNN off (torch.backends.mkldnn.flags); the rest (float64, other
+devices, small products) use torch.bmm. Both are exact to rounding.
+tests/test_torch_output.py checks the Function's gradient against autograd
+of the unfused formulas, and each product path against the other.
 """
 
 from __future__ import annotations
@@ -57,16 +58,26 @@ def onednn_ready() -> bool:
 
 def seed_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a @ b per seed: (S, M, K) @ (S, K, N) -> (S, M, N), by oneDNN where it pays (see the module's text)."""
-    rows, inner = a.shape[1:]
+    seeds, rows, inner = a.shape
     big = rows * inner * b.shape[-1] >= ONEDNN_FROM
-    if not (big and a.dtype == torch.float32 and a.device.type == "cpu" and onednn_ready()):
+    if not (big and a.dtype == torch.float32 and a.device.type == "cpu" and torch.backends.mkldnn.enabled):
+        return torch.bmm(a, b)
+    if not onednn_ready():
         return torch.bmm(a, b)
     linear = torch.ops.mkldnn._linear_pointwise  # x @ wᵀ; oneDNN reads the strides of views
-    if a[0].numel() > b[0].numel():  # it is faster with the larger operand as w: a @ b = (bᵀ @ aᵀ)ᵀ
-        products = [linear(b[seed].T, a[seed], None, "none", [], "").T for seed in range(a.shape[0])]
-    else:
-        products = [linear(a[seed], b[seed].T, None, "none", [], "") for seed in range(a.shape[0])]
-    return products[0][None] if len(products) == 1 else torch.stack(products)
+    swap = a[0].numel() > b[0].numel()  # it is faster with the larger operand as w: a @ b = (bᵀ @ aᵀ)ᵀ
+
+    def product(seed: int) -> torch.Tensor:
+        if swap:
+            return linear(b[seed].T, a[seed], None, "none", [], "").T
+        return linear(a[seed], b[seed].T, None, "none", [], "")
+
+    if seeds == 1:
+        return product(0)[None]
+    result = a.new_empty((seeds, rows, b.shape[-1]))
+    for seed in range(seeds):  # one seed's product alive at a time, not S of them and their stack
+        result[seed] = product(seed)
+    return result
 
 
 def augmented(hidden: torch.Tensor, W2: torch.Tensor, b2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
