@@ -209,3 +209,13 @@ def test_batched_fused_onednn_runs_equal_single_runs(fused, onednn):
         single = train(replace(config, seed=seed))
         assert batch.run(index).restarts == single.restarts
         np.testing.assert_allclose(batch.run(index).history["loss"], single.history["loss"], rtol=1e-6)
+
+
+def test_a_second_forward_before_backward_makes_backward_raise():
+    """The workspace holds one step's gradient: reusing it before backward is refused, not silently wrong."""
+    (h, W2, b2), targets = layer_inputs(1, 6, 2, torch.float64, 1.0, one_hot=True)
+    workspace = torch_output.Workspace(targets.shape, targets.dtype, targets.device)
+    first, _ = torch_output.output_layer_loss(h, W2, b2, targets, "mse", True, workspace)
+    torch_output.output_layer_loss(h, W2 * 2, b2, targets, "mse", True, workspace)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        first.sum().backward()

@@ -16,9 +16,9 @@ W2 against a column of ones in h, so no pass adds it and none sums dz2 over
 the patterns for db2. The hidden layer stays plain autograd.
 
 The products: torch.bmm calls MKL, whose float32 kernel for these shapes (an
-operand with k + 1 <= 11 columns) runs at a third of the speed of the other
-CPU GEMM library torch ships, oneDNN, which torch.compile calls for CPU linear
-layers (torch.ops.mkldnn._linear_pointwise). Where that op exists and passes
+operand with k + 1 <= 11 columns) runs at a quarter to a half of the speed of
+the other CPU GEMM library torch ships, oneDNN, through the op torch.compile's
+CPU backend uses for linear layers (torch.ops.mkldnn._linear_pointwise). Where that op exists and passes
 a check against torch.mm (onednn_ready), float32 products of at least
 ONEDNN_FROM multiply-adds per seed go to it, one call per seed, unless the
 user turned oneDNN off (torch.backends.mkldnn.flags); the rest (float64, other
