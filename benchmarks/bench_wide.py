@@ -1,6 +1,6 @@
 """Wide is fast: aelab's backends against a bare NumPy loop that records nothing, 8-3-8 to 1024-10-1024.
 
-    .venv/bin/python benchmarks/bench_wide.py           # about 15 seconds
+    .venv/bin/python benchmarks/bench_wide.py           # about 30 seconds
     .venv/bin/python benchmarks/bench_wide.py --quick   # a smoke run
 
 The bare loop does the same maths as the default recipe (tanh hidden, sigmoid
@@ -43,7 +43,7 @@ from aelab.config import Config  # noqa: E402
 from aelab.train import train  # noqa: E402
 from aelab.weights import init_weights  # noqa: E402
 
-SIZES = [(8, 3, 4000), (64, 6, 1500), (256, 8, 300), (1024, 10, 40)]  # (N, k, epochs): about 0.1-0.5 s each
+SIZES = [(8, 3, 4000), (64, 6, 1500), (256, 8, 600), (1024, 10, 120)]  # (N, k, epochs): about 0.1-0.4 s each
 
 
 def bare_loop(width: int, hidden: int, epochs: int, lr: float = 50.0) -> float:
