@@ -35,7 +35,7 @@ def train_with_progress(config: Config) -> None:
             latest[:] = [progress]
             bar.progress(progress.fraction, text=_progress_text(progress))
             curve = progress.curve("loss")
-            live_chart.altair_chart(charts.live_loss_chart(*curve, config.epochs), width="stretch")
+            live_chart.vega_lite_chart(charts.live_loss_spec(*curve, config.epochs), width="stretch")
 
         try:
             result = train(config, on_progress=on_progress, progress_interval=PROGRESS_INTERVAL)
