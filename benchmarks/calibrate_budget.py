@@ -15,7 +15,18 @@ from aelab.budget import estimate_seconds
 from aelab.config import Config
 from aelab.train import train_seeds
 
-SIZES = [(8, 3, 1), (8, 3, 1000), (64, 6, 1), (64, 6, 300), (256, 8, 1), (256, 8, 20), (1024, 10, 1), (1024, 64, 1)]
+SIZES = [
+    (8, 3, 1, 0),
+    (8, 3, 1000, 0),
+    (8, 3, 100, 1),
+    (64, 6, 1, 0),
+    (64, 6, 300, 0),
+    (64, 6, 100, 1),
+    (256, 8, 1, 0),
+    (256, 8, 20, 0),
+    (1024, 10, 1, 0),
+    (1024, 64, 1, 0),
+]  # (N, k, seeds, batch_size)
 
 
 def seconds_per_epoch(config: Config, seeds: int) -> float:
@@ -33,12 +44,14 @@ def main() -> None:
         f"{'backend':<7} {'size':>14} {'seeds':>5} {'measured s/epoch':>17} {'estimate':>10} {'estimate/measured':>18}"
     )
     for backend in ("numpy", "torch"):
-        for width, hidden, seeds in SIZES:
-            epochs = max(20, min(2000, int(2e8 // (seeds * width * width * (hidden + 8)))))
-            config = Config(backend=backend, width=width, hidden=hidden, epochs=epochs, device="cpu")
+        for width, hidden, seeds, batch_size in SIZES:
+            epochs = max(20, min(2000, int(2e8 // (seeds * width * width * (hidden + 8) * (2 if batch_size else 1)))))
+            config = Config(
+                backend=backend, width=width, hidden=hidden, batch_size=batch_size, epochs=epochs, device="cpu"
+            )
             measured = seconds_per_epoch(config, seeds)
             estimate = estimate_seconds(config, seeds) / epochs
-            size = f"{width}-{hidden}-{width}"
+            size = f"{width}-{hidden}-{width}" + (f" b={batch_size}" if batch_size else "")
             print(
                 f"{backend:<7} {size:>14} {seeds:>5} {measured:>17.2e} {estimate:>10.2e} {estimate / measured:>18.2f}"
             )

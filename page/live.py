@@ -50,7 +50,7 @@ class LiveViews:
             return
         self.drawn = now
         curve = progress.curve("loss")
-        self.loss.altair_chart(charts.live_loss_chart(*curve, progress.epochs), width="stretch")
+        self.loss.vega_lite_chart(charts.live_loss_spec(*curve, progress.epochs), width="stretch")
         hidden, outputs = progress.hidden(), progress.outputs()
         if self.views is not None and hidden is not None:
             with self.views.container():

@@ -177,7 +177,8 @@ def bottleneck_note(width: int, hidden: int) -> None:
         )
     else:
         kind = "tight" if hidden == bits else "overcomplete" if hidden >= width else "loose"
-        st.sidebar.caption(f"ceil(log2 {width}) = {bits}: a {kind} bottleneck.")
+        article = "an" if kind == "overcomplete" else "a"
+        st.sidebar.caption(f"ceil(log2 {width}) = {bits}: {article} {kind} bottleneck.")
 
 
 def mirror_to_url(config: Config) -> None:

@@ -31,7 +31,7 @@ def keep_stopped_sweep() -> None:
 def sweep_view(config: Config) -> None:
     keep_stopped_sweep()
     st.markdown(
-        "One setting, many seeds, trained together as one batched computation. "
+        "One setting, many seeds, trained together in batches (a seed trains exactly as it would alone). "
         "How often does it find a distinct binary code, and how fast?"
     )
     columns = st.columns([1, 1, 1], vertical_alignment="bottom")

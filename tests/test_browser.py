@@ -212,7 +212,7 @@ def test_a_64_6_64_preset_sweep_shows_progress_and_stops(server, page):
     page.get_by_role("button", name="Run sweep").click()
     sync_api.expect(page.get_by_text(re.compile(r"of 100 seeds solved"))).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Stop").click()
-    sync_api.expect(page.get_by_text("stopped early", exact=False).first).to_be_visible(timeout=30_000)
+    sync_api.expect(page.get_by_text(re.compile(r"stopped early: seeds not yet solved"))).to_be_visible(timeout=30_000)
     wait_until_idle(page)
     assert page.get_by_test_id("stException").count() == 0
 

@@ -165,3 +165,26 @@ def test_a_stopped_sweeps_result_is_diagnosed_like_a_finished_one(monkeypatch):
     assert [failure.cause for failure in result.failures[6:]] == ["not_started"] * 3
     unsolved = [seed for seed, epoch in zip(result.seeds, result.solved_epoch, strict=True) if epoch is None]
     assert sum(result.cause_counts().values()) == len(unsolved)
+
+
+def test_a_live_redraw_draws_a_bounded_valid_chart_of_the_run_so_far():
+    """Progress.curve thins the loss so far to at most 600 points (first and latest kept), and the
+    page's live chart spec built from it is valid Vega-Lite."""
+    import altair as alt
+
+    from aelab.charts import live_loss_spec
+
+    seen = []
+
+    def look(progress):
+        if progress.epoch >= 5000:
+            seen.append((progress.epoch, progress.curve("loss"), progress.latest("loss")[0]))
+            return True
+        return None
+
+    train(replace(CONFIG, epochs=20_000), on_progress=look, progress_interval=0.0)
+    ((epoch, (epochs, loss), latest),) = seen
+    assert len(epochs) <= 600 and epochs[0] == 0 and epochs[-1] == epoch - 1 and loss[-1] == latest
+    spec = live_loss_spec(epochs, loss, 20_000)
+    alt.Chart.from_dict(spec)  # raises unless the spec is valid Vega-Lite
+    assert len(spec["data"]["values"]) == len(epochs)

@@ -13,13 +13,19 @@ import torch.nn.functional as F
 from torch import nn
 
 from aelab.activations import ACTIVATIONS
-from aelab.backends import torch_state
 from aelab.backends.base import Forward
 from aelab.backends.numpy_optim import quickprop_step
+from aelab.backends.torch_output import LOSSES as FUSED_LOSSES
+from aelab.backends.torch_output import Workspace, output_layer_loss
+from aelab.backends.torch_state import OptimizerState
 from aelab.config import Config, ConfigError
 from aelab.data import is_one_hot
 from aelab.noise import chunks
 from aelab.weights import Weights
+
+# Outputs per seed (P x N: 512 x 512) from which the output layer and loss are one Function (torch_output):
+# below, its extra Python-side ops cost more than the passes it saves, and torch's own ops are used.
+FUSED_FROM = 1 << 18
 
 
 class Autoencoder(nn.Module):
@@ -56,7 +62,14 @@ class Autoencoder(nn.Module):
     def forward(
         self, X: torch.Tensor, noise: torch.Tensor | None = None, flat_spot: float = 0.0, all_patterns: bool = True
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N).
+        """X (S, P, N) (an expanded view will do) -> activations (S, P, k), logits (S, P, N)."""
+        activations = self.hidden(X, noise, flat_spot, all_patterns)
+        return activations, torch.baddbmm(self.b2, activations, self.W2)
+
+    def hidden(
+        self, X: torch.Tensor, noise: torch.Tensor | None = None, flat_spot: float = 0.0, all_patterns: bool = True
+    ) -> torch.Tensor:
+        """X (S, P, N) -> activations (S, P, k).
 
         `noise` (S, P, k), when given, is added to the hidden pre-activations. `flat_spot` is
         added to the activation's derivative (see `with_flat_spot`). With `all_patterns` False,
@@ -65,9 +78,7 @@ class Autoencoder(nn.Module):
         z1 = self.W1 + self.b1 if one_hot else torch.baddbmm(self.b1, X, self.W1)  # b + x @ W, in one op
         if noise is not None:
             z1 = z1 + noise
-        activations = with_flat_spot(self.act(z1), z1, flat_spot)
-        logits = torch.baddbmm(self.b2, activations, self.W2)
-        return activations, logits
+        return with_flat_spot(self.act(z1), z1, flat_spot)
 
     def seed_parameters(self) -> list[list[torch.Tensor]]:
         """Per seed, its W1, b1, W2 and b2 as leaf tensors in theta's memory (.grad in theta.grad's),
@@ -138,7 +149,7 @@ def make_torch_optimizer(config: Config, parameters: list[torch.Tensor]) -> torc
     return torch.optim.Rprop(parameters, lr=config.lr, **options)
 
 
-class TorchBackend:
+class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_state() come from there
     def __init__(self, config: Config, weights: Weights, data: np.ndarray):
         self.dtype = getattr(torch, config.dtype)
         self.device = resolve_device(config.device)
@@ -154,13 +165,20 @@ class TorchBackend:
         self.seed_tensors = self.model.seed_parameters() if config.restart_after else []
         parameters = [t for tensors in self.seed_tensors for t in tensors] or [self.model.theta]
         self.optimizer = make_torch_optimizer(config, parameters)
-        self.optimizer_name = config.optimizer
         # The objective is the sum over seeds of each seed's loss, so each seed's gradient is its own.
         # Its derivative with respect to every output's loss is a constant, made here as mean()'s
         # backward makes it; backward starts from there, which keeps the mean and the sum out of
         # the autograd graph (at these sizes each node costs more than its maths).
         self.weight = loss_weight(config.loss, *data.shape)
         self.loss_gradient = (torch.ones((), dtype=self.dtype, device=self.device) * self.weight).expand(self.X.shape)
+        # From FUSED_FROM outputs per seed on, the output layer and loss are one Function (see torch_output);
+        # it returns each seed's loss, so backward starts from d(objective)/d(loss_s) = 1.
+        # (Its slope is sigmoid's own, so a flat spot keeps torch's ops, as do sse and, per call, mini-batches.)
+        self.fused = data.size >= FUSED_FROM and not config.flat_spot and config.loss in FUSED_LOSSES
+        if self.fused:
+            self.loss_gradient = torch.ones(seeds, dtype=self.dtype, device=self.device)
+        # Its two (S, P, N) scratch tensors, reused every step: fresh ones cost page faults each step.
+        self.workspace = Workspace(self.X.shape, self.dtype, self.device) if self.fused else None
         self.all_finite = np.ones(seeds, dtype=bool)
         self.all_finite.flags.writeable = False  # returned by weights_finite() every epoch
         # On the CPU a NumPy view of theta makes the every-epoch finiteness check two cheap NumPy calls.
@@ -169,10 +187,15 @@ class TorchBackend:
     def _forward(
         self, noise: np.ndarray | None = None, rows: torch.Tensor | None = None, flat_spot: float = 0.0
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per-output losses (S, P, N), activations (S, P, k) and outputs (S, P, N); with `rows`
-        (S, B), over each seed's mini-batch of patterns: (S, B, ...)."""
+        """Per-output losses (S, P, N) (fused: each seed's loss (S,)), activations (S, P, k) and outputs
+        (S, P, N); with `rows` (S, B), over each seed's mini-batch of patterns: (S, B, ...)."""
         if noise is not None:
             noise = torch.as_tensor(noise, dtype=self.dtype, device=self.device)
+        if self.workspace is not None and rows is None:  # full batch, fused (see __init__)
+            m, X = self.model, self.X
+            activations = m.hidden(X, noise)
+            losses, outputs = output_layer_loss(activations, m.W2, m.b2, X, self.loss_name, m.one_hot, self.workspace)
+            return losses, activations, outputs
         X = self.X if rows is None else self.data[rows]  # (S, P, N) or (S, B, N)
         activations, logits = self.model(X, noise, flat_spot, all_patterns=rows is None)
         losses, outputs = output_losses(self.loss_name, logits, X, flat_spot)
@@ -182,7 +205,7 @@ class TorchBackend:
         return losses, activations, outputs
 
     def _to_numpy(self, losses: torch.Tensor, activations: torch.Tensor, outputs: torch.Tensor) -> Forward:
-        loss = losses.detach().sum(dim=(1, 2)) * self.weight  # (S,) each seed's loss
+        loss = losses.detach() if self.fused else losses.detach().sum(dim=(1, 2)) * self.weight  # (S,)
         # numpy(force=True): detached and on the CPU
         return Forward(loss.numpy(force=True), activations.numpy(force=True), outputs.numpy(force=True))
 
@@ -236,12 +259,6 @@ class TorchBackend:
         m = self.model
         W1, b1, W2, b2 = (p.detach().cpu().numpy().copy() for p in (m.W1, m.b1, m.W2, m.b2))
         return Weights(W1, b1[:, 0], W2, b2[:, 0])  # the biases without their unit pattern axis
-
-    def optimizer_state(self) -> dict[str, np.ndarray]:
-        return torch_state.optimizer_state(self.optimizer)
-
-    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
-        torch_state.load_optimizer_state(self.optimizer, self.optimizer_name, state)
 
     def weights_finite(self) -> np.ndarray:
         if self.theta_numpy is not None and np.isfinite(self.theta_numpy).all():  # nearly always, on the CPU

@@ -1,6 +1,7 @@
 """torch.optim's state out as NumPy arrays and back in: what a paused or saved torch run continues from.
 
-torch is imported here at the top, like torch_backend, which alone imports this module.
+TorchBackend takes optimizer_state() and load_optimizer_state() from OptimizerState here. torch is
+imported at the top, like torch_backend, which alone imports this module.
 """
 
 from __future__ import annotations
@@ -18,6 +19,27 @@ TORCH_STATE = {
     "rprop": {"step", "prev", "step_size"},
     "quickprop": {"previous_step", "previous_slope"},
 }
+
+
+class OptimizerState:
+    """The Backend protocol's optimizer_state() and load_optimizer_state(), for a backend whose
+    `optimizer` is a torch.optim.Optimizer."""
+
+    optimizer: torch.optim.Optimizer
+
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        return optimizer_state(self.optimizer)
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        load_optimizer_state(self.optimizer, optimizer_kind(self.optimizer), state)
+
+
+def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
+    """The Config.optimizer that made `optimizer` (see torch_backend.make_torch_optimizer)."""
+    if isinstance(optimizer, torch.optim.SGD):
+        return "momentum" if optimizer.param_groups[0]["momentum"] else "sgd"
+    kinds = {torch.optim.Adam: "adam", torch.optim.Rprop: "rprop"}
+    return kinds.get(type(optimizer), "quickprop")
 
 
 def optimizer_state(optimizer: torch.optim.Optimizer) -> dict[str, np.ndarray]:

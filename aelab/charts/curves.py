@@ -116,19 +116,24 @@ def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) 
     )
 
 
-def live_loss_chart(epochs: np.ndarray, loss: np.ndarray, total_epochs: int) -> alt.Chart:
-    """A light loss-only chart for redrawing while training runs (`Progress.curve` gives its points)."""
-    data = pd.DataFrame({"epoch": epochs, "loss": loss})
-    return (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[0, total_epochs])),
-            y=alt.Y("loss:Q", title="Loss (log)", scale=alt.Scale(type="log")),
-            tooltip=["epoch:Q", alt.Tooltip("loss:Q", format=".4~g")],
-        )
-        .properties(height=220)
-    )
+def live_loss_spec(epochs: np.ndarray, loss: np.ndarray, total_epochs: int) -> dict:
+    """A light loss-only chart for redrawing while training runs (`Progress.curve` gives its points),
+    written as a Vega-Lite spec: building it through Altair would cost the training thread ~30 ms
+    at every redraw."""
+    values = [{"epoch": int(epoch), "loss": float(value)} for epoch, value in zip(epochs, loss, strict=True)]
+    return {
+        "data": {"values": values},
+        "mark": {"type": "line", "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "epoch", "type": "quantitative", "title": "Epoch", "scale": {"domain": [0, total_epochs]}},
+            "y": {"field": "loss", "type": "quantitative", "title": "Loss (log)", "scale": {"type": "log"}},
+            "tooltip": [
+                {"field": "epoch", "type": "quantitative"},
+                {"field": "loss", "type": "quantitative", "format": ".4~g"},
+            ],
+        },
+        "height": 220,
+    }
 
 
 def solved_histogram(solved_epochs: Sequence[int | None]) -> alt.Chart:
