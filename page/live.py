@@ -13,6 +13,7 @@ import streamlit as st
 
 from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
+from aelab.charts import live as live_charts
 from aelab.config import Config
 from aelab.train import Progress
 
@@ -36,6 +37,7 @@ class LiveViews:
         self.views = st.empty() if show_views else None
         self.started = time.perf_counter()
         self.drawn = -np.inf  # when the views were last drawn
+        self.redraws = 0
 
     def update(self, progress: Progress) -> None:
         """Keep the pace, then redraw (the views at most every LIVE_REDRAW seconds when paced)."""
@@ -48,7 +50,7 @@ class LiveViews:
         now = time.perf_counter()
         if self.speed and now - self.drawn < LIVE_REDRAW and self.speed > 1 / LIVE_REDRAW:
             return
-        self.drawn = now
+        self.drawn, self.redraws = now, self.redraws + 1
         curve = progress.curve("loss")
         self.loss.vega_lite_chart(charts.live_loss_spec(*curve, progress.epochs), width="stretch")
         hidden, outputs = progress.hidden(), progress.outputs()
@@ -76,7 +78,7 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
             styled = table.style.apply(lambda column: np.where(shared, "background-color: #fde2e1", ""), axis=0)
             st.dataframe(styled.format(precision=2), hide_index=True, height=min(38 + 35 * len(table), 320))
         if config.hidden in (2, 3):
-            st.altair_chart(charts.code_scatter(hidden, config.activation, report.codes, size=120), width="content")
+            st.vega_lite_chart(live_charts.scatter_spec(hidden, config.activation, report.codes), width="content")
     with right:
         _live_matrix(outputs, "Reconstruction", (0.0, 1.0), row="pattern", column="output")
 
@@ -85,8 +87,8 @@ def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], ro
     """A small matrix as a labelled heatmap; a larger one as an image (cheap to redraw, fits its column),
     its cells enlarged so that the browser does not blur them."""
     if matrix.size <= charts.MAX_LABELLED_CELLS:
-        chart = charts.heatmap(matrix, row=row, column=column, title=title, domain=domain, text=True)
-        st.altair_chart(chart, width="content")
+        spec = live_charts.heatmap_spec(matrix, row=row, column=column, title=title, domain=domain, text=True)
+        st.vega_lite_chart(spec, width="content")
         return
     rows, columns = matrix.shape
     scale = max(1, min(LIVE_IMAGE_PIXELS // rows, LIVE_IMAGE_WIDTH // columns))

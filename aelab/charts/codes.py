@@ -37,10 +37,16 @@ def code_table(report: CodeReport, activations: np.ndarray) -> pd.DataFrame:
 
 
 def code_scatter(
-    activations: np.ndarray, activation: str, codes: Sequence[str], title: str = "", size: int = 210
+    activations: np.ndarray,
+    activation: str,
+    codes: Sequence[str],
+    title: str = "",
+    size: int = 210,
+    named: bool = False,
 ) -> alt.Chart:
     """Hidden vectors as points: k = 2 one panel, k = 3 the three pairwise projections,
-    with the corners of the square (cube) of binary codes marked."""
+    with the corners of the square (cube) of binary codes marked. With `named`, each panel's points
+    are left out, to be given as the named dataset "points<a><b>" (see charts.live)."""
     units = activations.shape[1]
     pairs = [(0, 1)] if units == 2 else [(0, 1), (0, 2), (1, 2)]
     low, high = ACTIVATIONS[activation].corners(activations)
@@ -49,6 +55,7 @@ def code_scatter(
         points = pd.DataFrame(
             {"x": activations[:, a], "y": activations[:, b], "pattern": np.arange(len(activations)), "code": codes}
         )
+        points = alt.NamedData(f"points{a}{b}") if named else points
         corners = pd.DataFrame({"x": [low, low, high, high], "y": [low, high, low, high]})
         axis_x = alt.X(
             "x:Q", title=f"h{a}", scale=alt.Scale(domain=[low - 0.1 * (high - low), high + 0.1 * (high - low)])

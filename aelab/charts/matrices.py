@@ -63,9 +63,11 @@ def heatmap(
     scheme: str = SEQUENTIAL,
     cell: int = 24,
     text: bool = False,
+    data_name: str | None = None,
 ) -> alt.Chart:
-    """A matrix as coloured cells, values on hover (and printed in the cell when `text`)."""
-    data = matrix_frame(np.asarray(matrix, dtype=float), row, column)
+    """A matrix as coloured cells, values on hover (and printed in the cell when `text`). With
+    `data_name`, the cells' rows are left out, to be given as that named dataset (see charts.live)."""
+    data = alt.NamedData(data_name) if data_name else matrix_frame(np.asarray(matrix, dtype=float), row, column)
     scale = alt.Scale(scheme=scheme, domain=list(domain)) if domain else alt.Scale(scheme=scheme)
     base = alt.Chart(data).encode(
         x=alt.X(f"{column}:O", title=column),
