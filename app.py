@@ -20,6 +20,7 @@ import streamlit as st
 from aelab.backends import torch_unavailable_reason
 from aelab.report import markdown_literal
 from page.bench import bench_view
+from page.lesson import present_ui, sidebar_state
 from page.results import results_ui
 from page.settings import mirror_to_url, restore_settings_once, settings_ui
 from page.source import source_ui
@@ -27,7 +28,12 @@ from page.sweep import sweep_view
 from page.training import report_interrupted_run, train_with_progress
 from page.transport import explain, transport_ui
 
-st.set_page_config(page_title="aelab: what does a bottleneck learn?", page_icon=":material/hub:", layout="wide")
+st.set_page_config(
+    page_title="aelab: what does a bottleneck learn?",
+    page_icon=":material/hub:",
+    layout="wide",
+    initial_sidebar_state=sidebar_state(st.query_params.to_dict()),  # collapsed for ?present=1
+)
 
 restore_settings_once()
 config = settings_ui()
@@ -38,6 +44,7 @@ st.markdown(
     "Squeeze N one-hot patterns through k hidden units and reconstruct them: the classic **encoder problem**. "
     "With a tight bottleneck (k = ceil(log2 N)) a good network gives every pattern its own **binary code**."
 )
+present_ui(config)  # ?present=1: the settings read-only, larger text
 for problem in st.session_state.pop("link_problems", []):
     st.warning(f"Share link: {markdown_literal(problem)}")  # link text never becomes a link, image or markup
 

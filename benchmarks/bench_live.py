@@ -21,34 +21,32 @@ CASES = {"default 8-3-8": {}, "32-5-32": {"width": 32, "hidden": 5}}
 MODES = ("none", "views off", "views on")
 
 
-def page_run() -> None:
-    """The page's training part alone: a Trainer driven by page.live.LiveViews, as train_with_progress does."""
-    import streamlit as st
-
+def page_run(settings: dict, epochs: int, mode: str, results: list) -> None:
+    """The page's training part alone: a Trainer driven by page.live.LiveViews, as train_with_progress
+    does. AppTest runs it in this process, so it hands back (epochs/s, redraws) through `results`."""
     from aelab import Config
     from aelab.train import Trainer
     from page.live import LiveViews
     from page.training import PROGRESS_INTERVAL
 
-    settings, epochs, mode = st.session_state.settings, st.session_state.epochs, st.session_state.mode
     config = Config(epochs=epochs, **settings)
     trainer = Trainer(config, [config.seed], keep_snapshots=True)
-    st.session_state.redraws = 0
+    redraws = 0
     if mode == "none":
         trainer.run(epochs)
     else:
         live = LiveViews(config, epochs, speed=0, show_views=mode == "views on")
         trainer.run(epochs, on_progress=live.update, progress_interval=PROGRESS_INTERVAL)
-        st.session_state.redraws = live.redraws
-    st.session_state.rate = epochs / trainer.seconds
+        redraws = live.redraws
+    results.append((epochs / trainer.seconds, redraws))
 
 
 def rate(settings: dict, epochs: int, mode: str) -> tuple[float, int]:
-    page = AppTest.from_function(page_run, default_timeout=600)
-    page.session_state.settings, page.session_state.epochs, page.session_state.mode = settings, epochs, mode
+    results: list[tuple[float, int]] = []
+    page = AppTest.from_function(page_run, default_timeout=600, args=(settings, epochs, mode, results))
     page.run()
     assert not page.exception, page.exception
-    return page.session_state.rate, page.session_state.redraws
+    return results[0]
 
 
 def main() -> None:

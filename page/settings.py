@@ -10,19 +10,25 @@ import streamlit as st
 from aelab.backends import torch_unavailable_reason
 from aelab.config import SETTINGS, Config, config_from_partial_strings, config_to_strings, min_code_bits
 from aelab.presets import PRESETS, apply_preset, recipe_for, uses_recipe, with_recipe
+from page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
 
 
 def restore_settings_once() -> None:
-    """On a session's first run, fill the widgets from the share link (or the defaults)."""
+    """On a session's first run, fill the widgets from the share link (or the defaults), and keep
+    its lesson flags (page.lesson); settings the link hides keep the link's values."""
     if "restored" in st.session_state:
         return
     st.session_state.restored = True
-    config, problems = config_from_partial_strings(st.query_params.to_dict())
+    link = st.query_params.to_dict()
+    lesson_problems = restore_lesson(link)
+    config, problems = config_from_partial_strings({k: v for k, v in link.items() if k not in FLAGS})
+    problems += lesson_problems
     if config.backend == "torch" and torch_unavailable_reason():
         problems.append(f"backend 'torch' is not available here ({torch_unavailable_reason()}); using numpy")
         config = dataclasses.replace(config, backend="numpy")
     st.session_state.link_problems = problems
     load_into_widgets(config)
+    st.session_state.locked = {name: getattr(config, name) for name in current_lesson().hidden}
 
 
 def load_into_widgets(config: Config) -> None:
@@ -30,8 +36,20 @@ def load_into_widgets(config: Config) -> None:
         st.session_state[name] = getattr(config, name)
 
 
+def setting_value(name: str) -> object:
+    """A setting's value: its widget's, or the link's for a setting the link hides (no widget)."""
+    locked = st.session_state.get("locked", {})
+    if name not in locked:
+        return st.session_state[name]
+    return min(locked[name], setting_value("width")) if name == "hidden" else locked[name]  # k <= N
+
+
+def shown(name: str) -> bool:
+    return name not in st.session_state.get("locked", {})
+
+
 def current_config() -> Config:
-    return Config(**{name: st.session_state[name] for name in SETTINGS})
+    return Config(**{name: setting_value(name) for name in SETTINGS})
 
 
 def _apply_chosen_preset() -> None:
@@ -45,6 +63,8 @@ def number_widget(name: str, container=st, high: float | None = None, step: floa
     """A number input whose limits are the setting's own, so it holds every value a link may carry."""
     setting = SETTINGS[name]
     high = setting.high if high is None else high
+    if not shown(name):
+        return
     if setting.kind is int:
         container.number_input(setting.label, int(setting.low), int(high), step=step or 1, key=name, help=setting.help)
     else:
@@ -54,6 +74,8 @@ def number_widget(name: str, container=st, high: float | None = None, step: floa
 
 
 def choice_widget(name: str, container=st, radio: bool = False, captions: list[str] | None = None) -> None:
+    if not shown(name):
+        return
     setting = SETTINGS[name]
     options = setting.options
     label = (lambda value: options[value] or value) if any(options.values()) else str
@@ -105,21 +127,23 @@ def settings_ui() -> Config:
     )
     sizes = sidebar.columns(2)
     number_widget("width", sizes[0])
-    width = st.session_state.width
-    st.session_state.hidden = min(st.session_state.hidden, width)  # keep k valid when N shrinks
+    width = setting_value("width")
+    if shown("hidden"):
+        st.session_state.hidden = min(st.session_state.hidden, width)  # keep k valid when N shrinks
     number_widget("hidden", sizes[1], high=width)
-    bottleneck_note(width, st.session_state.hidden)
+    bottleneck_note(width, setting_value("hidden"))
     choice_widget("activation", sidebar)
     choice_widget("loss", sidebar, radio=True)
     choice_widget("optimizer", sidebar)
-    lr_stops = sorted(set(learning_rate_stops()) | {st.session_state.lr})  # a shared link may carry any lr
-    sidebar.select_slider(
-        "Learning rate (log scale)",
-        options=lr_stops,
-        format_func=lambda v: f"{v:g}",
-        key="lr",
-        help=SETTINGS["lr"].help,
-    )
+    if shown("lr"):
+        lr_stops = sorted(set(learning_rate_stops()) | {st.session_state.lr})  # a shared link may carry any lr
+        sidebar.select_slider(
+            "Learning rate (log scale)",
+            options=lr_stops,
+            format_func=lambda v: f"{v:g}",
+            key="lr",
+            help=SETTINGS["lr"].help,
+        )
     runs = sidebar.columns(2)
     number_widget("epochs", runs[0], step=100)
     number_widget("seed", runs[1])
@@ -182,7 +206,7 @@ def bottleneck_note(width: int, hidden: int) -> None:
 
 
 def mirror_to_url(config: Config) -> None:
-    """Keep the address bar a share link for the current settings."""
-    wanted = config_to_strings(config)
+    """Keep the address bar a share link for the current settings (and the lesson flags)."""
+    wanted = config_to_strings(config) | lesson_link(current_lesson())
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
