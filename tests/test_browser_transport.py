@@ -75,3 +75,17 @@ def test_pause_continue_and_step_a_long_run(server, page):
         page.get_by_role("tabpanel", name="Training curves").get_by_test_id("stVegaLiteChart")
     ).to_be_visible()
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_lesson_link_opens_ready_for_class(server, page):
+    page.goto(f"{server}/?present=1&hide=optimizer,loss&width=16&hidden=4")
+    wait_until_idle(page)
+    sync_api.expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    panel = page.locator(".st-key-lesson_settings")
+    sync_api.expect(panel.get_by_text("Input width N:", exact=False)).to_be_visible()
+    assert panel.get_by_text("Optimizer:", exact=False).count() == 0  # hidden settings stay hidden
+    size = page.evaluate("getComputedStyle(document.documentElement).fontSize")
+    assert size == "20px"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "present_mode.png"))
+    assert page.get_by_test_id("stException").count() == 0

@@ -159,3 +159,14 @@ def test_a_bad_upload_gets_one_message_and_leaves_the_run_untouched(data, messag
     errors = [e.value for e in page.error]
     assert len(errors) == 1 and message in errors[0], errors
     assert shown(page) is before and page.session_state["trainer"].epoch == 20
+
+
+def test_the_speed_setting_caps_epochs_per_second():
+    """A lower bound only (a slow machine cannot make it fail): 10 epochs at 20 epochs/s take >= 0.45 s."""
+    page = click(new_page(epochs=5), "train")
+    before = page.session_state["trainer"].seconds
+    page.select_slider(key="speed").set_value(20).run()
+    page.number_input(key="step_epochs").set_value(10).run()
+    click(page, "step")
+    assert shown(page).epochs_done == 15
+    assert page.session_state["trainer"].seconds - before >= 9 / 20

@@ -234,3 +234,17 @@ def test_cli_resume_of_a_file_that_is_not_a_saved_run_exits_2(content, cli, tmp_
     status, out, err = cli(["train", "--resume", str(path)])
     assert (status, out) == (2, "")
     assert err.startswith(f"error: {path}: ") and len(err.strip().splitlines()) == 1
+
+
+def test_snapshots_cover_the_whole_run_however_it_was_continued_at_bounded_memory():
+    from aelab.recorder import SNAPSHOT_COUNT
+
+    trainer = Trainer(replace(BASE, epochs=50), [0], keep_snapshots=True)
+    trainer.run(50)
+    for _ in range(40):  # many Continues and Steps
+        result = trainer.run(37)
+    epochs = result.snapshot_epochs
+    assert epochs[0] == 0 and epochs[-1] == trainer.epoch == 50 + 40 * 37
+    assert len(epochs) <= SNAPSHOT_COUNT + 2 and epochs == sorted(set(epochs))
+    assert max(np.diff(epochs)) < trainer.epoch / 4  # spread over the run, not bunched at its start
+    assert not np.isnan(result.snapshots).any()  # every kept epoch was really recorded
