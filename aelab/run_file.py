@@ -30,6 +30,7 @@ FORMAT = "aelab-run"
 VERSION = 1
 SNAPSHOT_SAVE_LIMIT = 200_000  # snapshot values saved at most (a wide net's are left out: the file stays small)
 DTYPES = ("float32", "float64", "int64", "bool")
+LAST_GOOD = ("last_good_activations", "last_good_outputs")
 MAX_FILE_BYTES = 200_000_000  # the CLI reads at most this much (a 100,000-epoch run is ~20 MB)
 
 
@@ -53,7 +54,9 @@ def resume_section(trainer: Trainer) -> dict:
         "optimizer": {name: encode(array) for name, array in trainer.backend.optimizer_state().items()},
         "noise": trainer.noise.state() if trainer.noise is not None else None,
         "order": trainer.order.state() if trainer.order is not None else None,
-        "recorder": {name: encode(array) for name, array in _recorder_arrays(recorder).items()},
+        "recorder": {
+            name: _encode_recorded(name, array, recorder) for name, array in _recorder_arrays(recorder).items()
+        },
         "restarts": [list(epochs) for epochs in recorder.restarts],
         "snapshot_epochs": list(recorder.snapshot_epochs) if snapshots_fit else None,
         "snapshots": encode(recorder.snapshots) if snapshots_fit else None,
@@ -71,6 +74,12 @@ def _recorder_arrays(recorder) -> dict[str, np.ndarray]:
     names = ("history_epochs", "length", "first_output_solved", "first_solved", "alive", "ever_solved")
     names += ("attempts", "attempt_start", "last_good_activations", "last_good_outputs")
     return arrays | {name: getattr(recorder, name) for name in names}
+
+
+def _encode_recorded(name: str, array: np.ndarray, recorder) -> dict | None:
+    """A recorder array; the last good forward pass of diverged seeds only when one diverged (else it
+    is all NaN, and as big as the outputs: a 1024-wide net's would be a million nulls)."""
+    return None if name in LAST_GOOD and recorder.alive.all() else encode(array)
 
 
 def encode(array: np.ndarray) -> dict:
@@ -169,6 +178,8 @@ def _restore(section: dict) -> Trainer:
     if (np.diff(steps) <= 0).any():
         raise RunFileError("recorder history_epochs: the epochs must increase")
     for name, array in fresh.items():
+        if saved[name] is None and name in LAST_GOOD:
+            continue  # nothing diverged: the fresh run's NaN stand (checked against `alive` below)
         value = decode(saved[name], f"recorder {name}")
         shape = (
             (len(seeds), steps.size)
@@ -187,6 +198,8 @@ def _restore(section: dict) -> Trainer:
             recorder.initial = recorder.initial._replace(**{name.split(".")[1]: value})
         else:
             setattr(recorder, name, value)
+    if not recorder.alive.all() and any(saved[name] is None for name in LAST_GOOD):
+        raise RunFileError("recorder: a seed diverged but its last good forward pass is missing")
     recorder.rows = slice(None) if recorder.alive.all() else recorder.alive.copy()
     recorder.any_alive = bool(recorder.alive.any())
     recorder.restarts = _restarts(section["restarts"], len(seeds), epoch)

@@ -21,6 +21,8 @@ SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full spe
 LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch
 LIVE_IMAGE_PIXELS = 400  # a live matrix drawn as an image is enlarged to at most this many pixels high ...
 LIVE_IMAGE_WIDTH = 240  # ... and this many wide (cells stay square)
+LIVE_MAX_SIDE = 128  # a live matrix shows at most this many rows and columns
+LIVE_MAX_GROUPS = 8  # the live note names at most this many groups of patterns sharing a code
 
 
 def speed_label(speed: int) -> str:
@@ -35,13 +37,15 @@ class LiveViews:
         self.bar = st.progress(0.0, text="starting")
         self.loss = st.empty()
         self.views = st.empty() if show_views else None
-        self.started = time.perf_counter()
+        self.started: float | None = None  # the pace counts from the first update
         self.drawn = -np.inf  # when the views were last drawn
         self.redraws = 0
 
     def update(self, progress: Progress) -> None:
         """Keep the pace, then redraw (the views at most every LIVE_REDRAW seconds when paced)."""
         done = progress.epoch - progress.first
+        if self.started is None:
+            self.started = time.perf_counter() - done / self.speed if self.speed else 0.0
         if self.speed:
             wait = self.started + done / self.speed - time.perf_counter()
             if wait > 0:
@@ -65,7 +69,9 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
     report = analysis.code_report(hidden, config.activation)
     note = f"Epoch {epoch:,}: **{report.distinct} distinct codes** of {config.width}"
     if report.collisions:
-        note += " · sharing a code: " + "; ".join(" & ".join(map(str, group)) for group in report.collisions)
+        groups = report.collisions[:LIVE_MAX_GROUPS]
+        note += " · sharing a code: " + "; ".join(" & ".join(map(str, group[:LIVE_MAX_GROUPS])) for group in groups)
+        note += " ..." if len(report.collisions) > LIVE_MAX_GROUPS else ""
     st.markdown(note, help="The live hidden code: it updates while the network trains.")
     left, middle, right = st.columns([1, 2, 1.4])
     with left:
@@ -90,10 +96,16 @@ def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], ro
         spec = live_charts.heatmap_spec(matrix, row=row, column=column, title=title, domain=domain, text=True)
         st.vega_lite_chart(spec, width="content")
         return
-    rows, columns = matrix.shape
+    # A wide net's matrix is shown thinned (every `stride`-th row and column): a redraw's cost stays
+    # small, and so does what it takes from other visitors of the same server.
+    stride = -(-max(matrix.shape) // LIVE_MAX_SIDE)
+    shown = matrix[::stride, ::stride]
+    rows, columns = shown.shape
     scale = max(1, min(LIVE_IMAGE_PIXELS // rows, LIVE_IMAGE_WIDTH // columns))
-    image = charts.heatmap_image(matrix, domain).repeat(scale, axis=0).repeat(scale, axis=1)
-    caption = f"{title}, {domain[0]:.2g} to {domain[1]:.2g}"
+    image = charts.heatmap_image(shown, domain).repeat(scale, axis=0).repeat(scale, axis=1)
+    caption = f"{title}, {domain[0]:.2g} to {domain[1]:.2g}" + (
+        f" (1 in {stride} rows and columns)" if stride > 1 else ""
+    )
     st.image(image, caption=caption, width=min(image.shape[1], LIVE_IMAGE_WIDTH))
 
 

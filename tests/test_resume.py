@@ -248,3 +248,20 @@ def test_snapshots_cover_the_whole_run_however_it_was_continued_at_bounded_memor
     assert len(epochs) <= SNAPSHOT_COUNT + 2 and epochs == sorted(set(epochs))
     assert max(np.diff(epochs)) < trainer.epoch / 4  # spread over the run, not bunched at its start
     assert not np.isnan(result.snapshots).any()  # every kept epoch was really recorded
+
+
+def test_a_diverged_run_saves_its_last_good_pass_and_a_healthy_one_leaves_it_out():
+    diverging = Config(width=8, hidden=3, activation="linear", loss="bce", lr=30.0, init_scale=1.0, epochs=200)
+    trainer = Trainer(replace(diverging, dtype="float64"), [0], keep_snapshots=True)
+    result = trainer.run(200)
+    assert result.diverged == [True]
+    section = resume_section(trainer)
+    assert section["recorder"]["last_good_outputs"] is not None
+    loaded = load_trainer(json.dumps({"resume": section}))
+    np.testing.assert_array_equal(loaded.run(0).outputs, result.outputs)  # the last good pass, not NaN
+    section["recorder"]["last_good_outputs"] = None
+    with pytest.raises(RunFileError, match="last good forward pass is missing"):
+        load_trainer(json.dumps({"resume": section}))
+    healthy = Trainer(replace(BASE, epochs=5), [0])
+    healthy.run(5)
+    assert resume_section(healthy)["recorder"]["last_good_outputs"] is None
