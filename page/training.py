@@ -20,7 +20,10 @@ def train_with_progress(config: Config) -> None:
     if not within_budget(config):
         return
     st.session_state.training = config  # cleared on completion; still set after an interruption
-    with st.status(f"Training {config.describe()}", expanded=True) as status, training_slot(estimate_seconds(config)):
+    with (
+        st.status(f"Training {config.describe()}", expanded=True) as status,
+        training_slot(estimate_seconds(config), config.backend),
+    ):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop", icon=":material/stop_circle:", help="Stop now and keep the run so far.")
         live_chart = st.empty()
