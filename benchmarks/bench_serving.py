@@ -36,10 +36,10 @@ from aelab.config import Config
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
-def peak_megabytes(pid: int) -> float:
-    """The process's peak resident memory so far (VmHWM), in MB."""
+def peak_megabytes(pid: int, field: str = "VmHWM") -> float:
+    """The process's peak resident memory so far (VmHWM), or its resident memory now (VmRSS), in MB."""
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1000
+    return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1000
 
 
 def widest_allowed(backend: str) -> dict[str, str]:
@@ -90,14 +90,15 @@ def page_case(browser, port: int, settings: dict[str, str], seeds: int | None, r
     return time.perf_counter() - start
 
 
-def server_peak(browser, settings: dict[str, str], seeds: int | None, run_for: float) -> tuple[float, float, float]:
-    """(MB at start, peak MB, seconds) of a fresh server running one case."""
+def server_peak(browser, settings: dict[str, str], seeds: int | None, run_for: float) -> tuple[float, ...]:
+    """(MB at start, peak MB, MB once the case is over, seconds) of a fresh server running one case."""
     port = free_port()
     server = start_server(port)
     try:
         base = peak_megabytes(server.pid)
         seconds = page_case(browser, port, settings, seeds, run_for)
-        return base, peak_megabytes(server.pid), seconds
+        time.sleep(2)
+        return base, peak_megabytes(server.pid), peak_megabytes(server.pid, "VmRSS"), seconds
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -152,8 +153,8 @@ def main() -> None:
             (f"largest sweep allowed (1000 x 64-6-64, {sweep_settings['epochs']} epochs)", sweep_settings, sweep_seeds),
         ]
         for label, settings, seeds in cases:
-            base, peak, seconds = server_peak(browser, settings, seeds, run_for=20)
-            print(f"  {label:<60} start {base:6.0f} MB  peak {peak:6.0f} MB  ({seconds:.0f} s)")
+            base, peak, after, seconds = server_peak(browser, settings, seeds, run_for=20)
+            print(f"  {label:<60} start {base:4.0f} MB  peak {peak:4.0f} MB  after {after:4.0f} MB  ({seconds:.0f} s)")
         print("Peak memory of the CLI's largest (stopped with SIGTERM after 30 s):")
         widest = ["--width", "1024", "--hidden", "1024", "--epochs", "100000"]
         for label, arguments in [

@@ -93,7 +93,7 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
     if not within_budget(config, seeds):
         return
     label = f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}"
-    with st.status(label, expanded=True) as status, training_slot(estimate_seconds(config, len(seeds))):
+    with st.status(label, expanded=True) as status, training_slot(estimate_seconds(config, len(seeds)), config.backend):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
         # As for a single run: a click interrupts the sweep inside a redraw, and the rerun makes

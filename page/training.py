@@ -70,7 +70,11 @@ def train_with_progress(config: Config, action: str = "train") -> None:
     speed = int(st.session_state.get("speed", 0))
     verb = "Training" if trainer is None else f"Continuing from epoch {trainer.epoch:,}:"
     label = f"{verb} {config.describe()} for {epochs:,} epochs"
-    with st.status(label, expanded=True) as status, training_slot(estimate_seconds(planned)), trainer_lock():
+    with (
+        st.status(label, expanded=True) as status,
+        training_slot(estimate_seconds(planned), config.backend),
+        trainer_lock(),
+    ):
         try:
             if trainer is None:
                 trainer = Trainer(config, [config.seed], keep_snapshots=True)

@@ -44,13 +44,13 @@ def curves_view(result: RunResult) -> None:
 
 
 def _history_spec(runs: list[tuple[str, RunResult]], log_loss: bool) -> dict:
-    """The curves' Vega-Lite spec, kept while the same runs are shown: building it through Altair
-    costs about 0.1 s, which every rerun (any click on the page) would otherwise pay."""
+    """The curves' Vega-Lite spec, kept while the same runs are shown: every rerun (any click on
+    the page) would otherwise build its data frames again."""
     kept = st.session_state.get("history_spec")
     key = ([label for label, _ in runs], log_loss)
     if kept is not None and kept["key"] == key and all(a is b for a, (_, b) in zip(kept["runs"], runs, strict=True)):
         return kept["spec"]
-    spec = charts.history_chart(runs, log_loss=log_loss).to_dict()
+    spec = charts.history_chart(runs, log_loss=log_loss)
     st.session_state.history_spec = {"key": key, "runs": [run for _, run in runs], "spec": spec}
     return spec
 

@@ -213,3 +213,15 @@ def test_mini_batch_epochs_cost_more_and_a_full_bench_is_checked_as_a_whole():
     assert bench_over_budget(DEFAULT_BUDGET, configs, 100) is None  # the page's default bench click
     message = bench_over_budget(DEFAULT_BUDGET, configs, MAX_SWEEP_SEEDS)
     assert message is not None and "choose one entry or fewer seeds" in message
+
+
+def test_a_served_page_trains_on_one_blas_thread():
+    """Every visitor shares the server's CPUs: after a training the process's BLAS runs one thread."""
+    from threadpoolctl import threadpool_info
+
+    page = AppTest.from_file(APP, default_timeout=60)
+    page.run()
+    page.button(key="train").click().run()
+    assert not page.exception
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
+from functools import cache
 
 import altair as alt
 import numpy as np
@@ -63,14 +65,21 @@ def describe_change(changed: dict) -> str:
                      for name, (old, new) in changed.items())  # fmt: skip
 
 
-def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) -> alt.VConcatChart:
+def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) -> dict:
     """Loss, accuracy, bits right and distinct codes over epochs, one colour per run,
-    with the solved epochs marked as vertical rules (dashed: outputs, solid: codes)."""
-    data = history_frame(runs)
-    markers = solved_frame(runs)
-    run_order = [label for label, _ in runs]
+    with the solved epochs marked as vertical rules (dashed: outputs, solid: codes), as a
+    Vega-Lite spec. The layout is built through Altair once per scale (that costs about 0.1 s);
+    each call only hands it the runs' data, as the named datasets "history" and "markers"."""
+    spec = copy.deepcopy(_history_layout(log_loss))
+    spec["datasets"] = {"history": history_frame(runs), "markers": solved_frame(runs)}
+    return spec
+
+
+@cache
+def _history_layout(log_loss: bool) -> dict:
+    # Runs are coloured in the order of their labels ("#1 ...", "#2 ..." for pins, then "current: ...").
     color = alt.Color(
-        "run:N", title="Run", sort=run_order, legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)
+        "run:N", title="Run", sort="ascending", legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)
     )
     panels = []
     for metric in METRICS:
@@ -78,7 +87,8 @@ def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) 
         log = log_loss and metric == "loss"
         y_scale = alt.Scale(type="log") if log else alt.Scale(zero=metric != "loss")
         lines = (
-            alt.Chart(data[data["metric"] == title])
+            alt.Chart(alt.NamedData("history"))
+            .transform_filter(alt.datum.metric == title)
             .mark_line(strokeWidth=2)
             .encode(
                 x=alt.X("epoch:Q", title="Epoch"),
@@ -92,7 +102,7 @@ def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) 
             )
         )
         rules = (
-            alt.Chart(markers)
+            alt.Chart(alt.NamedData("markers"))
             .mark_rule(opacity=0.7)
             .encode(
                 x="epoch:Q",
@@ -109,11 +119,12 @@ def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) 
         panels.append((lines + rules).properties(width=330, height=190, title=title))
     top = alt.hconcat(panels[0], panels[1])
     bottom = alt.hconcat(panels[2], panels[3])
-    return (
+    chart = (
         alt.vconcat(top, bottom)
         .resolve_scale(color="shared", strokeDash="shared")
         .configure_legend(orient="bottom", direction="vertical")
     )
+    return chart.to_dict()
 
 
 def live_loss_spec(epochs: np.ndarray, loss: np.ndarray, total_epochs: int) -> dict:
