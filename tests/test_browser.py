@@ -246,7 +246,9 @@ def test_the_probe_follows_its_controls_and_a_click_on_the_plane(server, page, s
     if hidden == "2":  # a click on the plane moves the probe there
         plane = page.get_by_role("tabpanel", name="Probe").get_by_test_id("stVegaLiteChart").nth(1)
         plane.scroll_into_view_if_needed()
-        box = plane.locator("canvas, svg").first.bounding_box()
+        drawing = plane.locator("canvas, svg").first  # Vega redraws the plane (with the moved probe) after the rerun
+        sync_api.expect(drawing).to_be_visible(timeout=20_000)
+        box = drawing.bounding_box()
         h0, h1 = slider_value(page, "h0"), slider_value(page, "h1")
         page.mouse.click(box["x"] + 0.55 * box["width"], box["y"] + 0.3 * box["height"])  # the legend is on the right
         deadline = time.monotonic() + 20
