@@ -9,8 +9,8 @@ the run so far).
 
 Speed: the same run and sweep through the page (the status line's training
 seconds, live redraws included) and through the CLI (`--json`'s seconds),
-interleaved; the ratio is CLI seconds / page seconds (1.0: the page trains as
-fast as the CLI; the target is at least 0.8).
+interleaved, both on one BLAS thread (the page's rule); the ratio is CLI seconds
+/ page seconds (1.0: the page trains as fast as the CLI; the target is at least 0.8).
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_serving.py           # ~5 min
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import statistics
@@ -131,7 +132,9 @@ def page_training_seconds(browser, port: int, settings: dict[str, str], seeds: i
 def cli_training_seconds(settings: dict[str, str], seeds: int | None) -> float:
     options = [part for name, value in settings.items() for part in (f"--{name}", value)]
     command = ["train"] if seeds is None else ["sweep", "--seeds", str(seeds)]
-    output = subprocess.run([sys.executable, "-m", "aelab", *command, "--json", *options], cwd=ROOT,
+    # One BLAS thread, as the page trains (page/serving.py): the same maths on the same cores.
+    one_thread = os.environ | {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    output = subprocess.run([sys.executable, "-m", "aelab", *command, "--json", *options], cwd=ROOT, env=one_thread,
                             capture_output=True, text=True, check=True).stdout  # fmt: skip
     payload = json.loads(output)
     return payload["train_seconds"] if seeds is None else payload["seconds"]

@@ -78,8 +78,8 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
         domain = ACTIVATIONS[config.activation].value_range(hidden)
         _live_matrix(hidden, "Hidden code", domain, row="pattern", column="hidden unit")
     with middle:
-        table = charts.code_table(report, hidden)
-        if len(table) <= 32:
+        if config.width <= 32:  # a longer table would not fit beside the matrices, and costs a redraw ~10 ms
+            table = charts.code_table(report, hidden)
             shared = table["shares code with"] != ""
             styled = table.style.apply(lambda column: np.where(shared, "background-color: #fde2e1", ""), axis=0)
             st.dataframe(styled.format(precision=2), hide_index=True, height=min(38 + 35 * len(table), 320))

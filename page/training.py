@@ -25,7 +25,7 @@ from aelab.train import Trainer, continue_epochs
 from page.live import LiveViews
 from page.serving import training_slot, within_budget
 
-PROGRESS_INTERVAL = 0.3  # seconds from the end of one redraw to the next: drawing must not dominate training
+PROGRESS_INTERVAL = 0.5  # seconds from the end of one redraw to the next: drawing must not dominate training
 LOCK_WAIT = 20.0  # seconds a rerun waits for an interrupted run's thread to reach its next redraw
 
 
