@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from aelab import charts
@@ -12,7 +14,7 @@ from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
 from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
 from page.serving import training_slot, within_budget
-from page.training import PROGRESS_INTERVAL
+from page.training import LOCK_WAIT, PROGRESS_INTERVAL
 
 
 def open_seed(seed: int) -> None:
@@ -21,11 +23,27 @@ def open_seed(seed: int) -> None:
     st.session_state.train_request = True
 
 
+def sweep_lock() -> threading.Lock:
+    """Held while this session's sweep trains (one lock per session)."""
+    return st.session_state.setdefault("sweep_lock", threading.Lock())
+
+
 def keep_stopped_sweep() -> None:
-    """A sweep that a click stopped left its latest progress: keep the sweep up to there."""
-    latest = st.session_state.pop("sweep_progress", [])
-    if latest:
+    """A sweep that a click stopped left its latest progress: keep the sweep up to there. With
+    fastReruns the rerun starts while the stopped sweep's thread trains on to its next redraw, so
+    wait for that thread to let go of the sweep first."""
+    latest = st.session_state.get("sweep_progress")
+    if not latest:
+        return
+    lock = sweep_lock()
+    if not lock.acquire(timeout=LOCK_WAIT):
+        st.warning("The last sweep is still stopping; click again in a moment.")
+        return
+    try:
+        st.session_state.pop("sweep_progress", None)
         st.session_state.sweep_result = latest[0].result()
+    finally:
+        lock.release()
 
 
 def sweep_view(config: Config) -> None:
@@ -93,7 +111,8 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
     if not within_budget(config, seeds):
         return
     label = f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}"
-    with st.status(label, expanded=True) as status, training_slot(estimate_seconds(config, len(seeds)), config.backend):
+    slot = training_slot(estimate_seconds(config, len(seeds)), config.backend)
+    with st.status(label, expanded=True) as status, slot, sweep_lock():
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
         # As for a single run: a click interrupts the sweep inside a redraw, and the rerun makes
