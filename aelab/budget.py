@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from aelab.config import Config, ConfigError
 from aelab.recorder import HISTORY_BUDGET, SNAPSHOT_BUDGET
-from aelab.sweep import MAX_BATCH_VALUES
+from aelab.sweep import seeds_per_batch, values_per_seed
 
 # Seconds per epoch (one core, default recipe; benchmarks/calibrate_budget.py prints the fit):
 # a fixed cost per epoch (Python and dispatch), plus per seed a small fixed cost, the (P, N)
@@ -117,8 +117,8 @@ def estimate_megabytes(config: Config, seeds: int = 1) -> float:
     """Peak memory of the server while it trains: its base, one batch's working arrays, the history
     (at most HISTORY_BUDGET entries of 4 metrics) and the hidden snapshots."""
     itemsize = 4 if config.dtype == "float32" else 8
-    per_seed = config.width * (config.width + config.hidden)  # one seed's (P, N) and (P, k) values
-    batch = min(seeds, max(1, MAX_BATCH_VALUES // per_seed))  # seeds trained at once (aelab.sweep)
+    per_seed = values_per_seed(config)
+    batch = min(seeds, seeds_per_batch(config))  # seeds trained at once (aelab.sweep)
     working = WORKING_ARRAYS * batch * per_seed * max(itemsize, 8)  # figures are measured in float64
     history = min(seeds * (config.epochs + 1), HISTORY_BUDGET) * 4 * 8
     snapshots = SNAPSHOT_BUDGET * 4 if seeds == 1 else 0

@@ -37,9 +37,19 @@ def seed_range(count: int, first: int) -> list[int]:
     return list(range(first, first + count))
 
 
+def values_per_seed(config: Config) -> int:
+    """One seed's (P, N) outputs and (P, k) hidden values in one pass (P = N one-hot patterns)."""
+    return config.width * (config.width + config.hidden)
+
+
+def seeds_per_batch(config: Config) -> int:
+    """The most seeds one batch takes: MAX_BATCH_VALUES values per pass, and at least one seed."""
+    return max(1, MAX_BATCH_VALUES // values_per_seed(config))
+
+
 def seed_batches(config: Config, seeds: Sequence[int]) -> list[list[int]]:
-    """The seeds in consecutive batches of at most MAX_BATCH_VALUES values per pass (at least one seed)."""
-    size = max(1, MAX_BATCH_VALUES // (config.width * (config.width + config.hidden)))
+    """The seeds in consecutive batches of at most seeds_per_batch(config)."""
+    size = seeds_per_batch(config)
     return [list(seeds[start : start + size]) for start in range(0, len(seeds), size)]
 
 
@@ -60,13 +70,15 @@ class SweepProgress:
 
     def sweep_result(self) -> SweepResult:
         """The whole sweep as if it had stopped now: seeds not yet started count as unsolved."""
-        parts = [*self.done, self.batch.sweep_result(), SweepResult.not_started(self.config, self.waiting)]
-        return SweepResult.concat(parts, seconds=self.seconds, stopped=True)
+        return self._so_far(self.batch.sweep_result())
 
     def result(self) -> SweepResult:
         """The same, with every seed's cause and the code groups: costs a forward pass of the current
         batch and a copy of its history, so it is for when the sweep has stopped, not every update."""
-        current = SweepResult.from_batch(self.batch.result())
+        return self._so_far(SweepResult.from_batch(self.batch.result()))
+
+    def _so_far(self, current: SweepResult) -> SweepResult:
+        """The finished batches, then `current`, then the seeds still waiting, as one stopped sweep."""
         parts = [*self.done, current, SweepResult.not_started(self.config, self.waiting)]
         return SweepResult.concat(parts, seconds=self.seconds, stopped=True)
 
