@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import streamlit as st
 
 from aelab import charts
@@ -14,18 +12,13 @@ from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
 from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
 from page.serving import training_slot, within_budget
-from page.training import LOCK_WAIT, PROGRESS_INTERVAL
+from page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
 
 
 def open_seed(seed: int) -> None:
     """on_click of a sweep's "open": that seed becomes the current run, trained at once."""
     st.session_state.seed = seed
     st.session_state.train_request = True
-
-
-def sweep_lock() -> threading.Lock:
-    """Held while this session's sweep trains (one lock per session)."""
-    return st.session_state.setdefault("sweep_lock", threading.Lock())
 
 
 def keep_stopped_sweep() -> None:
@@ -35,15 +28,11 @@ def keep_stopped_sweep() -> None:
     latest = st.session_state.get("sweep_progress")
     if not latest:
         return
-    lock = sweep_lock()
-    if not lock.acquire(timeout=LOCK_WAIT):
+    if not stopped_in_time("sweep"):
         st.warning("The last sweep is still stopping; click again in a moment.")
         return
-    try:
-        st.session_state.pop("sweep_progress", None)
-        st.session_state.sweep_result = latest[0].result()
-    finally:
-        lock.release()
+    st.session_state.pop("sweep_progress", None)
+    st.session_state.sweep_result = latest[0].result()
 
 
 def sweep_view(config: Config) -> None:
@@ -112,7 +101,7 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
         return
     label = f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}"
     slot = training_slot(estimate_seconds(config, len(seeds)), config.backend)
-    with st.status(label, expanded=True) as status, slot, sweep_lock():
+    with st.status(label, expanded=True) as status, slot, session_lock("sweep"):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
         # As for a single run: a click interrupts the sweep inside a redraw, and the rerun makes

@@ -7,7 +7,7 @@ rerun shows the run so far (report_interrupted_run) and Continue trains on from 
 
 With runner.fastReruns (Streamlit's default, forced on Community Cloud) the rerun starts on a new
 thread at once, while the interrupted one trains on until its next redraw. So training holds the
-session's `trainer_lock`, and a rerun waits for it before it touches the Trainer (training_done).
+session's lock for its Trainer (session_lock), and a rerun waits for it before it touches the Trainer (training_done).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def train_with_progress(config: Config, action: str = "train") -> None:
     with (
         st.status(label, expanded=True) as status,
         training_slot(estimate_seconds(planned), config.backend),
-        trainer_lock(),
+        session_lock("trainer"),
     ):
         try:
             if trainer is None:
@@ -96,20 +96,27 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         )
 
 
-def trainer_lock() -> threading.Lock:
-    """Held while this session's Trainer trains (one lock per session)."""
-    return st.session_state.setdefault("trainer_lock", threading.Lock())
+def session_lock(job: str) -> threading.Lock:
+    """Held while this session's `job` ("trainer", "sweep") trains: one lock per session and job."""
+    return st.session_state.setdefault(f"{job}_lock", threading.Lock())
 
 
-def training_done() -> bool:
-    """Wait until an interrupted run's thread has let go of the Trainer; False (and a note) if it
+def stopped_in_time(job: str) -> bool:
+    """Wait until an interrupted `job`'s thread has let go of it (at its next redraw); False if it
     has not within LOCK_WAIT seconds."""
-    lock = trainer_lock()
+    lock = session_lock(job)
     if not lock.acquire(timeout=LOCK_WAIT):
-        st.warning("The last run is still stopping; click again in a moment.")
         return False
     lock.release()
     return True
+
+
+def training_done() -> bool:
+    """Wait until an interrupted run's thread has let go of the Trainer; False (and a note) if not."""
+    if stopped_in_time("trainer"):
+        return True
+    st.warning("The last run is still stopping; click again in a moment.")
+    return False
 
 
 def report_interrupted_run() -> bool:

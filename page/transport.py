@@ -13,7 +13,7 @@ from aelab.run_file import RunFileError, load_trainer
 from aelab.train import CONTINUABLE, Trainer, continue_epochs, new_run_settings
 from page.live import SPEEDS, speed_label
 from page.settings import load_into_widgets
-from page.training import LOCK_WAIT, keep_run, trainer_lock
+from page.training import keep_run, stopped_in_time
 
 MAX_UPLOAD_BYTES = 8_000_000  # a saved run larger than this is refused (a 30,000-epoch 8-3-8 run is about 3 MB)
 MAX_STEP = 10_000
@@ -100,11 +100,9 @@ def _load_upload() -> None:
     if upload is None:
         return
     messages = st.session_state.setdefault("upload_messages", [])
-    lock = trainer_lock()
-    if not lock.acquire(timeout=LOCK_WAIT):  # an interrupted run's thread still holds the Trainer
+    if not stopped_in_time("trainer"):  # an interrupted run's thread still holds the Trainer
         messages.append(f"{upload.name}: the last run is still stopping; open the file again in a moment.")
         return
-    lock.release()
     if upload.size > MAX_UPLOAD_BYTES:
         messages.append(
             f"{upload.name}: {upload.size:,} bytes is over the {MAX_UPLOAD_BYTES:,}-byte limit; nothing was loaded."
