@@ -37,7 +37,8 @@ def live_note(page) -> str:
 
 
 def test_pause_continue_and_step_a_long_run(server, page):
-    page.goto(f"{server}/?width=32&hidden=5&epochs=100000")  # long enough to pause twice
+    # long enough to pause twice, however quick the machine (32-5-32 trained its 100,000 epochs in ~3 s)
+    page.goto(f"{server}/?width=64&hidden=6&epochs=100000")
     wait_until_idle(page)
     page.get_by_role("button", name="Train", exact=True).click()
 
@@ -46,7 +47,7 @@ def test_pause_continue_and_step_a_long_run(server, page):
     sync_api.expect(page.get_by_text(re.compile(r"^Epoch [\d,]+: \d+ distinct codes")).first).not_to_have_text(
         first, timeout=20_000
     )
-    status = page.get_by_test_id("stExpander").filter(has_text="Training numpy 32-5-32").first
+    status = page.get_by_test_id("stExpander").filter(has_text="Training numpy 64-6-64").first
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     status.screenshot(path=str(SCREENSHOTS / "live_hidden_code.png"))
 
