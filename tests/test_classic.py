@@ -53,7 +53,7 @@ def test_quickprop_matches_a_hand_worked_two_step_example():
 
 def test_torch_quickprop_matches_the_same_example():
     torch = pytest.importorskip("torch")
-    from aelab.backends.torch_backend import Quickprop as TorchQuickprop
+    from aelab.backends.torch_optim import Quickprop as TorchQuickprop
 
     slopes, after_one, after_two = hand_worked_quickprop_cases()
     weight = torch.ones((1, 4), dtype=torch.float64, requires_grad=True)

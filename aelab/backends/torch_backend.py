@@ -14,18 +14,12 @@ from torch import nn
 
 from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward
-from aelab.backends.numpy_optim import quickprop_step
-from aelab.backends.torch_output import LOSSES as FUSED_LOSSES
-from aelab.backends.torch_output import Workspace, output_layer_loss
-from aelab.backends.torch_state import OptimizerState
+from aelab.backends.torch_fused import Layout, Network, Pass, fuses, network_gradient, network_pass
+from aelab.backends.torch_optim import OptimizerState, make_torch_optimizer, optimizer_step
 from aelab.config import Config, ConfigError
 from aelab.data import is_one_hot
 from aelab.noise import chunks
 from aelab.weights import Weights
-
-# Outputs per seed (P x N: 512 x 512) from which the output layer and loss are one Function (torch_output):
-# below, its extra Python-side ops cost more than the passes it saves, and torch's own ops are used.
-FUSED_FROM = 1 << 18
 
 
 class Autoencoder(nn.Module):
@@ -45,17 +39,15 @@ class Autoencoder(nn.Module):
     ):
         super().__init__()
         self.one_hot = one_hot  # X is the identity: X @ W1 = W1 (see data.is_one_hot)
+        seeds, width, hidden = weights.W1.shape
+        self.layout = Layout(seeds, width, hidden)
         arrays = [weights.W1, weights.b1[:, None, :], weights.W2, weights.b2[:, None, :]]
-        flat = np.concatenate([array.ravel() for array in arrays])
+        flat = np.concatenate([array.ravel() for array in arrays])  # in the layout's order
         self.theta = nn.Parameter(torch.as_tensor(flat, dtype=dtype, device=device).clone())
         self.theta.grad = torch.zeros_like(self.theta)
-        views, start = [], 0
-        for array in arrays:
-            end = start + array.size
-            view = self.theta.detach()[start:end].view(array.shape).requires_grad_()
-            view.grad = self.theta.grad[start:end].view(array.shape)
-            views.append(view)
-            start = end
+        views = self.layout.views(self.theta.detach())
+        for view, grad in zip(views, self.layout.views(self.theta.grad), strict=True):
+            view.requires_grad_().grad = grad
         self.W1, self.b1, self.W2, self.b2 = views  # (S, N, k), (S, 1, k), (S, k, N), (S, 1, N)
         self.act = ACTIVATIONS[activation].torch
 
@@ -133,22 +125,6 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def make_torch_optimizer(config: Config, parameters: list[torch.Tensor]) -> torch.optim.Optimizer:
-    # foreach=False is what torch picks for one CPU tensor anyway; saying so spares it the check on
-    # every step. Many tensors (a state per seed, for restarts) are faster with foreach. Elsewhere
-    # (cuda) torch keeps its own choice.
-    options = {"foreach": len(parameters) > 1} if parameters[0].device.type == "cpu" else {}
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(parameters, lr=config.lr, **options)
-    if config.optimizer == "momentum":
-        return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, **options)
-    if config.optimizer == "adam":
-        return torch.optim.Adam(parameters, lr=config.lr, **options)
-    if config.optimizer == "quickprop":
-        return Quickprop(parameters, lr=config.lr, max_growth=config.max_growth)
-    return torch.optim.Rprop(parameters, lr=config.lr, **options)
-
-
 class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_state() come from there
     def __init__(self, config: Config, weights: Weights, data: np.ndarray):
         self.dtype = getattr(torch, config.dtype)
@@ -171,14 +147,14 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         # the autograd graph (at these sizes each node costs more than its maths).
         self.weight = loss_weight(config.loss, *data.shape)
         self.loss_gradient = (torch.ones((), dtype=self.dtype, device=self.device) * self.weight).expand(self.X.shape)
-        # From FUSED_FROM outputs per seed on, the output layer and loss are one Function (see torch_output);
-        # it returns each seed's loss, so backward starts from d(objective)/d(loss_s) = 1.
-        # (Its slope is sigmoid's own, so a flat spot keeps torch's ops, as do sse and, per call, mini-batches.)
-        self.fused = data.size >= FUSED_FROM and not config.flat_spot and config.loss in FUSED_LOSSES
-        if self.fused:
-            self.loss_gradient = torch.ones(seeds, dtype=self.dtype, device=self.device)
-        # Its two (S, P, N) scratch tensors, reused every step: fresh ones cost page faults each step.
-        self.workspace = Workspace(self.X.shape, self.dtype, self.device) if self.fused else None
+        # Full-batch steps take torch_fused's few kernels and no autograd graph where it covers the
+        # settings (see there what and why); the rest, and mini-batch updates, take autograd.
+        self.network = None
+        if fuses(config.loss, config.activation, config.flat_spot):
+            activation = ACTIVATIONS[config.activation]
+            self.network = Network(
+                self.model.theta, self.model.layout, self.X, activation, config.loss, is_one_hot(data)
+            )
         self.all_finite = np.ones(seeds, dtype=bool)
         self.all_finite.flags.writeable = False  # returned by weights_finite() every epoch
         # On the CPU a NumPy view of theta makes the every-epoch finiteness check two cheap NumPy calls.
@@ -187,15 +163,10 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
     def _forward(
         self, noise: np.ndarray | None = None, rows: torch.Tensor | None = None, flat_spot: float = 0.0
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per-output losses (S, P, N) (fused: each seed's loss (S,)), activations (S, P, k) and outputs
+        """Through torch's autograd ops: per-output losses (S, P, N), activations (S, P, k) and outputs
         (S, P, N); with `rows` (S, B), over each seed's mini-batch of patterns: (S, B, ...)."""
         if noise is not None:
             noise = torch.as_tensor(noise, dtype=self.dtype, device=self.device)
-        if self.workspace is not None and rows is None:  # full batch, fused (see __init__)
-            m, X = self.model, self.X
-            activations = m.hidden(X, noise)
-            losses, outputs = output_layer_loss(activations, m.W2, m.b2, X, self.loss_name, m.one_hot, self.workspace)
-            return losses, activations, outputs
         X = self.X if rows is None else self.data[rows]  # (S, P, N) or (S, B, N)
         activations, logits = self.model(X, noise, flat_spot, all_patterns=rows is None)
         losses, outputs = output_losses(self.loss_name, logits, X, flat_spot)
@@ -205,11 +176,13 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         return losses, activations, outputs
 
     def _to_numpy(self, losses: torch.Tensor, activations: torch.Tensor, outputs: torch.Tensor) -> Forward:
-        loss = losses.detach() if self.fused else losses.detach().sum(dim=(1, 2)) * self.weight  # (S,)
+        loss = losses.detach().sum(dim=(1, 2)) * self.weight  # (S,)
         # numpy(force=True): detached and on the CPU
         return Forward(loss.numpy(force=True), activations.numpy(force=True), outputs.numpy(force=True))
 
     def forward(self) -> Forward:
+        if self.network is not None:
+            return self._fused_figures(network_pass(self.network))
         with torch.no_grad():
             return self._to_numpy(*self._forward())
 
@@ -218,10 +191,23 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
             return self._epoch_in_batches(order, noise)
         if noise is not None:  # the figures come from the clean network, the update from the noisy one
             clean = self.forward()
+            noise = torch.as_tensor(noise, dtype=self.dtype, device=self.device)
+        if self.network is not None:  # (its tensors record no graph: they are detached views of theta)
+            step = network_pass(self.network, noise, gradient=True)
+            network_gradient(self.network, step)
+            self._apply_update()
+            return clean if noise is not None else self._fused_figures(step)
         # (a flat spot changes the gradient only: the values, and so the figures, are the clean ones)
         losses, activations, outputs = self._forward(noise, flat_spot=self.flat_spot)
-        self._update(losses, self.loss_gradient)
+        self.model.theta.grad.zero_()  # not optimizer.zero_grad(): that would unhook the views' .grad
+        losses.backward(self.loss_gradient)
+        self._apply_update()
         return clean if noise is not None else self._to_numpy(losses, activations, outputs)
+
+    def _fused_figures(self, step: Pass) -> Forward:
+        if self.theta_numpy is not None:  # on the CPU: plain numpy(), as force=True costs a few calls each
+            return Forward(step.losses.numpy(), step.hidden.numpy(), step.outputs.numpy())
+        return Forward(step.losses.numpy(force=True), step.hidden.numpy(force=True), step.outputs.numpy(force=True))
 
     def _epoch_in_batches(self, order: np.ndarray, noise: np.ndarray | None) -> Forward:
         """One pass over each seed's patterns in `order` (S, P), an update per `batch_size` of them,
@@ -233,16 +219,16 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
             batch_noise = None if noise is None else noise[seeds, rows]
             losses, _, _ = self._forward(batch_noise, torch.as_tensor(rows, device=self.device), self.flat_spot)
             weight = loss_weight(self.loss_name, rows.shape[1], self.data.shape[1])
-            self._update(losses, torch.full((), weight, dtype=self.dtype, device=self.device).expand(losses.shape))
+            self.model.theta.grad.zero_()
+            losses.backward(torch.full((), weight, dtype=self.dtype, device=self.device).expand(losses.shape))
+            self._apply_update()
         return clean
 
-    def _update(self, losses: torch.Tensor, loss_gradient: torch.Tensor) -> None:
-        """Backward from per-output `losses` (d seed loss / d each is `loss_gradient`), then one update."""
-        self.model.theta.grad.zero_()  # not optimizer.zero_grad(): that would unhook the views' .grad
-        losses.backward(loss_gradient)
+    def _apply_update(self) -> None:
+        """One optimiser update from the gradient in theta.grad."""
         if self.weight_decay:  # as torch.optim's weight_decay adds it (Rprop has none, so it is done here)
             self.model.theta.grad.add_(self.model.theta.detach(), alpha=self.weight_decay)
-        self.optimizer.step()
+        optimizer_step(self.optimizer)
 
     def restart(self, rows: np.ndarray, weights: Weights) -> None:
         """Seeds `rows` begin again from `weights` (leading axis len(rows)), with no optimiser state."""
@@ -267,32 +253,3 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         with torch.no_grad():
             finite = [torch.isfinite(p).flatten(1).all(dim=1) for p in (m.W1, m.b1, m.W2, m.b2)]
             return torch.stack(finite).all(dim=0).cpu().numpy()
-
-
-class Quickprop(torch.optim.Optimizer):
-    """Fahlman's (1988) Quickprop as SNNS's MODI_quickprop does it (torch.optim has none): see
-    numpy_optim.Quickprop for the formula and its sources. It runs the very operations of the NumPy
-    backend's (numpy_optim.quickprop_step), on tensors. lr is epsilon, max_growth is mu; the decay is
-    the backend's weight_decay, already in p.grad when step() is called (as for the other optimisers).
-    State per tensor: the previous step and the previous slope (zero at the start and after a restart)."""
-
-    def __init__(self, params, lr: float, max_growth: float = 1.75):
-        super().__init__(params, {"lr": lr, "max_growth": max_growth})
-
-    @torch.no_grad()
-    def step(self, closure=None):  # type: ignore[override]
-        for group in self.param_groups:
-            for parameter in group["params"]:
-                if parameter.grad is None:
-                    continue
-                state = self.state[parameter]
-                if not state:
-                    state["previous_step"] = torch.zeros_like(parameter)
-                    state["previous_slope"] = torch.zeros_like(parameter)
-                slope = parameter.grad
-                step = quickprop_step(
-                    slope, state["previous_step"], state["previous_slope"], group["lr"], group["max_growth"], torch
-                )
-                parameter.add_(step)
-                state["previous_slope"].copy_(slope)
-        return None
