@@ -17,6 +17,7 @@ import numpy as np
 
 from aelab import analysis
 from aelab.backends import Backend, Forward
+from aelab.backends.base import surely_finite
 from aelab.config import Config
 from aelab.data import is_one_hot
 from aelab.results import METRICS, BatchResult, SweepResult
@@ -83,9 +84,10 @@ class Recorder:
 
     def record(self, epoch: int, forward: Forward) -> None:
         """Take the forward pass of history entry `epoch` for the seeds still alive."""
-        finite = np.isfinite(forward.loss)
-        if not finite.all() and not finite[self.alive].all():  # the cheap test first: it nearly always passes
-            self._bury(self.alive & ~finite, epoch, self.previous)
+        if not surely_finite(forward.loss):  # the cheap test first: it nearly always passes
+            dying = self.alive & ~np.isfinite(forward.loss)
+            if dying.any():
+                self._bury(dying, epoch, self.previous)
         if not self.pending:
             self.pending_start = epoch
         self.pending.append(forward)
@@ -137,9 +139,9 @@ class Recorder:
 
     def check_weights(self, epoch: int) -> None:
         """After update `epoch`, retire seeds whose weights are no longer finite."""
-        finite = self.backend.weights_finite()
-        if not finite.all() and not finite[self.alive].all():
-            self._bury(self.alive & ~finite, epoch, self.previous)
+        nonfinite = self.backend.nonfinite_weights()
+        if nonfinite is not None and (nonfinite & self.alive).any():
+            self._bury(self.alive & nonfinite, epoch, self.previous)
 
     def _bury(self, dying: np.ndarray, epoch: int, last_good: Forward | None) -> None:
         """Seeds in `dying` diverged at history entry `epoch`; keep their last good forward pass."""

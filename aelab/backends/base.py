@@ -5,10 +5,15 @@ with a leading seed axis. The loss it minimises is the sum over seeds of
 each seed's mean loss, so every seed receives exactly the gradient it would
 get alone, and the optimisers (all elementwise) update each seed exactly as
 a single run would.
+
+The training loop (aelab.train) calls every method inside
+np.errstate(over="ignore", invalid="ignore"): a sigmoid's exp(-z) may overflow
+to inf, which gives the right limit, and a diverging seed is reported, not warned of.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -49,8 +54,9 @@ class Backend(Protocol):
         """A copy of the current weights as NumPy arrays, seed axis first."""
         ...
 
-    def weights_finite(self) -> np.ndarray:
-        """(S,) bools: every weight of that seed is finite."""
+    def nonfinite_weights(self) -> np.ndarray | None:
+        """None when every weight is finite (nearly always: one cheap check, every epoch), else
+        (S,) bools: that seed has a weight that is not finite."""
         ...
 
     def optimizer_state(self) -> dict[str, np.ndarray]:
@@ -61,3 +67,11 @@ class Backend(Protocol):
         """Continue with `state`, as optimizer_state() of a backend of the same config gave it;
         ConfigError when it does not fit."""
         ...
+
+
+def surely_finite(values: np.ndarray) -> bool:
+    """True when every value is finite, from one sum of squares (a NaN or an infinity makes it
+    NaN or inf). False when some value is not finite, or when the sum overflowed: then the caller
+    looks at each value. This runs every epoch, where np.isfinite(...).all() costs several calls."""
+    flat = values.reshape(-1)
+    return math.isfinite(np.dot(flat, flat))

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from aelab.activations import ACTIVATIONS
-from aelab.backends.base import Forward
+from aelab.backends.base import Forward, surely_finite
 from aelab.backends.numpy_optim import make_optimizer
 from aelab.config import Config
 from aelab.data import is_one_hot
@@ -111,18 +111,19 @@ class NumpyBackend:
     def _forward(self, noise: np.ndarray | None = None, gradient: bool = True, X: np.ndarray | None = None) -> Pass:
         """A pass over all patterns, or with `X` (S, B, N) over each seed's mini-batch."""
         W1, _, W2, _ = self.params
-        with np.errstate(over="ignore"):  # sigmoid's exp(-z) may overflow to inf: the right limit
-            if X is None:
-                X = self.X
-                z1 = (W1 if self.one_hot else X @ W1) + self.b1_rows  # (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)
-            else:
-                z1 = X @ W1 + self.b1_rows  # (S, B, N) @ (S, N, k) + (S, 1, k) -> (S, B, k)
-            if noise is not None:
-                z1 = z1 + noise  # (S, P, k): this epoch's draws, for the update only
-            h = self.activation.numpy(z1)
-            z2 = h @ W2  # (S, P, k) @ (S, k, N) -> (S, P, N)
-            z2 += self.b2_rows  # + (S, 1, N), in place
-            y, loss, dz2 = output_layer(self.loss_name, z2, X, gradient, self.flat_spot)
+        # (sigmoid's exp(-z) may overflow to inf, the right limit: the training loop runs every pass
+        # inside np.errstate(over="ignore"), so that a pass need not enter it, every epoch)
+        if X is None:
+            X = self.X
+            z1 = (W1 if self.one_hot else X @ W1) + self.b1_rows  # (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)
+        else:
+            z1 = X @ W1 + self.b1_rows  # (S, B, N) @ (S, N, k) + (S, 1, k) -> (S, B, k)
+        if noise is not None:
+            z1 = z1 + noise  # (S, P, k): this epoch's draws, for the update only
+        h = self.activation.numpy(z1)
+        z2 = h @ W2  # (S, P, k) @ (S, k, N) -> (S, P, N)
+        z2 += self.b2_rows  # + (S, 1, N), in place
+        y, loss, dz2 = output_layer(self.loss_name, z2, X, gradient, self.flat_spot)
         return Pass(Forward(loss, h, y), z1, dz2)
 
     def forward(self) -> Forward:
@@ -186,8 +187,8 @@ class NumpyBackend:
     def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
         self.optimizer.load_state(state, self.theta)
 
-    def weights_finite(self) -> np.ndarray:
-        return np.isfinite(self.theta).all(axis=1)
+    def nonfinite_weights(self) -> np.ndarray | None:
+        return None if surely_finite(self.theta) else ~np.isfinite(self.theta).all(axis=1)
 
 
 def _flat_parameters(weights: Weights, dtype: np.dtype, zeros: bool = False) -> tuple[Weights, np.ndarray]:

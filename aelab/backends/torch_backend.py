@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aelab.activations import ACTIVATIONS
-from aelab.backends.base import Forward
+from aelab.backends.base import Forward, surely_finite
 from aelab.backends.torch_fused import Layout, Network, Pass, fuses, network_gradient, network_pass
 from aelab.backends.torch_optim import OptimizerState, make_torch_optimizer, optimizer_step
 from aelab.config import Config, ConfigError
@@ -155,9 +155,7 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
             self.network = Network(
                 self.model.theta, self.model.layout, self.X, activation, config.loss, is_one_hot(data)
             )
-        self.all_finite = np.ones(seeds, dtype=bool)
-        self.all_finite.flags.writeable = False  # returned by weights_finite() every epoch
-        # On the CPU a NumPy view of theta makes the every-epoch finiteness check two cheap NumPy calls.
+        # On the CPU a NumPy view of theta makes the every-epoch finiteness check one cheap NumPy call.
         self.theta_numpy = self.model.theta.detach().numpy() if self.device.type == "cpu" else None
 
     def _forward(
@@ -246,10 +244,11 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         W1, b1, W2, b2 = (p.detach().cpu().numpy().copy() for p in (m.W1, m.b1, m.W2, m.b2))
         return Weights(W1, b1[:, 0], W2, b2[:, 0])  # the biases without their unit pattern axis
 
-    def weights_finite(self) -> np.ndarray:
-        if self.theta_numpy is not None and np.isfinite(self.theta_numpy).all():  # nearly always, on the CPU
-            return self.all_finite
+    def nonfinite_weights(self) -> np.ndarray | None:
+        if self.theta_numpy is not None and surely_finite(self.theta_numpy):  # nearly always, on the CPU
+            return None
         m = self.model
         with torch.no_grad():
             finite = [torch.isfinite(p).flatten(1).all(dim=1) for p in (m.W1, m.b1, m.W2, m.b2)]
-            return torch.stack(finite).all(dim=0).cpu().numpy()
+            finite = torch.stack(finite).all(dim=0).cpu().numpy()
+        return None if finite.all() else ~finite
