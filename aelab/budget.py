@@ -24,7 +24,7 @@ from aelab.sweep import seeds_per_batch, values_per_seed
 # Seconds per epoch (one core, default recipe; benchmarks/calibrate_budget.py prints the fit):
 # a fixed cost per epoch (Python and dispatch), plus per seed a small fixed cost, the (P, N)
 # elementwise work and the (P, k) x (k, N) products.
-EPOCH_OVERHEAD = {"numpy": 3e-5, "torch": 1e-4}
+EPOCH_OVERHEAD = {"numpy": 3e-5, "torch": 5e-5}
 PER_SEED = 1.5e-6
 PER_OUTPUT = 4e-9  # per output value (P x N = N^2 of them)
 PER_PRODUCT = 1e-10  # per multiply-add of the two matrix products (N^2 k)

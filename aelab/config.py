@@ -24,7 +24,7 @@ class Config:
 
     What each field allows is in SETTINGS; the defaults are here."""
 
-    backend: str = "numpy"  # numpy (from scratch) | torch (nn.Module + autograd + torch.optim)
+    backend: str = "numpy"  # numpy (from scratch) | torch (torch kernels or autograd, torch.optim)
     width: int = 8  # N: input and output size, the number of one-hot patterns
     hidden: int = 3  # k: bottleneck size
     # The default recipe (tanh, MSE, plain SGD at lr 50 from small weights) gives the

@@ -117,7 +117,8 @@ SETTINGS: dict[str, Setting] = by_name(
         "backend",
         str,
         "Backend",
-        "numpy: forward and backward written out by hand; torch: nn.Module, autograd, torch.optim",
+        "numpy: forward and backward written out by hand; torch: torch kernels and torch.optim, gradients by autograd "
+        "or, on a full-batch step, by fused kernels tested against it",
         choices=_labels(numpy="NumPy (from scratch)", torch="PyTorch"),
     ),
     Setting("width", int, "Input width N", "N: the number of one-hot patterns, and their width", 2, 1024),

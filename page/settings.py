@@ -122,7 +122,9 @@ def settings_ui() -> Config:
         radio=True,
         captions=[
             "forward and backward written out by hand",
-            "nn.Module, autograd, torch.optim" if torch_reason is None else f"unavailable: {torch_reason}",
+            "torch kernels, torch.optim, checked by autograd"
+            if torch_reason is None
+            else f"unavailable: {torch_reason}",
         ],
     )
     sizes = sidebar.columns(2)

@@ -14,8 +14,9 @@ def source_ui() -> None:
     with st.expander("How it is computed: the from-scratch NumPy code", icon=":material/code:"):
         st.caption(
             "This is the code that trains when the backend is NumPy, read from the running library. "
-            "The PyTorch backend builds the same network as an nn.Module and lets autograd find the gradient; "
-            "the tests check both against each other and against finite differences."
+            "The PyTorch backend runs the same network in torch: a full-batch step's gradient comes from a few "
+            "fused torch kernels (aelab/backends/torch_fused.py), every other step's from autograd; the tests "
+            "check the two backends against each other, against autograd and against finite differences."
         )
         st.markdown("**The network, forward and backward** (`aelab/backends/numpy_backend.py`)")
         st.code(inspect.getsource(numpy_backend.NumpyBackend), language="python")

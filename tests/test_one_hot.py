@@ -56,13 +56,14 @@ def test_only_the_identity_is_one_hot():
     assert not is_one_hot(np.eye(3)[::-1]) and not is_one_hot(np.eye(3, 4)) and not is_one_hot(np.ones((2, 2)))
 
 
+@pytest.mark.parametrize("loss", ["softmax_ce", "mse"])
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
-def test_the_shortcut_is_bit_identical_to_the_general_path(backend, monkeypatch):
+def test_the_shortcut_is_bit_identical_to_the_general_path(backend, loss, monkeypatch):
     """float64: a run with the shortcuts equals, bit for bit, the same run made to take the general path."""
     if backend == "torch":
         pytest.importorskip("torch")
     config = Config(backend=backend, device="cpu", width=16, hidden=4, epochs=60, dtype="float64", noise=0.2,
-                    loss="softmax_ce", optimizer="momentum", lr=1.0)  # fmt: skip
+                    loss=loss, optimizer="momentum", lr=1.0)  # fmt: skip
     fast = train(config)
     import aelab.backends.numpy_backend as numpy_backend
     import aelab.recorder as recorder
