@@ -123,6 +123,21 @@ def test_onednn_products_equal_bmm_to_rounding(onednn, seeds):
         assert torch.equal(out, product)
 
 
+def test_bmm_products_take_the_bias_and_the_scale():
+    """float64 (torch.bmm's path): scale a @ b and a @ b + bias, into a fresh tensor or into `out`."""
+    generator = torch.Generator().manual_seed(2)
+    a, b = (
+        torch.randn(2, 5, 3, generator=generator, dtype=torch.float64),
+        torch.randn(2, 3, 4, generator=generator, dtype=torch.float64),
+    )
+    bias = torch.randn(2, 1, 4, generator=generator, dtype=torch.float64)
+    torch.testing.assert_close(torch_fused.seed_matmul(a, b, bias=bias), a @ b + bias, rtol=1e-14, atol=0)
+    torch.testing.assert_close(torch_fused.seed_matmul(a, b, scale=0.3), 0.3 * (a @ b), rtol=1e-14, atol=0)
+    out = torch.full((2, 5, 4), float("nan"), dtype=torch.float64)  # beta = 0: the old values are never read
+    assert torch_fused.seed_matmul(a, b, out=out, scale=0.3) is out
+    torch.testing.assert_close(out, 0.3 * (a @ b), rtol=1e-14, atol=0)
+
+
 def test_onednn_is_not_used_for_float64_or_when_turned_off(onednn):
     """float64 (the parity tests' dtype) always goes to torch.bmm: oneDNN has no float64 product. So does
     float32 when the user turns oneDNN off (torch.backends.mkldnn.flags(enabled=False))."""

@@ -1,4 +1,6 @@
-"""The PyTorch backend: the same network as an nn.Module, trained with autograd and torch.optim.
+"""The PyTorch backend: the same network as an nn.Module, updated by torch.optim. A full-batch
+step's gradient comes from torch_fused's few kernels where they cover the settings, every other
+step's from autograd, which the tests hold the kernels to.
 
 This module imports torch at the top; `aelab.backends.make_backend` imports
 it only when the torch backend is asked for, so the rest of aelab works

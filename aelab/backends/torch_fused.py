@@ -1,4 +1,4 @@
-"""The torch backend's full-batch step in a few torch kernels: no autograd graph, no temporaries.
+"""The torch backend's full-batch step in a few torch kernels: no autograd graph, no big temporaries.
 
     z1 = X @ W1 + b1        (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)   (plus the epoch's noise)
     h  = act(z1)
@@ -12,17 +12,16 @@ backward, the bias's sum). Up to 256-8-256 that bookkeeping costs more than
 the arithmetic, and at 1024 wide every pass over the 1024 x 1024 outputs
 costs about as much as the whole hidden layer. Here the forward pass makes y,
 the losses and dLoss/dz2 (up to a constant) in a few passes through one
-scratch tensor reused every step, and the backward pass is two products, two
-sums and autograd's own kernel for the activation, written straight into
-theta.grad; the constant then scales that small gradient, not the (S, P, N)
-slope. torch.optim makes the update, as on every other path.
+scratch tensor reused every step, and the backward pass is three products
+(the constant as their alpha, not a pass over the (S, P, N) slope), one small
+sum and autograd's own kernel for the activation, written straight into
+theta.grad. torch.optim makes the update, as on every other path.
 
 Which steps: full batch, loss mse, bce or softmax_ce, no flat spot, an activation
 in ACTIVATION_BACKWARD. Mini-batch updates, a flat spot, sse and activations
 known only to aelab.activations take the backend's autograd path, the reference:
 tests/test_torch_fused.py checks this gradient against autograd of the plain
-formulas (and gradcheck), for every activation and loss, and each product
-path against the other.
+formulas for every activation and loss, and each product path against the other.
 
 The products: torch.bmm calls MKL, whose float32 kernel for these shapes (an
 operand with k <= 10 columns) runs at a quarter to a half of the speed of
@@ -140,8 +139,9 @@ def seed_matmul(
     if not onednn_pays(a, b):
         if bias is not None:
             return torch.baddbmm(bias, a, b, out=out)
-        if scale == 1.0:
-            return torch.bmm(a, b, out=out)
+        if scale == 1.0 or out is None:
+            product = torch.bmm(a, b, out=out)
+            return product if scale == 1.0 else product.mul_(scale)
         return torch.baddbmm(out, a, b, beta=0, alpha=scale, out=out)  # beta=0: out's old values unread
     linear = torch.ops.mkldnn._linear_pointwise  # x @ wᵀ + bias; oneDNN reads the strides of views
     swap = a[0].numel() > b[0].numel()  # it is faster with the larger operand as w: a @ b = (bᵀ @ aᵀ)ᵀ
