@@ -14,8 +14,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aelab import Config, train, train_seeds
+from aelab import Config, train
 from aelab.activations import ACTIVATIONS
+from tests.test_methods import assert_batch_equals_single_runs
 
 torch = pytest.importorskip("torch")
 functional = torch.nn.functional
@@ -224,12 +225,8 @@ def test_float32_fused_onednn_run_agrees_with_numpy(fused, onednn):
 def test_batched_fused_onednn_runs_equal_single_runs(fused, onednn):
     """float32, 3 seeds in one batch (one oneDNN call per seed, stacked) against each seed alone."""
     config = Config(backend="torch", device="cpu", width=12, hidden=3, epochs=40, noise=0.2, restart_after=15)
-    batch = train_seeds(config, [0, 1, 2])
-    assert any(batch.restarts), "some seed must restart"
-    for index, seed in enumerate([0, 1, 2]):
-        single = train(replace(config, seed=seed))
-        assert batch.run(index).restarts == single.restarts
-        np.testing.assert_allclose(batch.run(index).history["loss"], single.history["loss"], rtol=1e-6)
+    assert_batch_equals_single_runs(config, rtol=1e-6)
+    assert fused
 
 
 # The classic methods (tests/test_classic.py) meet the fused step too: for the epoch's updates, or not
