@@ -21,6 +21,17 @@ def epoch_or_never(epoch: float | None, never: str = "never") -> str:
     return never if epoch is None else f"{epoch:,.6g}"
 
 
+def percent(fraction: float) -> str:
+    """0.5 -> '50%', 0.996 -> '99.6%', 0.99996 -> '99.996%', 0.004 -> '0.4%': a whole percent, with the
+    decimals it takes for a share that is neither all nor nothing never to read as 100% or 0%."""
+    for decimals in range(7):
+        text = f"{fraction:.{decimals}%}"
+        shown = float(text[:-1])
+        if not ((shown == 100 and fraction < 1) or (shown == 0 and fraction > 0)):
+            return text
+    return text
+
+
 def markdown_literal(text: str) -> str:
     """`text` as a Markdown code span, shown exactly as written: a value from a share link can carry
     no link, image, icon or formatting into the page. The fence is longer than any run of backticks
@@ -66,8 +77,8 @@ def run_summary(result: RunResult) -> str:
     patterns = result.outputs.shape[0]
     lines = [
         f"{result.status} after {result.epochs_done} epochs in {result.train_seconds:.2f} s",
-        f"final loss {result.history['loss'][-1]:.6f}, argmax accuracy {result.history['accuracy'][-1]:.0%}, "
-        f"bits right {result.history['bits_correct'][-1]:.1%}",
+        f"final loss {result.history['loss'][-1]:.6f}, argmax accuracy {percent(result.history['accuracy'][-1])}, "
+        f"bits right {percent(result.history['bits_correct'][-1])}",
         f"outputs solved (40-20-40) at epoch: {epoch_or_never(result.output_solved_epoch)}",
         f"solved with distinct codes at epoch: {epoch_or_never(result.solved_epoch)}",
         f"distinct codes: {report.distinct} of {patterns}, binariness {report.binariness:.2f}",
@@ -97,8 +108,8 @@ def sweep_summary(result: SweepResult) -> str:
     lines += [
         "",
         f"{len(result.seeds)} seeds in {result.seconds:.2f} s" + (" (stopped early)" if result.stopped else ""),
-        f"outputs solved: {result.output_solved_rate:.0%}",
-        f"solved with distinct codes: {result.solved_rate:.0%}",
+        f"outputs solved: {percent(result.output_solved_rate)}",
+        f"solved with distinct codes: {percent(result.solved_rate)}",
     ]
     if result.median_solved_epoch is not None:
         lines[-1] += (
@@ -214,7 +225,7 @@ def bench_table(results: list[BenchResult]) -> str:
         spread = "-" if stat("mean") is None else f"{figure(stat('mean'))} ± {figure(stat('std'))}"
         band = "-" if stat("p10") is None else f"{figure(stat('p10'))}-{figure(stat('p90'))}"
         ratio = "-" if result.ratio is None else f"{result.ratio:.2f}"
-        reached = f"{result.success_rate:.0%}" + (" (stopped)" if result.stopped else "")
+        reached = percent(result.success_rate) + (" (stopped)" if result.stopped else "")
         lines.append(
             f"| {entry.name} | {entry.problem} | {entry.method} | {bench_criterion(entry)} | "
             f"{figure(entry.reference_epochs)} | {figure(stat('median'))} | {spread} | {band} | {reached} | {ratio} |"

@@ -8,7 +8,7 @@ import streamlit as st
 
 from aelab import formats
 from aelab.config import SETTINGS, Config
-from aelab.report import epoch_or_never
+from aelab.report import epoch_or_never, percent
 from aelab.results import RunResult
 from page.views import VIEWS
 
@@ -34,7 +34,7 @@ def results_header(result: RunResult, current: Config) -> None:
     report = result.code_report()
     figures = st.columns(5)
     figures[0].metric("Final loss", f"{result.history['loss'][-1]:.3g}")
-    figures[1].metric("Output bits right", f"{result.history['bits_correct'][-1]:.0%}")
+    figures[1].metric("Output bits right", percent(result.history["bits_correct"][-1]))
     figures[2].metric("Distinct codes", f"{report.distinct} of {config.width}")
     figures[3].metric("Outputs solved (epoch)", epoch_or_never(result.output_solved_epoch), help="40-20-40 rule")
     figures[4].metric(

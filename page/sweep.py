@@ -7,7 +7,7 @@ import streamlit as st
 from aelab import charts
 from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
-from aelab.report import epoch_or_never
+from aelab.report import epoch_or_never, percent
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
 from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
@@ -62,8 +62,8 @@ def sweep_results(result: SweepResult) -> None:
         label += " · **stopped early**: seeds not yet solved count as unsolved"
     st.markdown(label)
     figures = st.columns(4)
-    figures[0].metric("Solved with distinct codes", f"{result.solved_rate:.0%}")
-    figures[1].metric("Outputs solved", f"{result.output_solved_rate:.0%}")
+    figures[0].metric("Solved with distinct codes", percent(result.solved_rate))
+    figures[1].metric("Outputs solved", percent(result.output_solved_rate))
     figures[2].metric("Median epoch", epoch_or_never(result.median_solved_epoch, never="–"))
     figures[3].metric("90th percentile", epoch_or_never(result.p90_solved_epoch, never="–"))
     if any(epoch is not None for epoch in result.solved_epoch):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import aelab.backends
-from aelab import Config, train
+from aelab import Config, report, train
 from aelab.backends import make_backend
 from aelab.config import ConfigError
 from aelab.data import one_hot_patterns
@@ -266,3 +266,13 @@ def test_a_stopped_sweeps_json_says_so():
     result = sweep(Config(epochs=500), [0, 1], on_progress=lambda progress: progress.epoch > 5, progress_interval=0)
     assert formats.sweep_json(result)["stopped"] is True
     assert formats.sweep_json(sweep(Config(epochs=5), [0]))["stopped"] is False
+
+
+@pytest.mark.parametrize(
+    "fraction, text",
+    [(0.5, "50%"), (1.0, "100%"), (0.0, "0%"), (0.996, "99.6%"), (255 / 256, "99.6%"), (0.99996, "99.996%"),
+     (0.004, "0.4%"), (1 / 65536, "0.002%"), (0.123, "12%")],
+)  # fmt: skip
+def test_a_share_that_is_not_all_never_reads_as_100_percent(fraction, text):
+    """The page's and the CLI's percentages: 255 of 256 outputs right is 99.6%, not 100%."""
+    assert report.percent(fraction) == text
