@@ -20,21 +20,17 @@ Fahlman restarted it and counted the epochs of every attempt.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from aelab.config import Config
+from aelab.goals import GOALS, Goal
 from aelab.tables import by_name
 from aelab.train import Progress, train_seeds
 
-CRITERIA = {
-    "outputs": "40-20-40 on every output",
-    "codes": "40-20-40 and distinct binary codes",
-    "loss": "the loss below a threshold",
-}
+CRITERIA = GOALS  # the criteria an entry counts to are the training loop's stop goals
 
 SNNS_README = "SNNS v4.2 examples/encoder.README (hints 'not to be cited as optimal')"
 RIEDMILLER_BRAUN = "Riedmiller & Braun (1993), the RPROP paper, ICNN'93, as quoted (not checked against the paper)"
@@ -239,35 +235,15 @@ def run_entry(
 ) -> BenchResult:
     """Train `entry` over `seeds` until every seed has met its criterion (or the budget is spent).
 
-    The criterion is checked on every epoch's figures as training goes (so it needs no stored
-    history). `on_progress(entry, progress)` is called about every `progress_interval` seconds;
-    True stops the entry, and the seeds not yet there count as not reached."""
-    first = np.full(len(seeds), -1, dtype=np.int64)  # the first epoch each seed met the criterion; -1: not yet
-    last_call = [time.perf_counter()]
-    user_stop = [False]
-
-    def watch(progress: Progress) -> bool:  # called before every update: the figures of the latest epoch
-        if progress.epoch > 0:
-            met = criterion_met(entry, progress)
-            first[met & (first < 0)] = progress.epoch - 1
-        if on_progress is not None and time.perf_counter() - last_call[0] >= progress_interval:
-            last_call[0] = time.perf_counter()
-            user_stop[0] = bool(on_progress(entry, progress))
-        return user_stop[0] or bool((first >= 0).all())
-
-    batch = train_seeds(entry.config, seeds, watch, progress_interval=0.0)
-    epochs = [int(epoch) if epoch >= 0 else None for epoch in first]
-    return BenchResult(entry, list(seeds), epochs, list(batch.diverged), batch.train_seconds, user_stop[0])
-
-
-def criterion_met(entry: BenchEntry, progress: Progress) -> np.ndarray:
-    """(S,) bools: the seeds whose latest epoch meets the entry's criterion."""
-    if entry.criterion == "loss":
-        return progress.latest("loss") < entry.loss_below
-    met = progress.latest("bits_correct") == 1.0
-    if entry.criterion == "codes":
-        met &= progress.latest("distinct_codes") == entry.config.width
-    return met
+    The training loop notes the first epoch each seed meets it (the criterion is its stop goal).
+    `on_progress(entry, progress)` is called about every `progress_interval` seconds; True stops
+    the entry, and the seeds not yet there count as not reached."""
+    callback = None if on_progress is None else (lambda progress: on_progress(entry, progress))
+    goal = Goal(entry.criterion, entry.loss_below)
+    batch = train_seeds(entry.config, seeds, callback, progress_interval, stop_when=goal)
+    return BenchResult(
+        entry, list(seeds), batch.reached_epoch, list(batch.diverged), batch.train_seconds, batch.stopped
+    )
 
 
 def run_bench(

@@ -20,6 +20,7 @@ from aelab.backends import Backend, Forward
 from aelab.backends.base import surely_finite
 from aelab.config import Config
 from aelab.data import is_one_hot
+from aelab.goals import Goal
 from aelab.results import METRICS, BatchResult, SweepResult
 from aelab.weights import Weights, init_weights
 
@@ -47,9 +48,10 @@ class Recorder:
         initial: Weights,
         backend: Backend,
         keep_snapshots: bool,
-        measure_each_epoch: bool = False,
+        goal: Goal | None = None,
     ):
         self.config, self.seeds, self.data, self.initial, self.backend = config, seeds, data, initial, backend
+        self.goal = goal  # a goal is checked after every epoch, so then every epoch is measured at once
         self.one_hot = is_one_hot(data)  # then the figures take the one-hot shortcuts
         count = len(seeds)
         # Forward passes recorded but not yet measured (consecutive entries from pending_start),
@@ -57,7 +59,7 @@ class Recorder:
         self.pending: list[Forward] = []
         self.pending_start = 0
         values_per_entry = count * data.shape[0] * (data.shape[1] + config.hidden)
-        self.block = 1 if measure_each_epoch else max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))
+        self.block = 1 if goal else max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))
         self.history_epochs = history_epochs(config.epochs, count)  # (T,) the epoch each column holds
         self.history = {name: np.full((count, len(self.history_epochs)), np.nan) for name in METRICS}
         self.latest = {name: np.full(count, np.nan) for name in METRICS}  # (S,) each seed's last figures
@@ -65,6 +67,7 @@ class Recorder:
         # The first entry with every output right, and with distinct codes too; -1 until then.
         self.first_output_solved = np.full(count, -1, dtype=np.int64)
         self.first_solved = np.full(count, -1, dtype=np.int64)
+        self.first_loss_below = np.full(count, -1, dtype=np.int64)  # a "loss" goal's threshold; -1 until then
         self.alive = np.ones(count, dtype=bool)
         # The alive seeds as an index: a plain slice while every seed is alive (nearly always),
         # which NumPy indexes several times faster than the boolean mask -- this runs every epoch.
@@ -134,6 +137,8 @@ class Recorder:
         solved = analysis.is_solved(outputs_solved, metrics.distinct_codes.reshape(entries, seeds), self.data.shape[0])
         _note_first(self.first_output_solved, outputs_solved, start, self.alive)
         _note_first(self.first_solved, solved, start, self.alive)
+        if self.goal is not None and self.goal.criterion == "loss":
+            _note_first(self.first_loss_below, self.goal.loss_below > values["loss"].T, start, self.alive)
         self.ever_solved |= solved.any(axis=0)
         self.pending.clear()
 
@@ -206,8 +211,14 @@ class Recorder:
         grown[: len(taken)] = self.snapshots[slots]
         self.snapshots = grown
 
-    def all_solved(self) -> bool:
-        return bool(self.ever_solved[self.alive].all())
+    def reached(self) -> np.ndarray:
+        """(S,) the first entry at which each seed reached the goal; -1: not yet."""
+        firsts = {"outputs": self.first_output_solved, "codes": self.first_solved, "loss": self.first_loss_below}
+        return firsts[self.goal.criterion]
+
+    def goal_reached(self) -> bool:
+        """Every seed still alive has reached the goal."""
+        return bool((self.reached()[self.alive] >= 0).all())
 
     def result(self, epoch: int, seconds: float, stopped: bool) -> BatchResult:
         """Measure entry `epoch` at the current weights and package the run."""
@@ -236,6 +247,7 @@ class Recorder:
             restarts=[list(epochs) for epochs in self.restarts],
             stopped=stopped,
             train_seconds=seconds,
+            reached_epoch=_entries(self.reached()) if self.goal else [],
         )
 
     def solved_epochs(self) -> tuple[list[int | None], list[int | None]]:

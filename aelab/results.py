@@ -80,6 +80,7 @@ class BatchResult:
     stopped: bool
     train_seconds: float
     changes: list[tuple[int, dict]] = field(default_factory=list)  # settings changed while paused (Trainer.change)
+    reached_epoch: list[int | None] = field(default_factory=list)  # per seed, when it reached the run's goal
 
     def run(self, index: int) -> RunResult:
         """The result of seed `seeds[index]`, as a single run would report it."""

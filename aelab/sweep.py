@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from aelab.config import MAX_SEED, Config, ConfigError
+from aelab.goals import SOLVED
 from aelab.results import SweepResult
 from aelab.train import Progress, train_seeds
 
@@ -101,9 +102,7 @@ def sweep(
             return on_progress(SweepProgress(config, done, progress, waiting, len(batches)))
 
         callback = report if on_progress is not None else None
-        done.append(
-            SweepResult.from_batch(train_seeds(config, batch, callback, progress_interval, stop_when_solved=True))
-        )
+        done.append(SweepResult.from_batch(train_seeds(config, batch, callback, progress_interval, stop_when=SOLVED)))
         if done[-1].stopped:
             done.append(SweepResult.not_started(config, waiting))
             break

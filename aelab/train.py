@@ -26,6 +26,7 @@ import numpy as np
 from aelab.backends import make_backend
 from aelab.config import Config, ConfigError
 from aelab.data import one_hot_patterns
+from aelab.goals import Goal
 from aelab.noise import HiddenNoise, PatternOrder
 from aelab.recorder import Recorder, first_weights
 from aelab.results import BatchResult, RunResult, SweepResult, thin_indices
@@ -101,16 +102,15 @@ def train_seeds(
     progress_interval: float = 0.2,
     *,
     keep_snapshots: bool = False,
-    stop_when_solved: bool = False,
+    stop_when: Goal | None = None,
 ) -> BatchResult:
     """Train one network per seed, all in one batched computation.
 
-    With `stop_when_solved`, training ends as soon as every seed that has not
-    diverged is solved (outputs and distinct codes): a sweep needs no more.
+    With `stop_when`, training ends as soon as every seed that has not diverged has reached
+    that goal (a sweep: solved, recorder.SOLVED), and the result says when each did (reached_epoch).
     """
-    # stop_when_solved needs each epoch's figures before the next update: measure every epoch.
-    trainer = Trainer(config, seeds, keep_snapshots=keep_snapshots, measure_each_epoch=stop_when_solved)
-    return trainer.run(config.epochs, on_progress, progress_interval, stop_when_solved=stop_when_solved)
+    trainer = Trainer(config, seeds, keep_snapshots=keep_snapshots, goal=stop_when)
+    return trainer.run(config.epochs, on_progress, progress_interval)
 
 
 # Settings a paused run may change and go on from its weights; any other change is a new run
@@ -138,16 +138,12 @@ class Trainer:
     e epochs and then f more give exactly what e + f epochs at once give. `change(config)` carries
     a paused run on with new CONTINUABLE settings. aelab.run_file saves and loads one."""
 
-    def __init__(
-        self, config: Config, seeds: Sequence[int], *, keep_snapshots: bool = False, measure_each_epoch: bool = False
-    ):
+    def __init__(self, config: Config, seeds: Sequence[int], *, keep_snapshots: bool = False, goal: Goal | None = None):
         self.config, self.seeds = config, list(seeds)
         self.data = one_hot_patterns(config.width)
         initial = Weights.stack([first_weights(config, seed) for seed in seeds])
         self.backend = make_backend(config, initial, self.data)
-        self.recorder = Recorder(
-            config, self.seeds, self.data, initial, self.backend, keep_snapshots, measure_each_epoch
-        )
+        self.recorder = Recorder(config, self.seeds, self.data, initial, self.backend, keep_snapshots, goal)
         self.noise: HiddenNoise | None = None  # made when first needed, then kept: its draws go on
         self.order: PatternOrder | None = None
         self.epoch = 0  # updates done so far
@@ -197,11 +193,10 @@ class Trainer:
         epochs: int,
         on_progress: ProgressCallback | None = None,
         progress_interval: float = 0.2,
-        *,
-        stop_when_solved: bool = False,
     ) -> BatchResult:
         """Train `epochs` more epochs (the run's config.epochs grows to cover them) and return the
-        run so far: stopped early when `on_progress` asked to (see the module's docstring)."""
+        run so far: stopped early when `on_progress` asked to (see the module's docstring), or
+        when every seed has reached the trainer's goal."""
         target = self.epoch + epochs
         if target > self.config.epochs:
             self.change(replace(self.config, epochs=target))
@@ -240,7 +235,7 @@ class Trainer:
                 state.record(self.epoch, forward)
                 self.epoch += 1
                 state.check_weights(self.epoch)
-                if stop_when_solved and state.all_solved():
+                if state.goal is not None and state.goal_reached():
                     break
                 if config.restart_after and self.epoch % config.restart_after == 0:
                     state.restart_unsolved(self.epoch)

@@ -43,6 +43,17 @@ def test_an_entrys_epochs_are_those_of_single_runs():
     assert result.ratio == pytest.approx(result.statistic("median") / 75)
 
 
+def test_a_seed_that_gets_there_at_the_budgets_last_epoch_counts():
+    """The epoch after the last update is measured too: a seed that first meets the criterion there
+    reached it within the budget."""
+    entry = BENCH["snns-quickprop"]
+    (epoch,) = run_entry(entry, [2]).epochs
+    exact = dataclasses.replace(entry, config=dataclasses.replace(entry.config, epochs=epoch))
+    assert run_entry(exact, [2]).epochs == [epoch]
+    short = dataclasses.replace(entry, config=dataclasses.replace(entry.config, epochs=epoch - 1))
+    assert run_entry(short, [2]).epochs == [None]
+
+
 def test_the_loss_criterion_counts_to_the_first_epoch_below_the_threshold():
     entry = BENCH["snns-quickprop-tss"]  # the same runs counted to tss < 0.04, i.e. sse < 0.02
     assert entry.loss_below == 0.02

@@ -12,6 +12,7 @@ from aelab import recorder as recorder_module
 from aelab.backends import make_backend
 from aelab.config import Config
 from aelab.data import one_hot_patterns
+from aelab.goals import SOLVED
 from aelab.recorder import HISTORY_BUDGET, Recorder, first_weights, history_epochs
 from aelab.results import METRICS
 from aelab.sweep import seed_batches, sweep
@@ -44,9 +45,9 @@ def test_a_short_run_keeps_every_epoch():
 
 def test_a_thinned_history_keeps_exact_solved_epochs_and_last_figures(monkeypatch):
     seeds = list(range(6))
-    full = train_seeds(CONFIG, seeds, stop_when_solved=False)
+    full = train_seeds(CONFIG, seeds)
     monkeypatch.setattr(recorder_module, "HISTORY_BUDGET", 6 * 37)  # 37 columns per seed for 401 epochs
-    thin = train_seeds(CONFIG, seeds, stop_when_solved=False)
+    thin = train_seeds(CONFIG, seeds)
     assert len(thin.history_epochs) <= 37 and thin.history_epochs[-1] == CONFIG.epochs
     assert thin.solved_epoch == full.solved_epoch and thin.output_solved_epoch == full.output_solved_epoch
     assert any(epoch is not None for epoch in full.solved_epoch)  # the comparison means something
@@ -60,9 +61,9 @@ def test_a_thinned_history_keeps_exact_solved_epochs_and_last_figures(monkeypatc
 
 
 def test_a_thinned_sweep_that_stops_early_still_reports_its_last_entry(monkeypatch):
-    """Seeds that stop between kept columns (solved, stop_when_solved) keep their last figures."""
+    """Seeds that stop between kept columns (solved, stop_when=SOLVED) keep their last figures."""
     monkeypatch.setattr(recorder_module, "HISTORY_BUDGET", 4 * 10)
-    batch = train_seeds(CONFIG, list(range(4)), stop_when_solved=True)
+    batch = train_seeds(CONFIG, list(range(4)), stop_when=SOLVED)
     for index in range(4):
         run = batch.run(index)
         assert run.history["epoch"][-1] == batch.lengths[index] - 1

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from aelab import Config, SweepResult, formats, sweep, train, train_seeds
+from aelab.goals import SOLVED
 
 # SGD + momentum on MSE finds distinct codes for most seeds but not all by epoch 1200: a mixed sweep
 CONFIG = Config(
@@ -86,9 +87,9 @@ def test_sweep_solved_epochs_equal_single_runs():
 
 
 @pytest.mark.parametrize("seeds", [[1, 6, 7], [0, 1]])
-def test_stop_when_solved_stops_at_the_last_seed_to_solve(seeds):
-    """With stop_when_solved a batch ends right after its latest solved epoch when every seed solves, else runs on."""
-    batch = train_seeds(CONFIG, seeds, stop_when_solved=True)
+def test_a_sweep_stops_at_the_last_seed_to_solve(seeds):
+    """Trained to SOLVED, a batch ends right after its latest solved epoch when every seed solves, else runs on."""
+    batch = train_seeds(CONFIG, seeds, stop_when=SOLVED)
     full = train_seeds(CONFIG, seeds)
     assert batch.solved_epoch == full.solved_epoch
     assert batch.output_solved_epoch == full.output_solved_epoch
