@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_sweep.py --quick   # a smoke run (a few seconds)
 
 Like is compared with like: both sides train every seed for the full number of
-epochs -- `train_seeds(config, seeds)` without stop_when_solved (one batched
+epochs -- `train_seeds(config, seeds)` without a stop goal (one batched
 computation) against `train(config with seed=s)` for each seed in turn -- so
 neither side stops early. The default recipe (Config()) on 8-3-8, float32, with
 torch on the CPU. Target: the batch >= 20x faster than the single runs.
