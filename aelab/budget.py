@@ -24,7 +24,11 @@ from aelab.sweep import seeds_per_batch, values_per_seed
 # Seconds per epoch (one core, default recipe; benchmarks/calibrate_budget.py prints the fit):
 # a fixed cost per epoch (Python and dispatch), plus per seed a small fixed cost, the (P, N)
 # elementwise work and the (P, k) x (k, N) products.
-EPOCH_OVERHEAD = {"numpy": 3e-5, "torch": 5e-5}
+EPOCH_OVERHEAD = {"numpy": 3e-5, "torch": 7e-5}
+AUTOGRAD_OVERHEAD = 1.2e-4  # torch's instead, where a step takes autograd (sse, a flat spot; see torch_fused)
+# With restarts torch.optim holds four tensors per seed (torch_backend) and loops over them each
+# update: seconds per seed per update, by optimiser (Quickprop's loop is aelab's own, in Python).
+PER_SEED_TENSORS = {"sgd": 5e-6, "momentum": 1.5e-5, "adam": 4.5e-5, "rprop": 1e-4, "quickprop": 2e-4}
 PER_SEED = 1.5e-6
 PER_OUTPUT = 4e-9  # per output value (P x N = N^2 of them)
 PER_PRODUCT = 1e-10  # per multiply-add of the two matrix products (N^2 k)
@@ -105,7 +109,13 @@ def estimate_seconds(config: Config, seeds: int = 1) -> float:
     per_seed = (
         PER_SEED + updates * PER_SEED_UPDATE + passes * (PER_OUTPUT * outputs + PER_PRODUCT * outputs * config.hidden)
     )
-    per_epoch = EPOCH_OVERHEAD[config.backend] + updates * UPDATE_OVERHEAD[config.backend] + seeds * per_seed
+    overhead = EPOCH_OVERHEAD[config.backend]
+    if config.backend == "torch":
+        if config.loss == "sse" or config.flat_spot:
+            overhead = AUTOGRAD_OVERHEAD
+        if config.restart_after:
+            per_seed += max(updates, 1) * PER_SEED_TENSORS[config.optimizer]
+    per_epoch = overhead + updates * UPDATE_OVERHEAD[config.backend] + seeds * per_seed
     return config.epochs * per_epoch
 
 

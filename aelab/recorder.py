@@ -222,7 +222,8 @@ class Recorder:
 
     def result(self, epoch: int, seconds: float, stopped: bool) -> BatchResult:
         """Measure entry `epoch` at the current weights and package the run."""
-        forward = self.backend.forward()
+        with np.errstate(over="ignore", invalid="ignore"):  # as in the training loop (see backends.base)
+            forward = self.backend.forward()
         self.record(epoch, forward)
         self.flush()
         activations = np.where(self.alive[:, None, None], forward.activations, self.last_good_activations)

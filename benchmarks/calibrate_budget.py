@@ -41,7 +41,7 @@ def seconds_per_epoch(config: Config, seeds: int) -> float:
 
 def main() -> None:
     print(
-        f"{'backend':<7} {'size':>14} {'seeds':>5} {'measured s/epoch':>17} {'estimate':>10} {'estimate/measured':>18}"
+        f"{'backend':<7} {'size':>17} {'seeds':>5} {'measured s/epoch':>17} {'estimate':>10} {'estimate/measured':>18}"
     )
     for backend in ("numpy", "torch"):
         for width, hidden, seeds, batch_size in SIZES:
@@ -49,12 +49,31 @@ def main() -> None:
             config = Config(
                 backend=backend, width=width, hidden=hidden, batch_size=batch_size, epochs=epochs, device="cpu"
             )
-            measured = seconds_per_epoch(config, seeds)
-            estimate = estimate_seconds(config, seeds) / epochs
             size = f"{width}-{hidden}-{width}" + (f" b={batch_size}" if batch_size else "")
-            print(
-                f"{backend:<7} {size:>14} {seeds:>5} {measured:>17.2e} {estimate:>10.2e} {estimate / measured:>18.2f}"
-            )
+            row(config, seeds, size)
+        # The settings that change torch's fixed costs: autograd steps, and a state per seed with restarts
+        for label, settings in METHODS:
+            row(Config(backend=backend, epochs=300, device="cpu", **settings), 100, label)
+
+
+# (label, settings) on 8-3-8 over 100 seeds: restarts (never reached, so every seed keeps its own
+# torch.optim tensors to the end) with each optimiser, and the steps torch takes through autograd
+METHODS = [
+    ("momentum+restart", dict(optimizer="momentum", lr=1.0, restart_after=10_000)),
+    ("adam+restart", dict(optimizer="adam", lr=0.05, restart_after=10_000)),
+    ("rprop+restart", dict(optimizer="rprop", lr=0.01, restart_after=10_000)),
+    ("quickprop+restart", dict(optimizer="quickprop", lr=0.5, restart_after=10_000)),
+    ("sse", dict(loss="sse", lr=1.0)),
+    ("flat spot", dict(flat_spot=0.1)),
+]
+
+
+def row(config: Config, seeds: int, label: str) -> None:
+    measured = seconds_per_epoch(config, seeds)
+    estimate = estimate_seconds(config, seeds) / config.epochs
+    print(
+        f"{config.backend:<7} {label:>17} {seeds:>5} {measured:>17.2e} {estimate:>10.2e} {estimate / measured:>18.2f}"
+    )
 
 
 if __name__ == "__main__":

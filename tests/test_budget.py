@@ -40,6 +40,17 @@ def test_the_default_run_and_the_presets_fit_the_default_budget():
         assert over_budget(DEFAULT_BUDGET, preset_config(name), seeds=100) is None, name  # the page's sweep
 
 
+def test_torch_restarts_and_autograd_steps_cost_more_in_the_estimate():
+    """With restarts torch.optim loops over four tensors per seed (benchmarks/calibrate_budget.py
+    measures 13-166 us per seed and epoch); sse and a flat spot take autograd's larger fixed cost."""
+    plain = Config(backend="torch", optimizer="quickprop", lr=0.5)
+    assert estimate_seconds(replace(plain, restart_after=100), 100) > 10 * estimate_seconds(plain, 100)
+    assert estimate_seconds(replace(plain, loss="sse")) > estimate_seconds(plain)
+    assert estimate_seconds(replace(plain, flat_spot=0.1)) > estimate_seconds(plain)
+    numpy = replace(plain, backend="numpy")  # its optimiser state is one array for every seed
+    assert estimate_seconds(replace(numpy, restart_after=100), 100) == estimate_seconds(numpy, 100)
+
+
 def test_estimates_grow_with_the_work():
     base = estimate_seconds(Config())
     assert estimate_seconds(replace(Config(), epochs=2000)) == pytest.approx(2 * base)

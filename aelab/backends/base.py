@@ -6,9 +6,10 @@ each seed's mean loss, so every seed receives exactly the gradient it would
 get alone, and the optimisers (all elementwise) update each seed exactly as
 a single run would.
 
-The training loop (aelab.train) calls every method inside
-np.errstate(over="ignore", invalid="ignore"): a sigmoid's exp(-z) may overflow
-to inf, which gives the right limit, and a diverging seed is reported, not warned of.
+Callers run forward() and step() inside np.errstate(over="ignore",
+invalid="ignore"), as the training loop (aelab.train) and the recorder's final
+pass do: a sigmoid's exp(-z) may overflow to inf, which gives the right limit,
+and a diverging seed is reported, not warned of.
 """
 
 from __future__ import annotations

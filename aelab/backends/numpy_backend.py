@@ -41,7 +41,9 @@ def output_layer(
     z2 is used up (overwritten): at N = 64 and 100 seeds every (S, P, N) temporary
     costs a fresh 1.6 MB from the system, so the big arrays are reused in place."""
     patterns = X.shape[-2]
-    if name == "softmax_ce":  # softmax; the mean over the P patterns of -log y[target]
+    # softmax_ce: softmax; the mean over the P patterns of -log y[target]. Its gradient (y - X) / P holds
+    # for one-of-N targets (each row of X sums to 1), which every encoder pattern is.
+    if name == "softmax_ce":
         shifted = np.subtract(z2, z2.max(axis=-1, keepdims=True), out=z2)  # exp of it never overflows
         target = np.einsum("spn,pn->sp" if X.ndim == 2 else "spn,spn->sp", shifted, X)  # (S, P): the target's entry
         y = np.exp(shifted, out=shifted)
@@ -188,7 +190,10 @@ class NumpyBackend:
         self.optimizer.load_state(state, self.theta)
 
     def nonfinite_weights(self) -> np.ndarray | None:
-        return None if surely_finite(self.theta) else ~np.isfinite(self.theta).all(axis=1)
+        if surely_finite(self.theta):
+            return None
+        nonfinite = ~np.isfinite(self.theta).all(axis=1)  # (the sum of squares may only have overflowed)
+        return nonfinite if nonfinite.any() else None
 
 
 def _flat_parameters(weights: Weights, dtype: np.dtype, zeros: bool = False) -> tuple[Weights, np.ndarray]:

@@ -1,4 +1,4 @@
-"""The torch backend's full-batch step in a few torch kernels: no autograd graph, no big temporaries.
+"""The torch backend's full-batch step in a few torch kernels, with no autograd graph.
 
     z1 = X @ W1 + b1        (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)   (plus the epoch's noise)
     h  = act(z1)
@@ -11,11 +11,17 @@ Why: through autograd, a step records a dozen graph nodes and makes several
 backward, the bias's sum). Up to 256-8-256 that bookkeeping costs more than
 the arithmetic, and at 1024 wide every pass over the 1024 x 1024 outputs
 costs about as much as the whole hidden layer. Here the forward pass makes y,
-the losses and dLoss/dz2 (up to a constant) in a few passes through one
-scratch tensor reused every step, and the backward pass is three products
-(the constant as their alpha, not a pass over the (S, P, N) slope), one small
+the losses and dLoss/dz2 (up to a constant) in a few passes, y - X and mse's
+slope in one scratch tensor reused every step (bce's per-output losses and
+softmax's log-outputs are still fresh tensors), and the backward pass is
+three products (the constant as their alpha, or on oneDNN's path a multiply
+of their small results, never a pass over the (S, P, N) slope), one small
 sum and autograd's own kernel for the activation, written straight into
 theta.grad. torch.optim makes the update, as on every other path.
+
+A pass leaves dLoss/dz2 in network.error for network_gradient, so a step's
+pass and its gradient must not have another pass between them (the backend
+makes a step's figures pass first).
 
 Which steps: full batch, loss mse, bce or softmax_ce, no flat spot, an activation
 in ACTIVATION_BACKWARD. Mini-batch updates, a flat spot, sse and activations
@@ -197,7 +203,7 @@ def outputs_and_losses(
         network.error_diagonal.sub_(1)
     else:
         torch.sub(outputs, X, out=error)  # y - X
-    if loss != "mse":  # dLoss/dz2 = (y - X) / count (softmax_ce: / P)
+    if loss != "mse":  # dLoss/dz2 = (y - X) / count (softmax_ce: / P, for one-of-N targets: rows summing to 1)
         return outputs, losses, 1 / (patterns if loss == "softmax_ce" else count)
     losses = torch.linalg.vecdot(network.error_rows, network.error_rows).div_(count)  # the mean of (y - X)^2
     if gradient:  # dLoss/dz2 = (2 / count) (y - X) y (1 - y); the last two by autograd's sigmoid kernel, in place
