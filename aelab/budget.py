@@ -26,9 +26,10 @@ from aelab.sweep import seeds_per_batch, values_per_seed
 # elementwise work and the (P, k) x (k, N) products.
 EPOCH_OVERHEAD = {"numpy": 3e-5, "torch": 7e-5}
 AUTOGRAD_OVERHEAD = 1.2e-4  # torch's instead, where a step takes autograd (sse, a flat spot; see torch_fused)
-# With restarts torch.optim holds four tensors per seed (torch_backend) and loops over them each
-# update: seconds per seed per update, by optimiser (Quickprop's loop is aelab's own, in Python).
-PER_SEED_TENSORS = {"sgd": 5e-6, "momentum": 1.5e-5, "adam": 4.5e-5, "rprop": 1e-4, "quickprop": 2e-4}
+# With restarts torch.optim holds Adam's state as four tensors per seed (torch_backend) and loops over
+# them each update: seconds per seed per update.
+ADAM_PER_SEED_TENSORS = 4.5e-5
+TORCH_OPTIMIZER_OVERHEAD = {"rprop": 5e-5, "quickprop": 8e-5}  # their updates take more torch calls per step
 PER_SEED = 1.5e-6
 PER_OUTPUT = 4e-9  # per output value (P x N = N^2 of them)
 PER_PRODUCT = 1e-10  # per multiply-add of the two matrix products (N^2 k)
@@ -113,8 +114,9 @@ def estimate_seconds(config: Config, seeds: int = 1) -> float:
     if config.backend == "torch":
         if config.loss == "sse" or config.flat_spot:
             overhead = AUTOGRAD_OVERHEAD
-        if config.restart_after:
-            per_seed += max(updates, 1) * PER_SEED_TENSORS[config.optimizer]
+        overhead += max(updates, 1) * TORCH_OPTIMIZER_OVERHEAD.get(config.optimizer, 0.0)
+        if config.restart_after and config.optimizer == "adam":
+            per_seed += max(updates, 1) * ADAM_PER_SEED_TENSORS
     per_epoch = overhead + updates * UPDATE_OVERHEAD[config.backend] + seeds * per_seed
     return config.epochs * per_epoch
 

@@ -15,7 +15,7 @@ from aelab.train import Trainer, train_seeds
 
 BASE = Config(width=8, hidden=3, activation="tanh", loss="mse", lr=2.0, init_scale=0.5, dtype="float64", seed=3)
 # Each optimiser with its state, and the draws that need their generators' state: noise, mini-batch order,
-# restarts (torch then keeps optimiser state per seed).
+# restarts (torch then keeps Adam's state per seed).
 RECIPES = {
     "sgd": replace(BASE, optimizer="sgd", lr=20.0),
     "momentum": replace(BASE, optimizer="momentum", momentum=0.9),
@@ -125,6 +125,33 @@ def test_save_and_load_continues_identically(backend, recipe):
     assert again.snapshot_epochs == result.snapshot_epochs
     np.testing.assert_array_equal(again.snapshots, result.snapshots)
     assert_same_run(loaded.run(40), trainer.run(40), rtol=0)
+
+
+@pytest.mark.parametrize("recipe", ["rprop_restarts", "momentum"])
+def test_a_state_saved_per_seed_loads_into_the_one_flat_tensor(recipe):
+    """Runs with restarts kept a torch.optim tensor per seed and parameter for every optimiser before
+    only Adam did: a state saved that way (index 4 s + j) loads as the flat tensor's, bit for bit."""
+    torch = pytest.importorskip("torch")
+    from aelab.backends.torch_fused import Layout
+
+    config = replace(RECIPES[recipe], backend="torch", device="cpu", restart_after=20, epochs=30)
+    trainer = Trainer(config, [0, 1])
+    trainer.run(10)
+    flat = trainer.backend.optimizer_state()
+    assert flat and all(key.startswith("0.") for key in flat)
+    per_seed = {}
+    for key, value in flat.items():
+        name = key.partition(".")[2]
+        blocks = [value] * 4 if name == "step" else Layout(2, 8, 3).views(torch.as_tensor(value))
+        for j, block in enumerate(blocks):
+            for seed in range(2):
+                per_seed[f"{4 * seed + j}.{name}"] = np.asarray(block if name == "step" else block[seed])
+    trainer.backend.optimizer.state.clear()
+    trainer.backend.load_optimizer_state(per_seed)
+    loaded = trainer.backend.optimizer_state()
+    assert loaded.keys() == flat.keys()
+    for key in flat:
+        np.testing.assert_array_equal(loaded[key], flat[key], err_msg=key)
 
 
 def saved_text(config: Config = RECIPES["adam"], epochs: int = 10) -> dict:

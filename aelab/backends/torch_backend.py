@@ -17,7 +17,7 @@ from torch import nn
 from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward, surely_finite
 from aelab.backends.torch_fused import Layout, Network, Pass, fuses, network_gradient, network_pass
-from aelab.backends.torch_optim import OptimizerState, make_torch_optimizer, optimizer_step
+from aelab.backends.torch_optim import OptimizerState, make_torch_optimizer, optimizer_step, reset_optimizer_state
 from aelab.config import Config, ConfigError
 from aelab.data import is_one_hot
 from aelab.noise import chunks
@@ -139,8 +139,11 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         self.weight_decay = config.weight_decay
         self.flat_spot, self.batch_size = config.flat_spot, config.batch_size
         self.data = torch.as_tensor(data, dtype=self.dtype, device=self.device)  # (P, N): mini-batches gather rows
-        # Restarts give seeds different histories, so then each seed has its own tensors in torch.optim.
-        self.seed_tensors = self.model.seed_parameters() if config.restart_after else []
+        # Restarts give seeds different histories. Adam counts its steps per tensor, so with restarts each
+        # seed has its own tensors in torch.optim; the other optimisers' fresh state is their state with a
+        # seed's part reset (optimizer_state_reset), so they keep the one flat tensor, and their loop.
+        per_seed = config.restart_after and config.optimizer == "adam"
+        self.seed_tensors = self.model.seed_parameters() if per_seed else []
         parameters = [t for tensors in self.seed_tensors for t in tensors] or [self.model.theta]
         self.optimizer = make_torch_optimizer(config, parameters)
         # The objective is the sum over seeds of each seed's loss, so each seed's gradient is its own.
@@ -237,7 +240,9 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         new = (weights.W1, weights.b1[:, None, :], weights.W2, weights.b2[:, None, :])
         for whole, values in zip((m.W1, m.b1, m.W2, m.b2), new, strict=True):
             whole.detach()[index] = torch.as_tensor(values, dtype=self.dtype, device=self.device)
-        for row in rows:
+        if not self.seed_tensors:
+            reset_optimizer_state(self.optimizer, self.model.layout.views, rows)
+        for row in rows if self.seed_tensors else ():
             for tensor in self.seed_tensors[row]:
                 self.optimizer.state.pop(tensor, None)  # torch.optim starts it afresh
 

@@ -8,6 +8,8 @@ like torch_backend, which alone imports this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch.optim.sgd import sgd as functional_sgd  # what SGD.step() calls (torch.optim hides the module's name)
@@ -57,6 +59,28 @@ def optimizer_step(optimizer: torch.optim.Optimizer) -> None:
             maximize=group["maximize"],
             foreach=group["foreach"],
         )
+
+
+# A state's value when torch.optim (or Quickprop) makes it afresh: zero, but Rprop's step sizes start at lr.
+FRESH_STATE = {"step_size": "lr"}
+
+
+def reset_optimizer_state(
+    optimizer: torch.optim.Optimizer, views: Callable[[torch.Tensor], list[torch.Tensor]], rows: np.ndarray
+) -> None:
+    """Seeds `rows` start their optimiser state afresh, in the one flat tensor every seed shares:
+    `views` cuts a tensor laid out as theta into its (S, ...) parameter blocks. A zeroed momentum
+    buffer, Rprop's zeroed previous gradient with its step sizes back at lr, and Quickprop's zeroed
+    previous step and slope give exactly the update fresh state gives. (Adam counts its steps per
+    tensor, and "step" is not reset here: the backend gives Adam a tensor per seed instead.)"""
+    group = optimizer.param_groups[0]
+    for state in optimizer.state.values():
+        for name, value in state.items():
+            if name == "step" or value is None:  # Rprop's count of steps: not used in its update
+                continue
+            fresh = group["lr"] if FRESH_STATE.get(name) == "lr" else 0.0
+            for block in views(value):
+                block[rows] = fresh
 
 
 class Quickprop(torch.optim.Optimizer):
@@ -133,6 +157,8 @@ def load_optimizer_state(optimizer: torch.optim.Optimizer, kind: str, state: dic
     """Load optimizer_state()'s arrays into `optimizer` (a Config.optimizer `kind`), keeping its own
     settings (lr, momentum): a paused run may go on with new ones. ConfigError when they do not fit."""
     parameters = optimizer.param_groups[0]["params"]
+    if len(parameters) == 1 and any(not key.startswith("0.") for key in state):
+        state = gathered_seed_state(state)
     per_tensor: dict[int, dict[str, torch.Tensor]] = {}
     for key, array in state.items():
         index, _, name = key.partition(".")
@@ -147,3 +173,24 @@ def load_optimizer_state(optimizer: torch.optim.Optimizer, kind: str, state: dic
             raise ConfigError("optimizer state", sorted(values), f"{kind} keeps {sorted(TORCH_STATE[kind])}")
     # torch casts each array to its tensor's dtype and device ("step" stays as it is)
     optimizer.load_state_dict({"state": per_tensor, "param_groups": optimizer.state_dict()["param_groups"]})
+
+
+def gathered_seed_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A state saved with a tensor per seed and parameter (index 4 s + j: seed s's W1, b1, W2 or b2, as
+    runs with restarts kept it for every optimiser before only Adam did) as the one flat tensor's,
+    laid out as theta: each parameter's block for every seed in turn. "step" is seed 0's (Rprop's
+    count, which its update does not use). A state of another shape is returned as it is, to be refused."""
+    names = {key.partition(".")[2] for key in state}
+    indices = {key.partition(".")[0] for key in state}
+    if not all(index.isdigit() for index in indices) or len(indices) % 4:
+        return state
+    seeds = len(indices) // 4
+    try:
+        return {
+            f"0.{name}": state[f"0.{name}"]
+            if name == "step"
+            else np.concatenate([state[f"{4 * seed + j}.{name}"].ravel() for j in range(4) for seed in range(seeds)])
+            for name in names
+        }
+    except KeyError:
+        return state
