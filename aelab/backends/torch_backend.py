@@ -28,9 +28,10 @@ class Autoencoder(nn.Module):
     """S independent N-k-N autoencoders stacked on a leading seed axis.
 
     All weights of all seeds live in one flat nn.Parameter `theta` (W1, b1, W2, b2
-    of every seed, one after the other), the only tensor torch.optim sees: at these
-    sizes an optimiser step costs per tensor, not per number, and every update rule
-    is elementwise, so the flat tensor is updated exactly as the four would be.
+    of every seed, one after the other, see torch_fused.Layout), the only tensor
+    torch.optim sees (but for Adam with restarts: seed_parameters): at these sizes an
+    optimiser step costs per tensor, not per number, and every update rule is
+    elementwise, so the flat tensor is updated exactly as the four would be.
     W1, b1, W2, b2 are leaf tensors sharing theta's memory, and their .grad are
     views into theta.grad, into which backward accumulates in place. The biases
     have a unit pattern axis, b1 (S, 1, k) and b2 (S, 1, N), ready to broadcast.
@@ -76,7 +77,8 @@ class Autoencoder(nn.Module):
 
     def seed_parameters(self) -> list[list[torch.Tensor]]:
         """Per seed, its W1, b1, W2 and b2 as leaf tensors in theta's memory (.grad in theta.grad's),
-        so that an optimiser keeps state per seed and a restarted seed can start with none."""
+        so that Adam, which counts its steps per tensor, keeps state per seed and a restarted seed can
+        start with none."""
         seeds = []
         for index in range(self.W1.shape[0]):
             tensors = []
