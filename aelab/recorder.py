@@ -224,8 +224,8 @@ class Recorder:
         """Measure entry `epoch` at the current weights and package the run."""
         with np.errstate(over="ignore", invalid="ignore"):  # as in the training loop (see backends.base)
             forward = self.backend.forward()
-        self.record(epoch, forward)
-        self.flush()
+            self.record(epoch, forward)
+            self.flush()
         activations = np.where(self.alive[:, None, None], forward.activations, self.last_good_activations)
         outputs = np.where(self.alive[:, None, None], forward.outputs, self.last_good_outputs)
         output_solved_epoch, solved_epoch = self.solved_epochs()

@@ -175,8 +175,7 @@ class Trainer:
 
     def result(self, stopped: bool = False) -> BatchResult:
         """The run so far, measured at the current weights."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            result = self.recorder.result(self.epoch, self.seconds, stopped)
+        result = self.recorder.result(self.epoch, self.seconds, stopped)
         result.changes = list(self.changes)
         return result
 

@@ -143,7 +143,7 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         self.data = torch.as_tensor(data, dtype=self.dtype, device=self.device)  # (P, N): mini-batches gather rows
         # Restarts give seeds different histories. Adam counts its steps per tensor, so with restarts each
         # seed has its own tensors in torch.optim; the other optimisers' fresh state is their state with a
-        # seed's part reset (optimizer_state_reset), so they keep the one flat tensor, and their loop.
+        # seed's part reset (reset_optimizer_state), so they keep the one flat tensor, and their loop.
         per_seed = config.restart_after and config.optimizer == "adam"
         self.seed_tensors = self.model.seed_parameters() if per_seed else []
         parameters = [t for tensors in self.seed_tensors for t in tensors] or [self.model.theta]
@@ -244,7 +244,8 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
             whole.detach()[index] = torch.as_tensor(values, dtype=self.dtype, device=self.device)
         if not self.seed_tensors:
             reset_optimizer_state(self.optimizer, self.model.layout.views, rows)
-        for row in rows if self.seed_tensors else ():
+            return
+        for row in rows:
             for tensor in self.seed_tensors[row]:
                 self.optimizer.state.pop(tensor, None)  # torch.optim starts it afresh
 

@@ -61,10 +61,6 @@ def optimizer_step(optimizer: torch.optim.Optimizer) -> None:
         )
 
 
-# A state's value when torch.optim (or Quickprop) makes it afresh: zero, but Rprop's step sizes start at lr.
-FRESH_STATE = {"step_size": "lr"}
-
-
 def reset_optimizer_state(
     optimizer: torch.optim.Optimizer, views: Callable[[torch.Tensor], list[torch.Tensor]], rows: np.ndarray
 ) -> None:
@@ -78,7 +74,7 @@ def reset_optimizer_state(
         for name, value in state.items():
             if name == "step" or value is None:  # Rprop's count of steps: not used in its update
                 continue
-            fresh = group["lr"] if FRESH_STATE.get(name) == "lr" else 0.0
+            fresh = group["lr"] if name == "step_size" else 0.0  # as torch.optim makes it: Rprop's sizes start at lr
             for block in views(value):
                 block[rows] = fresh
 
