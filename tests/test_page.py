@@ -366,14 +366,19 @@ def test_link_values_are_never_rendered_as_markdown():
         assert body.startswith(fence + " ") and body.endswith(" " + fence) and body.count(fence) == 2
 
 
-def test_how_it_is_computed_shows_the_real_source():
+def test_how_it_is_computed_shows_the_readable_network_and_where_the_fast_one_is():
     import inspect
 
-    from aelab.backends.numpy_backend import NumpyBackend
+    from aelab import activations, scratch
 
     page = new_page(epochs=0)
     code = [block.value.strip() for block in page.code]
-    assert inspect.getsource(NumpyBackend).strip() in code
+    assert inspect.getsource(scratch).strip() in code  # the module itself, read as the page loads
+    table = next(block for block in code if "def sigmoid" in block)
+    assert "ACTIVATIONS" in table and "LEAKY_SLOPE = " in table  # every function and slope it calls
+    assert all(line in inspect.getsource(activations) for line in table.splitlines())  # real lines, not a copy
+    note = next(block.value for block in page.markdown if "batched over seeds" in block.value)
+    assert "`aelab/backends/numpy_backend.py`" in note and "tests/test_scratch.py" in note
 
 
 def test_choosing_a_tight_preset_shows_its_recipe_and_a_hand_set_size_is_offered_one():
