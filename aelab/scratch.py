@@ -1,12 +1,12 @@
 """The encoder network written to be read: one network, full batch, NumPy only.
 
-The whole of the maths, a line for each step, in the spirit of Karpathy's micrograd:
+All of the maths, a line for each step, in the spirit of Karpathy's micrograd:
 
     z1 = X W1 + b1     h = act(z1)        the hidden code: k numbers per pattern
-    z2 = h W2 + b2     y = sigmoid(z2)    the reconstruction (softmax(z2) for softmax_ce)
+    z2 = h W2 + b2     y = sigmoid(z2)    the reconstruction (softmax for softmax_ce)
 
-The backend that trains on the page (aelab/backends/numpy_backend.py) does this same maths for
-many seeds at once, with buffers reused for speed; tests/test_scratch.py holds the two equal.
+The backend that trains on the page (aelab/backends/numpy_backend.py) does this same
+maths for many seeds at once; tests/test_scratch.py holds the two equal.
 """
 
 from __future__ import annotations
@@ -16,14 +16,19 @@ import numpy as np
 from aelab.activations import ACTIVATIONS
 from aelab.weights import Weights
 
-# Each loss: its value from the outputs y (P, N) and the targets X (P, N), and dLoss/dz2 (P, N).
-# dLoss/dz2 = dLoss/dy * dy/dz2, where a sigmoid's dy/dz2 = y (1 - y). For bce after a sigmoid,
-# and cross-entropy after a softmax, the two factors cancel to y - X.
-LOSSES = {
-    "mse": (lambda y, X: np.mean((y - X) ** 2), lambda y, X: 2 * (y - X) / X.size * y * (1 - y)),
-    "sse": (lambda y, X: 0.5 * np.sum((y - X) ** 2), lambda y, X: (y - X) * y * (1 - y)),
-    "bce": (lambda y, X: -np.mean(X * np.log(y) + (1 - X) * np.log(1 - y)), lambda y, X: (y - X) / X.size),
-    "softmax_ce": (lambda y, X: -np.mean(np.log(np.sum(y * X, axis=1))), lambda y, X: (y - X) / len(X)),
+LOSS = {  # the loss, from the outputs y (P, N) and the targets X (P, N)
+    "mse": lambda y, X: np.mean((y - X) ** 2),  # the mean over all P x N outputs
+    "sse": lambda y, X: 0.5 * np.sum((y - X) ** 2),  # half the sum, as SNNS counts it
+    "bce": lambda y, X: -np.mean(X * np.log(y) + (1 - X) * np.log(1 - y)),
+    "softmax_ce": lambda y, X: -np.mean(np.log(np.sum(y * X, axis=1))),  # -log y[target]
+}
+# dLoss/dz2 (P, N) = dLoss/dy * dy/dz2, where a sigmoid's dy/dz2 = y (1 - y). For bce
+# after a sigmoid, and cross-entropy after a softmax, the two cancel to y - X.
+LOSS_GRADIENT = {
+    "mse": lambda y, X: 2 * (y - X) / X.size * y * (1 - y),
+    "sse": lambda y, X: (y - X) * y * (1 - y),
+    "bce": lambda y, X: (y - X) / X.size,
+    "softmax_ce": lambda y, X: (y - X) / len(X),
 }
 
 
@@ -32,10 +37,10 @@ class Network:
 
     def __init__(self, weights: Weights, activation: str = "tanh", loss: str = "mse"):
         self.weights = weights  # W1 (N, k), b1 (k,), W2 (k, N), b2 (N,)
-        self.act = ACTIVATIONS[activation]  # act.numpy(z) = act(z); act.slope(z, h) = dh/dz
-        self.loss, self.loss_gradient = LOSSES[loss]
+        self.act = ACTIVATIONS[activation]  # act.numpy(z); act.slope(z, h) = dh/dz
+        self.loss, self.loss_gradient = LOSS[loss], LOSS_GRADIENT[loss]
         self.softmax = loss == "softmax_ce"
-        self.velocity = Weights(*(np.zeros_like(w) for w in weights))  # momentum's running gradient
+        self.velocity = Weights(*(np.zeros_like(W) for W in weights))  # for momentum
 
     def forward(self, X: np.ndarray) -> float:
         """The loss on the patterns X (P, N), keeping what backward() needs."""
@@ -44,7 +49,7 @@ class Network:
         self.z1 = X @ W1 + b1  # (P, N) @ (N, k) + (k,) -> (P, k)
         self.h = self.act.numpy(self.z1)  # (P, k)
         z2 = self.h @ W2 + b2  # (P, k) @ (k, N) + (N,) -> (P, N)
-        if self.softmax:  # e^z2 / sum(e^z2) per pattern; less the row's max, e^z never overflows
+        if self.softmax:  # e^z2 / sum(e^z2) per pattern, less the max (no overflow)
             e = np.exp(z2 - z2.max(axis=1, keepdims=True))
             self.y = e / e.sum(axis=1, keepdims=True)
         else:
@@ -63,10 +68,13 @@ class Network:
         return Weights(dW1, db1, dW2, db2)
 
     def update(self, gradient: Weights, lr: float, momentum: float = 0.0) -> None:
-        """One step downhill, as torch.optim.SGD takes it: v = momentum v + dW, then W = W - lr v.
-        With momentum 0 that is plain gradient descent: W = W - lr dW."""
-        self.velocity = Weights(*(momentum * v + g for v, g in zip(self.velocity, gradient, strict=True)))
-        self.weights = Weights(*(w - lr * v for w, v in zip(self.weights, self.velocity, strict=True)))
+        """One step downhill for each W, as torch.optim.SGD takes it."""
+        velocity, weights = [], []
+        for W, v, dW in zip(self.weights, self.velocity, gradient, strict=True):
+            v = momentum * v + dW  # a running sum of gradients (dW itself in plain SGD)
+            velocity.append(v)
+            weights.append(W - lr * v)  # a step downhill
+        self.velocity, self.weights = Weights(*velocity), Weights(*weights)
 
     def train(self, X: np.ndarray, epochs: int, lr: float, momentum: float = 0.0) -> list[float]:
         """Full batch: each epoch is one forward pass, one backward pass and one update.
