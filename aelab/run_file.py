@@ -4,12 +4,17 @@
 `resume` object holding what exact continuation needs: the current weights,
 the optimiser's state, the noise and pattern-order generators' states, and
 the recorder's state (history, solved epochs, restarts, snapshots). Arrays are
-{"dtype", "shape", "values"} with the values flat and NaN written as null.
+{"dtype", "shape", "values"} with the values flat; no number is NaN or infinite
+in the JSON: a NaN (a diverged seed's weights, a history not yet measured, an
+unknown train_seconds) is written as null and read back as NaN.
 
-`load_trainer(text)` checks everything strictly -- the format and version,
-the config (through Config's own validation), every array's dtype and shape
-against a fresh run of that config, finite numbers -- and raises RunFileError
-with one line naming what is wrong. It opens no file: it is given the text.
+`load_trainer(text)` reads strictly: the section against aelab.run_schema (every
+field typed and ranged, every array's dtype and shape those of the config's net,
+before any array is made), then what a schema cannot say (the history agrees
+with the lengths and the restarts, a live seed's weights are finite), then the
+config itself (Config's own checks). Whatever is wrong is one RunFileError with
+one line naming the field, the value and what is allowed. It opens no file: it
+is given the text.
 """
 
 from __future__ import annotations
@@ -19,19 +24,19 @@ import math
 
 import numpy as np
 
+from aelab import run_schema
 from aelab.backends import make_backend
-from aelab.config import Config, ConfigError
-from aelab.recorder import HISTORY_BUDGET
+from aelab.config import SETTINGS, Config, ConfigError
+from aelab.noise import HiddenNoise, PatternOrder
 from aelab.results import METRICS
+from aelab.run_schema import FORMAT, VERSION
 from aelab.train import Trainer
 from aelab.weights import Weights
 
-FORMAT = "aelab-run"
-VERSION = 1
 SNAPSHOT_SAVE_LIMIT = 200_000  # snapshot values saved at most (a wide net's are left out: the file stays small)
-DTYPES = ("float32", "float64", "int64", "bool")
 LAST_GOOD = ("last_good_activations", "last_good_outputs")
 MAX_FILE_BYTES = 200_000_000  # the CLI reads at most this much (a 100,000-epoch run is ~20 MB)
+_HEADER = run_schema.RunValidator(run_schema.HEADER_SCHEMA)
 
 
 class RunFileError(ValueError):
@@ -91,33 +96,6 @@ def encode(array: np.ndarray) -> dict:
     return {"dtype": str(array.dtype), "shape": list(array.shape), "values": values.tolist()}
 
 
-def decode(data: object, name: str) -> np.ndarray:
-    """encode()'s output back to an array; RunFileError naming `name` when it is not one."""
-    if not isinstance(data, dict) or set(data) != {"dtype", "shape", "values"}:
-        raise RunFileError(f"{name}: expected an array as {{dtype, shape, values}}")
-    dtype, shape, values = data["dtype"], data["shape"], data["values"]
-    if dtype not in DTYPES:
-        raise RunFileError(f"{name}: dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
-        raise RunFileError(f"{name}: shape {shape!r} is not a list of sizes")
-    if not isinstance(values, list) or len(values) != math.prod(shape):
-        raise RunFileError(f"{name}: expected {math.prod(shape)} values for shape {tuple(shape)}")
-    if dtype == "bool":
-        if not all(isinstance(v, bool) for v in values):
-            raise RunFileError(f"{name}: expected true or false values")
-        return np.array(values, dtype=bool).reshape(shape)
-    if dtype == "int64":
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            raise RunFileError(f"{name}: expected whole numbers")
-        return np.array(values, dtype=np.int64).reshape(shape)
-    if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
-        raise RunFileError(f"{name}: expected numbers (null for not-a-number)")
-    floats = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
-    if not np.isfinite(floats[~np.isnan(floats)]).all():
-        raise RunFileError(f"{name}: a value is out of range")
-    return floats.astype(dtype).reshape(shape)
-
-
 def read_run(path: str, limit: int = MAX_FILE_BYTES) -> Trainer:
     """load_trainer of the file at `path` (the CLI's --resume; the page never opens a path), read
     only up to `limit` bytes."""
@@ -143,53 +121,56 @@ def load_trainer(text: str | bytes) -> Trainer:
         raise RunFileError("not an aelab run: no 'resume' section (save one with `train --json` or the page's JSON)")
     if section.get("version") != VERSION:
         raise RunFileError(f"version {section.get('version')!r} of the run format is not supported (this is {VERSION})")
+    config = _checked_config(section)
     try:
-        return _restore(section)
-    except ConfigError as error:
-        raise RunFileError(f"does not fit: {error}") from None
-    except (KeyError, TypeError, AttributeError) as error:
-        raise RunFileError(f"not an aelab run: missing or malformed {error}") from None
+        return _restore(section, config)
+    except ConfigError as error:  # the backend's own check of the optimiser state's names and shapes
+        raise RunFileError(f"optimizer: {error}") from None
 
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _restore(section: dict) -> Trainer:
-    config_fields = section["config"]
-    if not isinstance(config_fields, dict) or set(config_fields) != set(Config().to_dict()):
-        raise RunFileError("config: expected every setting of a Config, and no other")
-    config = Config(**config_fields)  # Config checks every value (ConfigError)
-    seeds, epoch = section["seeds"], section["epoch"]
-    if seeds != [config.seed]:
-        raise RunFileError(f"seeds: {seeds!r} does not match the config's seed {config.seed}")
-    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch <= config.epochs:
-        raise RunFileError(f"epoch: {epoch!r} is not a whole number from 0 to the run's {config.epochs} epochs")
+def _checked_config(section: dict) -> Config:
+    """The run's Config, once the whole section is checked against the schema of that config's run."""
+    _check(_HEADER, section)
+    try:
+        config = Config(**section["config"])  # the limits between settings (hidden <= width)
+    except ConfigError as error:
+        raise RunFileError(f"config {error}") from None
+    snapshot_epochs = section["snapshot_epochs"]
+    columns = section["recorder"]["history_epochs"]["shape"][0]
+    schema = run_schema.section_schema(
+        config, section["epoch"], columns, None if snapshot_epochs is None else len(snapshot_epochs)
+    )
+    _check(run_schema.RunValidator(schema), section)
+    return config
+
+
+def _check(validator, section: dict) -> None:
+    fault = run_schema.first_fault(validator, section)
+    if fault is not None:
+        raise RunFileError(fault)
+
+
+def decode(data: dict) -> np.ndarray:
+    """encode()'s output back to an array, once run_schema has checked it (its values fit its dtype and shape)."""
+    kind = {"bool": bool, "int64": np.int64}.get(data["dtype"], np.float64)  # null -> NaN for floats
+    return np.array(data["values"], dtype=kind).astype(data["dtype"], copy=False).reshape(data["shape"])
+
+
+def _restore(section: dict, config: Config) -> Trainer:
+    seeds, epoch = list(section["seeds"]), section["epoch"]
     trainer = Trainer(config, seeds, keep_snapshots=True)
-    trainer.epoch, trainer.seconds = epoch, float(section["train_seconds"])
+    seconds = section["train_seconds"]
+    trainer.epoch, trainer.seconds = epoch, math.nan if seconds is None else float(seconds)
     recorder = trainer.recorder
-    fresh = _recorder_arrays(recorder)
-    saved = _dict(section["recorder"], "recorder")
-    if set(saved) != set(fresh):
-        raise RunFileError(f"recorder: expected the arrays {', '.join(sorted(fresh))}")
-    steps = decode(saved["history_epochs"], "recorder history_epochs")
-    if steps.ndim != 1 or not 2 <= steps.size <= HISTORY_BUDGET or steps[0] != 0 or steps[-1] != config.epochs:
-        raise RunFileError("recorder history_epochs: expected epochs from 0 to the run's epochs")
-    if (np.diff(steps) <= 0).any():
-        raise RunFileError("recorder history_epochs: the epochs must increase")
-    for name, array in fresh.items():
-        if saved[name] is None and name in LAST_GOOD:
-            continue  # nothing diverged: the fresh run's NaN stand (checked against `alive` below)
-        value = decode(saved[name], f"recorder {name}")
-        shape = (
-            (len(seeds), steps.size)
-            if name.startswith("history.")
-            else steps.shape
-            if name == "history_epochs"
-            else array.shape
-        )
-        if value.shape != shape or value.dtype != array.dtype:
-            raise RunFileError(f"recorder {name}: {value.dtype} {value.shape} does not fit {array.dtype} {shape}")
+    saved = section["recorder"]
+    for name in _recorder_arrays(recorder):
+        if saved[name] is None:
+            continue  # a last good pass left out: nothing diverged (checked below), the fresh run's NaN stand
+        value = decode(saved[name])
         if name.startswith("history."):
             recorder.history[name.split(".")[1]] = value
         elif name.startswith("latest."):
@@ -198,82 +179,78 @@ def _restore(section: dict) -> Trainer:
             recorder.initial = recorder.initial._replace(**{name.split(".")[1]: value})
         else:
             setattr(recorder, name, value)
-    if not recorder.alive.all() and any(saved[name] is None for name in LAST_GOOD):
-        raise RunFileError("recorder: a seed diverged but its last good forward pass is missing")
     recorder.rows = slice(None) if recorder.alive.all() else recorder.alive.copy()
     recorder.any_alive = bool(recorder.alive.any())
-    recorder.restarts = _restarts(section["restarts"], len(seeds), epoch)
+    recorder.restarts = [list(epochs) for epochs in section["restarts"]]
+    _check_recorder(recorder, epoch, any(saved[name] is None for name in LAST_GOOD))
     _restore_snapshots(recorder, section["snapshot_epochs"], section["snapshots"], epoch)
-    weights = _weights(_dict(section["weights"], "weights"), recorder.initial, recorder.alive)
+    weights = Weights(**{name: decode(value) for name, value in section["weights"].items()})
+    if not all(np.isfinite(array[recorder.alive]).all() for array in weights):
+        raise RunFileError("weights: a seed that has not diverged has a weight that is null (not a number)")
     trainer.backend = recorder.backend = make_backend(config, weights, trainer.data)
-    optimizer = _dict(section["optimizer"], "optimizer")
-    trainer.backend.load_optimizer_state(
-        {name: decode(value, f"optimizer {name}") for name, value in optimizer.items()}
-    )
+    trainer.backend.load_optimizer_state({name: decode(value) for name, value in section["optimizer"].items()})
     trainer.noise = _draws(trainer, "noise", section["noise"])
     trainer.order = _draws(trainer, "order", section["order"])
     trainer.changes = _changes(section["changes"])
     return trainer
 
 
-def _dict(value: object, name: str) -> dict:
-    if not isinstance(value, dict):
-        raise RunFileError(f"{name}: expected an object")
-    return value
+def _check_recorder(recorder, epoch: int, last_good_left_out: bool) -> None:
+    """What the schema cannot say: the history, lengths, solved epochs and restarts agree."""
+    steps, length, alive = recorder.history_epochs, recorder.length, recorder.alive
+    if steps[0] != 0 or steps[-1] != recorder.config.epochs or (np.diff(steps) <= 0).any():
+        raise RunFileError(f"recorder history_epochs: expected increasing epochs from 0 to {recorder.config.epochs}")
+    if (alive & (length < epoch)).any():
+        raise RunFileError(
+            f"recorder length: {length.tolist()} is not allowed (a live seed has {epoch} or {epoch + 1})"
+        )
+    measured = steps[None, :] < length[:, None]  # (S, T) the columns each seed has measured
+    for name in METRICS:
+        if (np.isnan(recorder.history[name]) == measured).any():
+            raise RunFileError(f"recorder history.{name}: expected numbers for the {length.tolist()} epochs measured "
+                               "and null after them")  # fmt: skip
+        if (np.isnan(recorder.latest[name]) == (length > 0)).any():
+            raise RunFileError(f"recorder latest.{name}: expected a number once an epoch is measured, else null")
+    firsts, solved = recorder.first_output_solved, recorder.first_solved
+    if ((firsts >= length) | (solved >= length) | ((solved >= 0) & ((firsts < 0) | (firsts > solved)))).any():
+        raise RunFileError(
+            f"recorder first_output_solved {firsts.tolist()} and first_solved {solved.tolist()}: not allowed "
+            f"(measured epochs below the length {length.tolist()}, and codes solved no earlier than outputs)"
+        )
+    for row, epochs in enumerate(recorder.restarts):
+        if epochs != sorted(set(epochs)):
+            raise RunFileError(f"restarts [{row}]: {epochs} is not allowed (increasing epochs)")
+        starts = (len(epochs), epochs[-1] if epochs else 0)
+        if starts != (recorder.attempts[row], recorder.attempt_start[row]):
+            raise RunFileError(
+                f"recorder attempts and attempt_start: {recorder.attempts[row]} and {recorder.attempt_start[row]} "
+                f"are not allowed (the restarts give {starts[0]} and {starts[1]})"
+            )
+    if not alive.all() and last_good_left_out:
+        raise RunFileError("recorder: a seed diverged but its last good forward pass is missing")
 
 
-def _weights(saved: dict, initial: Weights, alive: np.ndarray) -> Weights:
-    if set(saved) != set(Weights._fields):
-        raise RunFileError(f"weights: expected {', '.join(Weights._fields)}")
-    arrays = {}
-    for name, like in initial._asdict().items():
-        value = decode(saved[name], f"weights {name}")
-        if value.shape != like.shape or value.dtype != like.dtype:
-            raise RunFileError(f"weights {name}: {value.dtype} {value.shape} does not fit {like.dtype} {like.shape}")
-        if not np.isfinite(value[alive]).all():
-            raise RunFileError(f"weights {name}: a seed that has not diverged has a weight that is not a number")
-        arrays[name] = value
-    return Weights(**arrays)
-
-
-def _restarts(saved: object, seeds: int, epoch: int) -> list[list[int]]:
-    ok = isinstance(saved, list) and len(saved) == seeds
-    ok = ok and all(isinstance(row, list) and all(isinstance(e, int) and 0 < e <= epoch for e in row) for row in saved)
-    if not ok:
-        raise RunFileError(f"restarts: expected {seeds} lists of epochs from 1 to {epoch}")
-    return [list(row) for row in saved]
-
-
-def _restore_snapshots(recorder, epochs: object, snapshots: object, epoch: int) -> None:
+def _restore_snapshots(recorder, epochs: list[int] | None, snapshots: dict | None, epoch: int) -> None:
     """The saved snapshots up to `epoch`, then the fresh run's spacing for the rest (none saved: only those)."""
     ahead = [e for e in recorder.snapshot_epochs if e > epoch]
     if epochs is None:
         taken, values = [], np.empty((0, *recorder.snapshots.shape[1:]), dtype=np.float32)
     else:
-        if not isinstance(epochs, list) or not all(
-            isinstance(e, int) and 0 <= e <= recorder.config.epochs for e in epochs
-        ):
-            raise RunFileError("snapshot_epochs: expected a list of epochs of the run")
-        values = decode(snapshots, "snapshots")
-        if values.shape != (len(epochs), *recorder.snapshots.shape[1:]) or values.dtype != np.float32:
-            raise RunFileError(f"snapshots: {values.dtype} {values.shape} does not fit the snapshot epochs and the net")
         taken = [e for e in epochs if e <= epoch]
-        values = values[: len(taken)]
+        values = decode(snapshots)[: len(taken)]
         ahead = [e for e in epochs if e > epoch] or ahead
     recorder.snapshot_epochs = taken + ahead
     if sorted(set(recorder.snapshot_epochs)) != recorder.snapshot_epochs:
-        raise RunFileError("snapshot_epochs: the epochs must increase")
+        raise RunFileError(f"snapshot_epochs: {run_schema.short(epochs)} is not allowed (increasing epochs)")
     recorder.snapshot_slot = {e: slot for slot, e in enumerate(recorder.snapshot_epochs)}
     recorder.snapshots = np.full((len(recorder.snapshot_epochs), *values.shape[1:]), np.nan, dtype=np.float32)
     recorder.snapshots[: len(taken)] = values
 
 
-def _draws(trainer: Trainer, name: str, state: object):
+def _draws(trainer: Trainer, name: str, state: dict | None) -> HiddenNoise | PatternOrder | None:
     """The noise or order generators from their saved state (None: not made yet)."""
     if state is None:
         return None
-    from aelab.noise import HiddenNoise, PatternOrder
-
     config, patterns = trainer.config, trainer.data.shape[0]
     if name == "noise":
         length = config.attempt_length
@@ -283,17 +260,19 @@ def _draws(trainer: Trainer, name: str, state: object):
     else:
         draws = PatternOrder(trainer.seeds, patterns)
     try:
-        draws.load_state(_dict(state, name))
-    except (ValueError, TypeError, KeyError) as error:
-        raise RunFileError(f"{name}: the generators' saved state is not valid ({error})") from None
+        draws.load_state(state)
+    except ValueError as error:  # `used` beyond this net's block of draws
+        raise RunFileError(f"{name}: the generators' saved state does not fit ({error})") from None
     return draws
 
 
-def _changes(saved: object) -> list[tuple[int, dict]]:
-    ok = isinstance(saved, list) and all(
-        isinstance(item, list) and len(item) == 2 and isinstance(item[0], int) and isinstance(item[1], dict)
-        for item in saved
-    )
-    if not ok:
-        raise RunFileError("changes: expected a list of [epoch, {setting: [old, new]}]")
-    return [(epoch, {name: tuple(values) for name, values in changed.items()}) for epoch, changed in saved]
+def _changes(saved: list) -> list[tuple[int, dict]]:
+    """The settings changed while paused, in the order they were, each value of its setting's type."""
+    epochs = [epoch for epoch, _ in saved]
+    if epochs != sorted(epochs):
+        raise RunFileError(f"changes: the epochs {run_schema.short(epochs)} are not allowed (in the order they came)")
+    kinds = {name: setting.kind for name, setting in SETTINGS.items()}
+    return [
+        (epoch, {name: (kinds[name](old), kinds[name](new)) for name, (old, new) in changed.items()})
+        for epoch, changed in saved
+    ]
