@@ -153,7 +153,7 @@ def _bench(args: argparse.Namespace) -> int:
             results.append(run_entry(BENCH[name], seeds, lambda entry, progress: stop(progress), 0.1))
             if interrupt.requested:
                 break
-        print(json.dumps(formats.bench_json(results)) if args.json else "\n" + report.bench_table(results))
+        print(json.dumps(formats.bench_json(results, names)) if args.json else "\n" + report.bench_table(results))
     return interrupt.status
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from aelab.bench import BenchResult
+from aelab.bench import BENCH, BenchEntry, BenchResult
 from aelab.code_groups import code_classes
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
+from aelab.run_file import finite_or_none
 from aelab.weights import Weights
 
 
@@ -38,7 +40,7 @@ def run_json(result: RunResult) -> dict:
         "diverged": result.diverged,
         "restarts": result.restarts,
         "stopped": result.stopped,
-        "train_seconds": result.train_seconds,
+        "train_seconds": _json_float(result.train_seconds),
         "weights": {"initial": _json_weights(result.initial), "final": _json_weights(result.final)},
     }
 
@@ -56,7 +58,7 @@ def sweep_json(result: SweepResult) -> dict:
         "p90_solved_epoch": result.p90_solved_epoch,
         "diverged": result.diverged,
         "stopped": result.stopped,
-        "seconds": result.seconds,
+        "seconds": _json_float(result.seconds),
         **diagnosis_json(result),
     }
 
@@ -115,8 +117,9 @@ def _json_weights(weights: Weights) -> dict[str, list]:
     return {name: _json_list(array) for name, array in weights._asdict().items()}
 
 
-def _json_float(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+def _json_float(value: float | None) -> float | None:
+    """A number as JSON holds it: NaN and the infinities (which JSON has not) as null, like None."""
+    return None if value is None else finite_or_none(value)
 
 
 def _json_list(array: np.ndarray) -> list:
@@ -129,14 +132,20 @@ def _json_list(array: np.ndarray) -> list:
     return values.tolist()
 
 
-def bench_json(results: list[BenchResult]) -> dict:
-    """The CLI's `bench --json` object: one entry per experiment run."""
-    return {"entries": [bench_entry_json(result) for result in results]}
+def bench_json(results: list[BenchResult], planned: Sequence[str] | None = None) -> dict:
+    """The CLI's `bench --json` object: `stopped` (true when a stop ended the bench before it was
+    through) and one entry per planned experiment (`planned`: BENCH names; by default those run), with
+    its `status`: "done", "stopped" (its figures count the epochs it got), or "not run" (the stop came
+    first: its figures are null)."""
+    ran = {result.entry.name: result for result in results}
+    names = list(ran) if planned is None else list(planned)
+    stopped = any(result.stopped for result in results) or not set(names) <= set(ran)
+    return {"stopped": stopped, "entries": [bench_entry_json(BENCH[name], ran.get(name)) for name in names]}
 
 
-def bench_entry_json(result: BenchResult) -> dict:
-    entry = result.entry
-    return {
+def bench_entry_json(entry: BenchEntry, result: BenchResult | None) -> dict:
+    """One experiment: what it is, and what running it gave (null where it did not run)."""
+    described = {
         "name": entry.name,
         "problem": entry.problem,
         "method": entry.method,
@@ -146,13 +155,23 @@ def bench_entry_json(result: BenchResult) -> dict:
         "source": entry.source,
         "note": entry.note,
         "config": entry.config.to_dict(),
+    }
+    if result is None:
+        return described | {"status": "not run"} | dict.fromkeys(_BENCH_FIGURES)
+    figures = {
         "seeds": len(result.seeds),
         "first_seed": result.seeds[0],
         "success_rate": result.success_rate,
-        **{f"{name}_epochs": result.statistic(name) for name in ("median", "mean", "std", "p10", "p90")},
-        "median_over_reference": result.ratio,
+        **{f"{name}_epochs": _json_float(result.statistic(name)) for name in ("median", "mean", "std", "p10", "p90")},
+        "median_over_reference": _json_float(result.ratio),
         "epochs": result.epochs,
         "diverged": sum(result.diverged),
         "stopped": result.stopped,
-        "seconds": result.seconds,
+        "seconds": _json_float(result.seconds),
     }
+    return described | {"status": "stopped" if result.stopped else "done"} | figures
+
+
+# What a run entry adds to its description: null for one a stop never reached.
+_BENCH_FIGURES = ("seeds", "first_seed", "success_rate", "median_epochs", "mean_epochs", "std_epochs")
+_BENCH_FIGURES += ("p10_epochs", "p90_epochs", "median_over_reference", "epochs", "diverged", "stopped", "seconds")

@@ -54,7 +54,7 @@ def resume_section(trainer: Trainer) -> dict:
         "config": trainer.config.to_dict(),
         "seeds": list(trainer.seeds),
         "epoch": trainer.epoch,
-        "train_seconds": trainer.seconds,
+        "train_seconds": finite_or_none(trainer.seconds),
         "weights": {name: encode(array) for name, array in trainer.backend.weights()._asdict().items()},
         "optimizer": {name: encode(array) for name, array in trainer.backend.optimizer_state().items()},
         "noise": trainer.noise.state() if trainer.noise is not None else None,
@@ -85,6 +85,11 @@ def _encode_recorded(name: str, array: np.ndarray, recorder) -> dict | None:
     """A recorder array; the last good forward pass of diverged seeds only when one diverged (else it
     is all NaN, and as big as the outputs: a 1024-wide net's would be a million nulls)."""
     return None if name in LAST_GOOD and recorder.alive.all() else encode(array)
+
+
+def finite_or_none(value: float) -> float | None:
+    """A number as JSON holds it: NaN and the infinities as null (JSON has none of them)."""
+    return float(value) if math.isfinite(value) else None
 
 
 def encode(array: np.ndarray) -> dict:
@@ -121,11 +126,7 @@ def load_trainer(text: str | bytes) -> Trainer:
         raise RunFileError("not an aelab run: no 'resume' section (save one with `train --json` or the page's JSON)")
     if section.get("version") != VERSION:
         raise RunFileError(f"version {section.get('version')!r} of the run format is not supported (this is {VERSION})")
-    config = _checked_config(section)
-    try:
-        return _restore(section, config)
-    except ConfigError as error:  # the backend's own check of the optimiser state's names and shapes
-        raise RunFileError(f"optimizer: {error}") from None
+    return _restore(section, _checked_config(section))
 
 
 def _no_constant(name: str) -> None:
@@ -141,10 +142,8 @@ def _checked_config(section: dict) -> Config:
         raise RunFileError(f"config {error}") from None
     snapshot_epochs = section["snapshot_epochs"]
     columns = section["recorder"]["history_epochs"]["shape"][0]
-    schema = run_schema.section_schema(
-        config, section["epoch"], columns, None if snapshot_epochs is None else len(snapshot_epochs)
-    )
-    _check(run_schema.RunValidator(schema), section)
+    snapshots = None if snapshot_epochs is None else len(snapshot_epochs)
+    _check(run_schema.section_validator(config, section["epoch"], columns, snapshots), section)
     return config
 
 
@@ -162,7 +161,10 @@ def decode(data: dict) -> np.ndarray:
 
 def _restore(section: dict, config: Config) -> Trainer:
     seeds, epoch = list(section["seeds"]), section["epoch"]
-    trainer = Trainer(config, seeds, keep_snapshots=True)
+    try:
+        trainer = Trainer(config, seeds, keep_snapshots=True)
+    except ConfigError as error:  # torch missing, or no CUDA here
+        raise RunFileError(f"config {error}") from None
     seconds = section["train_seconds"]
     trainer.epoch, trainer.seconds = epoch, math.nan if seconds is None else float(seconds)
     recorder = trainer.recorder
@@ -188,7 +190,10 @@ def _restore(section: dict, config: Config) -> Trainer:
     if not all(np.isfinite(array[recorder.alive]).all() for array in weights):
         raise RunFileError("weights: a seed that has not diverged has a weight that is null (not a number)")
     trainer.backend = recorder.backend = make_backend(config, weights, trainer.data)
-    trainer.backend.load_optimizer_state({name: decode(value) for name, value in section["optimizer"].items()})
+    try:  # the backend checks the exact names and shapes its optimiser keeps
+        trainer.backend.load_optimizer_state({name: decode(value) for name, value in section["optimizer"].items()})
+    except ConfigError as error:
+        raise RunFileError(f"optimizer: {error}") from None
     trainer.noise = _draws(trainer, "noise", section["noise"])
     trainer.order = _draws(trainer, "order", section["order"])
     trainer.changes = _changes(section["changes"])

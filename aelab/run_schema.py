@@ -23,6 +23,7 @@ import math
 import reprlib
 import sys
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 import numpy as np
 from jsonschema import Draft202012Validator, ValidationError, validators
@@ -322,6 +323,12 @@ def _changes(epoch: int) -> dict:
         "description": "[epoch, {setting: [old, new]}]",
     }
     return {"type": "array", "maxItems": MAX_CHANGES, "items": change}
+
+
+@lru_cache(maxsize=16)
+def section_validator(config: Config, epoch: int, columns: int, snapshots: int | None) -> Draft202012Validator:
+    """section_schema's validator (kept: a page reads the same run again, a test reads many)."""
+    return RunValidator(section_schema(config, epoch, columns, snapshots))
 
 
 def section_schema(config: Config, epoch: int, columns: int, snapshots: int | None) -> dict:
