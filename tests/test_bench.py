@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aelab import train
-from aelab.bench import BENCH, CRITERIA, run_entry
+from aelab import formats, train
+from aelab.bench import BENCH, CRITERIA, BenchResult, run_entry
 from aelab.report import bench_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,9 @@ def test_cli_bench_json_runs_every_entry(cli):
     status, out, err = cli(["bench", "--json", "--seeds", "3"])
     assert status == 0, err
     report = json.loads(out)
+    assert report["stopped"] is False
     assert [entry["name"] for entry in report["entries"]] == list(BENCH)
+    assert {entry["status"] for entry in report["entries"]} == {"done"}
     for entry in report["entries"]:
         assert all(key in entry for key in KEYS + STATISTICS), entry["name"]
         assert entry["seeds"] == 3 and 0 <= entry["success_rate"] <= 1
@@ -135,3 +137,39 @@ def test_sigterm_reports_the_entries_so_far():
     assert process.returncode == 143, err
     assert "| snns-bp |" in out and "(stopped)" in out and "| snns-momentum |" not in out
     assert "Traceback" not in err
+
+
+def test_cli_bench_json_interrupted_says_stopped_and_lists_the_entries_not_run(cli, monkeypatch):
+    """Ctrl-C during the second entry: it is reported as stopped, the rest as not run, with their
+    figures null, and the object as a whole says `stopped` (exit status 130)."""
+    from aelab import cli as cli_module
+
+    def run_entry_then_interrupt(entry, seeds, on_progress, interval):
+        if entry.name == "snns-momentum":
+            signal.raise_signal(signal.SIGINT)  # as a Ctrl-C while it trains: the handler asks it to stop
+        stopped = bool(on_progress(entry, None))  # what the entry's progress check would answer
+        return BenchResult(entry, list(seeds), [7] * len(seeds), [False] * len(seeds), 0.5, stopped=stopped)
+
+    monkeypatch.setattr(cli_module, "run_entry", run_entry_then_interrupt)
+    status, out, err = cli(["bench", "--json", "--seeds", "2"])
+    assert status == 130, err
+    report = json.loads(out)
+    assert report["stopped"] is True
+    statuses = [entry["status"] for entry in report["entries"]]
+    assert statuses == ["done", "stopped"] + ["not run"] * (len(BENCH) - 2)
+    assert [entry["name"] for entry in report["entries"]] == list(BENCH)
+    not_run = report["entries"][2]
+    assert (
+        not_run["problem"]
+        and not_run["config"]
+        and not_run["reference_epochs"] == BENCH[not_run["name"]].reference_epochs
+    )
+    assert all(not_run[key] is None for key in ("seeds", "success_rate", "median_epochs", "epochs", "seconds"))
+    assert report["entries"][1]["epochs"] == [7, 7] and report["entries"][1]["stopped"] is True
+
+
+def test_bench_json_of_every_entry_run_is_not_stopped():
+    results = [BenchResult(BENCH[name], [0], [3], [False], 0.1) for name in ("snns-bp", "snns-rprop")]
+    report = formats.bench_json(results, ["snns-bp", "snns-rprop"])
+    assert report["stopped"] is False and [entry["status"] for entry in report["entries"]] == ["done", "done"]
+    assert formats.bench_json(results[:1], ["snns-bp", "snns-rprop"])["stopped"] is True  # one never reached

@@ -69,9 +69,7 @@ def mutate(draw, section: dict) -> None:
     while children(node) and (parent is None or draw(st.booleans())):
         parent, key = node, draw(st.sampled_from(children(node)))
         node = parent[key]
-    operation = draw(
-        st.sampled_from(["replace", "tweak", "retype", "delete", "add", "wrap", "resize", "reshape"])
-    )
+    operation = draw(st.sampled_from(["replace", "tweak", "retype", "delete", "add", "wrap", "resize", "reshape"]))
     if parent is None or (operation == "delete" and isinstance(parent, list) and not parent):
         operation = "add"
     if operation == "replace":
