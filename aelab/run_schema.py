@@ -71,9 +71,8 @@ def _numbers(validator, spec: dict, values: object, schema: dict) -> Iterator[Va
     try:
         floats = np.array(values, dtype=np.float64)  # null -> NaN
     except OverflowError:  # a whole number beyond any float
-        yield _item_error(
-            values, next(i for i, v in enumerate(values) if type(v) is int and not low <= v <= high), spec
-        )
+        index = next((i for i, value in enumerate(values) if type(value) is int and not low <= value <= high), 0)
+        yield _item_error(values, index, spec)
         return
     bad = (floats < low) | (floats > high) | np.isinf(floats)  # NaN (null) compares False
     if spec.get("whole"):
@@ -240,12 +239,12 @@ def _optimizer(config: Config, seeds: int, epoch: int) -> dict:
             "type": "object",
             "required": ["dtype", "shape", "values"],
             "additionalProperties": False,
-            "sizedByShape": True,
             "properties": {
                 "dtype": {"const": dtype, "description": f"this state is {dtype}"},
                 "shape": {"enum": shapes, "description": "a shape of this net's parameters"},
                 "values": {"type": "array", "numbers": {"dtype": dtype, "nullable": "whole" not in limits, **limits}},
             },
+            "sizedByShape": True,  # after "properties": the shape is one of this net's by then
         }
 
     updates = {"minimum": 0, "maximum": epoch * patterns, "whole": True}  # at most one update per pattern per epoch

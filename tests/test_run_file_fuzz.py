@@ -4,6 +4,7 @@ that goes on training and is written and read back again -- never a traceback, n
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import warnings
 from dataclasses import replace
@@ -28,6 +29,9 @@ RECIPES = {
     "momentum_changed": replace(SMALL, optimizer="momentum", lr=0.5),
     "diverged": replace(SMALL, activation="linear", loss="softmax_ce", lr=100.0, init_scale=1.0, epochs=12),
 }
+if importlib.util.find_spec("torch") is not None:  # torch names its state otherwise; Adam with restarts per seed
+    RECIPES["torch_adam_restarts"] = replace(SMALL, backend="torch", optimizer="adam", lr=0.05, restart_after=2)
+    RECIPES["torch_rprop"] = replace(SMALL, backend="torch", optimizer="rprop", lr=0.01, dtype="float64")
 SPECIAL_NUMBERS = [2**64, 2**70, 2**128, 2**200, -1, 0, 1, 10**30, -(2**63) - 1, 1e39, -1e39, 1.7e308, 1e-320, 0.5]
 
 
