@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aelab import Config, formats
-from aelab.charts.curves import solved_frame
+from aelab.charts.curves import history_frame, solved_frame
 from aelab.run_file import RunFileError, load_trainer, resume_section
 from aelab.train import Trainer
 
@@ -126,7 +126,7 @@ def test_a_mutated_saved_run_is_refused_in_one_line_or_continues(data):
         result = trainer.run(2)  # Continue
         assert trainer.epoch in (epoch, epoch + 2)  # (a run whose every seed diverged trains no more)
         run = result.run(0)
-        solved_frame([("run", run)])  # the curves' markers: restarts and changes drawn
+        history_frame([("run", run)]), solved_frame([("run", run)])  # the curves, and their markers (changes)
         saved = json.dumps(formats.run_json(run) | {"resume": resume_section(trainer)}, allow_nan=False)
         assert load_trainer(saved).epoch == trainer.epoch  # what aelab writes, it reads back
 
