@@ -72,7 +72,7 @@ def resume_section(trainer: Trainer) -> dict:
 
 
 def _recorder_arrays(recorder) -> dict[str, np.ndarray]:
-    """The recorder's arrays by name (not copies: load_trainer compares against and writes into them)."""
+    """The recorder's arrays by name, as the resume section saves them."""
     arrays = {f"history.{name}": recorder.history[name] for name in METRICS}
     arrays |= {f"latest.{name}": recorder.latest[name] for name in METRICS}
     arrays |= {f"initial.{name}": array for name, array in recorder.initial._asdict().items()}

@@ -142,6 +142,18 @@ def test_a_crafted_upload_exits_2_with_one_line_in_the_cli(case, cli, tmp_path):
     assert err.startswith(f"error: {path}: {starts}") and len(err.strip().splitlines()) == 1, err
 
 
+def test_negative_adam_steps_are_refused_in_a_torch_run_too():
+    pytest.importorskip("torch")
+    config = replace(CONFIG, backend="torch")
+    trainer = Trainer(config, [config.seed], keep_snapshots=True)
+    trainer.run(4)
+    section = resume_section(trainer)
+    assert section["optimizer"]["0.step"]["values"] == [4.0]
+    section["optimizer"]["0.step"]["values"] = [-4.0]
+    with pytest.raises(RunFileError, match=r"^optimizer 0\.step: value -4\.0 at index 0 is not allowed \(whole"):
+        load_trainer(json.dumps({"resume": section}))
+
+
 def test_a_crafted_upload_in_a_real_process_prints_no_warning_and_no_traceback(tmp_path):
     """The same through `python -W error -m aelab`: nothing but the one line on stderr."""
     path = tmp_path / "run.json"
