@@ -42,9 +42,6 @@ UINT128 = 2**128 - 1
 MAX_SNAPSHOTS = 2 * SNAPSHOT_COUNT + 4  # a run keeps at most SNAPSHOT_COUNT + 4 however it was continued
 MAX_OPTIMIZER_ARRAYS = 12  # torch's Adam with restarts: 3 arrays for each of a seed's 4 parameters
 MAX_CHANGES = 100_000
-# What each metric of the history can be: (minimum, maximum, whole); distinct codes' maximum is the patterns.
-METRIC_RANGES = {"loss": (0.0, None, False), "accuracy": (0.0, 1.0, False), "bits_correct": (0.0, 1.0, False)}
-METRIC_RANGES["distinct_codes"] = (1.0, "patterns", True)
 _ITEM_TYPES = {"bool": {bool}, "int64": {int}, "float32": {int, float}, "float64": {int, float}}
 
 
@@ -261,18 +258,23 @@ def _optimizer(config: Config, seeds: int, epoch: int) -> dict:
     }
 
 
+def metric_limits(patterns: int) -> dict[str, dict]:
+    """What each history metric can be (a NaN, null, where a seed has not measured it)."""
+    fraction = {"minimum": 0.0, "maximum": 1.0}
+    return {
+        "loss": {"minimum": 0.0},  # every loss is a mean or sum of terms >= 0
+        "accuracy": fraction,
+        "bits_correct": fraction,
+        "distinct_codes": {"minimum": 1.0, "maximum": float(patterns), "whole": True},
+    }
+
+
 def _recorder(config: Config, seeds: int, epoch: int, columns: int) -> dict:
-    patterns, weights = config.width, weight_shapes(config, seeds)
+    patterns, limits = config.width, metric_limits(config.width)
     arrays = {}
-    for name in METRICS:
-        low, high, whole = METRIC_RANGES[name]
-        limits = {"minimum": low, "whole": whole} | ({} if high is None else {"maximum": _limit(high, patterns)})
-        arrays[f"history.{name}"] = array_schema("float64", [seeds, columns], nullable=True, **limits)
-    for name in METRICS:
-        low, high, whole = METRIC_RANGES[name]
-        limits = {"minimum": low, "whole": whole} | ({} if high is None else {"maximum": _limit(high, patterns)})
-        arrays[f"latest.{name}"] = array_schema("float64", [seeds], nullable=True, **limits)
-    arrays |= {f"initial.{name}": array_schema(config.dtype, shape) for name, shape in weights.items()}
+    for part, shape in (("history", [seeds, columns]), ("latest", [seeds])):
+        arrays |= {f"{part}.{name}": array_schema("float64", shape, True, **limits[name]) for name in METRICS}
+    arrays |= {f"initial.{n}": array_schema(config.dtype, shape) for n, shape in weight_shapes(config, seeds).items()}
     restarts = epoch // config.restart_after if config.restart_after else 0
     arrays |= {
         "history_epochs": array_schema("int64", [columns], minimum=0, maximum=config.epochs),
@@ -288,10 +290,6 @@ def _recorder(config: Config, seeds: int, epoch: int, columns: int) -> dict:
         # null: nothing diverged (run_file checks that against `alive`)
         arrays[name] = array_schema("float64", [seeds, patterns, width], nullable=True) | {"type": ["object", "null"]}
     return _object(arrays)
-
-
-def _limit(high: float | str, patterns: int) -> float:
-    return float(patterns) if high == "patterns" else float(high)
 
 
 def weight_shapes(config: Config, seeds: int = 1) -> dict[str, list[int]]:
