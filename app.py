@@ -21,6 +21,7 @@ from aelab.backends import torch_unavailable_reason
 from aelab.report import markdown_literal
 from page.bench import bench_view
 from page.lesson import present_ui, sidebar_state
+from page.replay import replay_ui
 from page.results import results_ui
 from page.settings import mirror_to_url, restore_settings_once, settings_ui
 from page.source import source_ui
@@ -60,6 +61,7 @@ if st.session_state.pop("train_request", False):
 if action is not None and not torch_blocked:
     train_with_progress(config, action)
 explain(transport_note, config)
+replay_ui(config)  # the network: before any click, live in the status box while training, then the replay
 
 results_ui(config)
 source_ui()

@@ -84,6 +84,11 @@ class Recorder:
         self.snapshot_epochs = _snapshot_epochs(config.epochs, patterns * hidden * count) if keep_snapshots else []
         self.snapshot_slot = {epoch: slot for slot, epoch in enumerate(self.snapshot_epochs)}
         self.snapshots = np.full((len(self.snapshot_epochs), count, patterns, hidden), np.nan, dtype=np.float32)
+        # The weights at the snapshot epochs too (float32, taken before the update that follows), for a
+        # replay of the network; only while they fit SNAPSHOT_BUDGET beside the hidden snapshots.
+        weight_values = sum(array.size for array in initial) * max(len(self.snapshot_epochs), 1)
+        self.keep_weights = keep_snapshots and weight_values <= SNAPSHOT_BUDGET
+        self.snapshot_weights: dict[int, Weights] = {}  # epoch -> weights (seed axis first)
 
     def record(self, epoch: int, forward: Forward) -> None:
         """Take the forward pass of history entry `epoch` for the seeds still alive."""
@@ -100,6 +105,11 @@ class Recorder:
         if slot is not None:
             self.snapshots[slot] = forward.activations
         self.previous = forward
+
+    def note_weights(self, epoch: int) -> None:
+        """Keep the current weights if history entry `epoch` is a snapshot's (called before its update)."""
+        if self.keep_weights and epoch in self.snapshot_slot:
+            self.snapshot_weights[epoch] = Weights(*(array.astype(np.float32) for array in self.backend.weights()))
 
     def flush(self) -> None:
         """Measure the pending entries and write their figures into the history.
@@ -207,6 +217,7 @@ class Recorder:
         slots = [self.snapshot_slot[epoch] for epoch in taken]
         self.snapshot_epochs = taken + ahead
         self.snapshot_slot = {epoch: slot for slot, epoch in enumerate(self.snapshot_epochs)}
+        self.snapshot_weights = {e: weights for e, weights in self.snapshot_weights.items() if e in self.snapshot_slot}
         grown = np.full((len(self.snapshot_epochs), *self.snapshots.shape[1:]), np.nan, dtype=np.float32)
         grown[: len(taken)] = self.snapshots[slots]
         self.snapshots = grown
@@ -222,6 +233,7 @@ class Recorder:
 
     def result(self, epoch: int, seconds: float, stopped: bool) -> BatchResult:
         """Measure entry `epoch` at the current weights and package the run."""
+        self.note_weights(epoch)
         with np.errstate(over="ignore", invalid="ignore"):  # as in the training loop (see backends.base)
             forward = self.backend.forward()
             self.record(epoch, forward)
@@ -242,6 +254,7 @@ class Recorder:
             outputs=outputs,
             snapshot_epochs=[e for e in self.snapshot_epochs if e <= epoch],
             snapshots=self.snapshots[: sum(e <= epoch for e in self.snapshot_epochs)].copy(),
+            snapshot_weights={e: weights for e, weights in self.snapshot_weights.items() if e <= epoch},
             output_solved_epoch=output_solved_epoch,
             solved_epoch=solved_epoch,
             diverged=(~self.alive).tolist(),

@@ -39,6 +39,7 @@ class RunResult:
     stopped: bool  # ended early by the progress callback (the user)
     train_seconds: float
     changes: list[tuple[int, dict]] = field(default_factory=list)  # (epoch, {setting: (old, new)}) of a paused run
+    snapshot_weights: dict[int, Weights] = field(default_factory=dict)  # epoch -> float32 weights (a replay's edges)
     _code_report: analysis.CodeReport | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -81,6 +82,7 @@ class BatchResult:
     train_seconds: float
     changes: list[tuple[int, dict]] = field(default_factory=list)  # settings changed while paused (Trainer.change)
     reached_epoch: list[int | None] = field(default_factory=list)  # per seed, when it reached the run's goal
+    snapshot_weights: dict[int, Weights] = field(default_factory=dict)  # epoch -> float32 weights, seed axis first
 
     def run(self, index: int) -> RunResult:
         """The result of seed `seeds[index]`, as a single run would report it."""
@@ -109,6 +111,7 @@ class BatchResult:
             stopped=self.stopped,
             train_seconds=self.train_seconds,
             changes=list(self.changes),
+            snapshot_weights={e: weights.select(index) for e, weights in self.snapshot_weights.items() if e < length},
         )
 
 

@@ -61,6 +61,10 @@ class Progress:
         previous = self._state.previous
         return None if previous is None else previous.outputs[0]
 
+    def weights(self) -> Weights:
+        """Seed 0's current weights (a copy): what the next epoch's forward pass uses."""
+        return self._state.backend.weights().select(0)
+
     def latest(self, name: str) -> np.ndarray:
         """(S,) the last recorded value of a history metric, per seed."""
         return self._state.latest[name]
@@ -229,6 +233,7 @@ class Trainer:
                     # (An interval of 0 asks for every epoch, share or not: tests and stepping use it.)
                     if progress_interval:
                         wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
+                state.note_weights(self.epoch)
                 hidden_noise = noise.draw(self.epoch - state.attempt_start) if noise else None
                 forward = backend.step(hidden_noise, order.draw()) if order else backend.step(hidden_noise)
                 state.record(self.epoch, forward)

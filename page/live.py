@@ -15,7 +15,9 @@ from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
 from aelab.charts import live as live_charts
 from aelab.config import Config
+from aelab.results import METRICS
 from aelab.train import Progress
+from page.replay import live_payload, show_network
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
 LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch
@@ -36,6 +38,7 @@ class LiveViews:
         self.config, self.epochs, self.speed = config, epochs, speed
         self.bar = st.progress(0.0, text="starting")
         self.loss = st.empty()
+        self.network = st.empty() if show_views else None  # the network at the latest weights
         self.views = st.empty() if show_views else None
         self.started: float | None = None  # the pace counts from the first update
         self.drawn = -np.inf  # when the views were last drawn
@@ -57,6 +60,10 @@ class LiveViews:
         self.drawn, self.redraws = now, self.redraws + 1
         curve = progress.curve("loss")
         self.loss.vega_lite_chart(charts.live_loss_spec(*curve, progress.epochs), width="stretch")
+        if self.network is not None:
+            figures = {name: float(progress.latest(name)[0]) for name in METRICS}
+            with self.network.container():
+                show_network(live_payload(self.config, progress.weights(), progress.epoch, figures))
         hidden, outputs = progress.hidden(), progress.outputs()
         if self.views is not None and hidden is not None:
             with self.views.container():

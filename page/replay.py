@@ -1,0 +1,63 @@
+"""The network, drawn, and a run's replay played in the browser (aelab.replay builds the frames).
+
+One Streamlit v2 component with inline HTML/CSS/JS (page/replay_assets, no build step): the
+frames are sent once, and Play, Pause, the scrubber and the pattern menu redraw in the browser
+without a rerun. Before any click it shows the seed's initial weights; while training, the live
+views draw it at the latest weights (one frame); after a run, the run's frames, auto-played once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from aelab import replay
+from aelab.config import Config
+from aelab.data import one_hot_patterns
+from aelab.recorder import first_weights
+from aelab.results import RunResult
+from aelab.weights import Weights
+
+ASSETS = Path(__file__).parent / "replay_assets"
+network_component = st.components.v2.component(
+    "aelab_replay",
+    html="",
+    css=(ASSETS / "replay.css").read_text(),
+    js=(ASSETS / "replay.js").read_text(),
+)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def initial_payload(config: Config) -> dict:
+    """The untrained network of `config`'s seed: what the page shows before any click."""
+    data = one_hot_patterns(config.width)
+    return replay.payload(replay.network_frame(config, first_weights(config, config.seed), data))
+
+
+def live_payload(config: Config, weights: Weights, epoch: int, figures: dict[str, float]) -> dict:
+    """One frame at the latest weights, for the live views while training."""
+    return replay.payload(replay.network_frame(config, weights, one_hot_patterns(config.width), epoch, figures))
+
+
+def run_payload(result: RunResult) -> dict:
+    """The run's frames, auto-played the first time the browser sees them; kept per result, since
+    the page asks on every rerun."""
+    cached = st.session_state.get("replay_payload")
+    if cached is None or cached[0] is not result:
+        cached = (result, replay.payload(replay.run_frames(result), autoplay=True))
+        st.session_state.replay_payload = cached
+    return cached[1]
+
+
+def show_network(payload: dict, key: str | None = None) -> None:
+    network_component(data=payload, key=key, height="content")
+
+
+def replay_ui(config: Config) -> None:
+    """The last run's replay, or before any run the network the settings start from."""
+    result: RunResult | None = st.session_state.get("result")
+    if result is None or result.config.width != config.width or result.config.hidden != config.hidden:
+        show_network(initial_payload(config), key="replay")
+        return
+    show_network(run_payload(result), key="replay")

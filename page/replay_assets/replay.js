@@ -1,0 +1,406 @@
+// The network and a run's replay, drawn by hand on canvases: no build step, nothing fetched.
+// `data` is aelab.replay.payload(): F frames of one run. Play, Pause, the scrubber and the pattern
+// menu change only what is drawn here; nothing is sent to the server.
+
+const POSITIVE = [8, 119, 189]; // a positive weight (TensorFlow Playground's blue)
+const NEGATIVE = [245, 147, 34]; // a negative weight (its orange)
+const PALE = [232, 234, 235];
+const LOW = [247, 248, 252]; // an activation at the bottom of its range ...
+const HIGH = [30, 34, 90]; // ... and at the top
+const SHARED = "#fde2e1"; // rows whose code another pattern shares
+const PLAY_SECONDS = 4; // a whole replay plays in about this long, however many frames
+const MIN_FRAME_MS = 30;
+const COMPACT_ABOVE = 32; // wider nets are drawn as weight strips, not lines
+
+const played = new Set(); // runs this page has auto-played already (a rerun must not restart one)
+
+function mix(a, b, t) {
+  t = Math.max(0, Math.min(1, t));
+  return `rgb(${a.map((v, i) => Math.round(v + (b[i] - v) * t)).join(",")})`;
+}
+const weightColour = (w, scale) => (w >= 0 ? mix(PALE, POSITIVE, w / scale) : mix(PALE, NEGATIVE, -w / scale));
+const shade = (v, lo, hi) => (v === null ? "#ccc" : mix(LOW, HIGH, (v - lo) / (hi - lo || 1)));
+const fmt = (v, digits) => (v === null || v === undefined ? "–" : Number(v).toPrecision(digits));
+
+function setupCanvas(canvas, width, height) {
+  const ratio = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  ctx.font = "12px sans-serif";
+  ctx.textBaseline = "middle";
+  return ctx;
+}
+
+function maxAbs(...matrices) {
+  let m = 1e-9;
+  for (const rows of matrices) for (const row of rows) for (const v of Array.isArray(row) ? row : [row]) {
+    if (v !== null && Math.abs(v) > m) m = Math.abs(v);
+  }
+  return m;
+}
+
+// The network: inputs, hidden units, outputs; edges coloured by sign and sized by weight; the units
+// lit by the chosen pattern's activations.
+function drawNetwork(canvas, d, f, pattern, width) {
+  const units = d.shown_units, k = d.hidden_units, n = units.length;
+  const height = Math.max(220, Math.min(460, n * 13 + 60));
+  const ctx = setupCanvas(canvas, width, height);
+  const W1 = d.W1[f], W2 = d.W2[f], b1 = d.b1[f], b2 = d.b2[f];
+  const scale = maxAbs(W1, W2);
+  const row = d.shown_patterns.indexOf(pattern);
+  const hidden = row >= 0 ? d.hidden[f][row] : null;
+  const outputs = row >= 0 ? d.outputs[f][row] : null;
+  const [lo, hi] = d.hidden_range;
+  const top = 34, bottom = height - 26;
+  const unitY = (i, count) => (count === 1 ? (top + bottom) / 2 : top + (i * (bottom - top)) / (count - 1));
+  const xIn = width * 0.1, xHid = width * 0.48, xOut = width * 0.84;
+  ctx.fillStyle = "#555";
+  ctx.textAlign = "center";
+  ctx.fillText(`input (${d.width})`, xIn, 12);
+  ctx.fillText(`hidden (${k})`, xHid, 12);
+  ctx.fillText(`output (${d.width})`, xOut, 12);
+  const radius = Math.max(3, Math.min(9, (bottom - top) / Math.max(n, 1) / 2 - 1));
+  const hidRadius = Math.max(8, Math.min(16, (bottom - top) / k / 3));
+  if (d.width <= COMPACT_ABOVE) {
+    ctx.lineCap = "round";
+    for (const [layer, x0, x1] of [[W1, xIn, xHid], [W2, xHid, xOut]]) {
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) {
+        const w = layer === W1 ? W1[i][j] : W2[j][i];
+        if (w === null) continue;
+        const lit = layer === W1 && units[i] === pattern;
+        ctx.strokeStyle = weightColour(w, scale);
+        ctx.globalAlpha = lit ? 1 : 0.25 + 0.75 * Math.abs(w) / scale;
+        ctx.lineWidth = 0.5 + 3.5 * Math.abs(w) / scale;
+        ctx.beginPath();
+        const yIn = unitY(i, n), yHid = unitY(j, k);
+        if (layer === W1) { ctx.moveTo(x0, yIn); ctx.lineTo(x1, yHid); } else { ctx.moveTo(x0, yHid); ctx.lineTo(x1, yIn); }
+        ctx.stroke();
+      }
+    }
+    ctx.globalAlpha = 1;
+  } else {
+    // A wide net: each weight matrix as a heat strip between its layers, one row per unit shown,
+    // one column per hidden unit (W2 transposed), aligned with the unit bands.
+    const stripWidth = Math.min(width * 0.12, 10 * k);
+    for (const [layer, x] of [[W1, (xIn + xHid) / 2], [W2, (xHid + xOut) / 2]]) {
+      const cellH = (bottom - top) / n, cellW = stripWidth / k;
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) {
+        const w = layer === W1 ? W1[i][j] : W2[j][i];
+        ctx.fillStyle = w === null ? "#ccc" : weightColour(w, scale);
+        ctx.fillRect(x - stripWidth / 2 + j * cellW, top - cellH / 2 + i * cellH, cellW + 0.5, cellH + 0.5);
+      }
+      ctx.fillStyle = "#555";
+      ctx.fillText(layer === W1 ? "W1 (N×k)" : "W2ᵀ (N×k)", x, 26);
+      ctx.strokeStyle = "rgba(0,0,0,0.12)";
+      ctx.lineWidth = 1;
+      for (let j = 0; j < k; j++) { // faint fans from each strip column to its hidden unit
+        ctx.beginPath();
+        ctx.moveTo(layer === W1 ? x + stripWidth / 2 : x - stripWidth / 2, unitY(j, k));
+        ctx.lineTo(layer === W1 ? xHid - hidRadius : xHid + hidRadius, unitY(j, k));
+        ctx.stroke();
+      }
+    }
+  }
+  // Units: inputs (the pattern's one-hot), hidden (its activations), outputs (its reconstruction).
+  ctx.lineWidth = 1;
+  for (let i = 0; i < n; i++) {
+    const y = unitY(i, n), on = units[i] === pattern;
+    for (const [x, value, l, h] of [[xIn, on ? 1 : 0, 0, 1], [xOut, outputs ? outputs[i] : null, 0, 1]]) {
+      ctx.beginPath();
+      ctx.arc(x, y, radius, 0, 2 * Math.PI);
+      ctx.fillStyle = value === null ? "#fff" : shade(value, l, h);
+      ctx.fill();
+      ctx.strokeStyle = on ? "#e8590c" : "#888";
+      ctx.stroke();
+    }
+    if (n <= 16) {
+      ctx.fillStyle = "#555";
+      ctx.textAlign = "right";
+      ctx.fillText(String(units[i]), xIn - radius - 4, y);
+      ctx.textAlign = "left";
+      ctx.fillText(outputs ? fmt(outputs[i], 2) : "", xOut + radius + 4, y);
+    }
+  }
+  ctx.textAlign = "center";
+  for (let j = 0; j < k; j++) {
+    const y = unitY(j, k);
+    ctx.beginPath();
+    ctx.arc(xHid, y, hidRadius, 0, 2 * Math.PI);
+    ctx.fillStyle = hidden ? shade(hidden[j], lo, hi) : "#fff";
+    ctx.fill();
+    ctx.strokeStyle = "#444";
+    ctx.stroke();
+    if (hidden) {
+      ctx.fillStyle = (hidden[j] - lo) / (hi - lo || 1) > 0.5 ? "#fff" : "#222";
+      ctx.fillText(fmt(hidden[j], 2), xHid, y);
+    }
+  }
+  ctx.textAlign = "left";
+  ctx.fillStyle = "#555";
+  ctx.fillText(`pattern ${pattern} · edges: blue +, orange −, width |w| ≤ ${fmt(scale, 2)}`, 4, height - 4);
+  return height;
+}
+
+// The hidden code: one row per pattern, a cell per hidden unit shaded by its activation, with its
+// bit; rows sharing a code tinted. For k = 2 or 3, the codes in the square or cube beside it.
+const codeCell = (d) => Math.max(6, Math.min(22, 360 / Math.max(d.shown_patterns.length, 1)));
+const codeTableWidth = (d) => 34 + d.hidden_units * Math.max(codeCell(d), 18);
+const cornerPlotSize = (d) => (d.hidden_units === 2 || d.hidden_units === 3 ? 170 : 0);
+const codeCanvasWidth = (d) => codeTableWidth(d) + (cornerPlotSize(d) ? cornerPlotSize(d) + 24 : 0);
+
+function drawCode(canvas, d, f, pattern, width) {
+  const rows = d.shown_patterns, k = d.hidden_units, H = d.hidden[f];
+  const [lo, hi] = d.hidden_range;
+  const cell = codeCell(d), tableW = codeTableWidth(d), plot = cornerPlotSize(d);
+  const cellW = (tableW - 34) / k;
+  const height = Math.max(16 + rows.length * cell, plot + 20);
+  const ctx = setupCanvas(canvas, width, height);
+  const codes = H.map((h) => h.map((v) => (v !== null && v > d.threshold ? 1 : 0)).join(""));
+  const count = {};
+  for (const c of codes) count[c] = (count[c] || 0) + 1;
+  ctx.textAlign = "center";
+  for (let r = 0; r < rows.length; r++) {
+    const y = 14 + r * cell;
+    if (count[codes[r]] > 1) { ctx.fillStyle = SHARED; ctx.fillRect(0, y, tableW, cell); }
+    ctx.fillStyle = rows[r] === pattern ? "#e8590c" : "#555";
+    if (cell >= 9) ctx.fillText(String(rows[r]), 14, y + cell / 2);
+    for (let j = 0; j < k; j++) {
+      const v = H[r][j];
+      ctx.fillStyle = shade(v, lo, hi);
+      ctx.fillRect(34 + j * cellW + 1, y + 1, cellW - 2, cell - 2);
+      if (cell >= 12) {
+        ctx.fillStyle = (v - lo) / (hi - lo || 1) > 0.5 ? "#fff" : "#222";
+        ctx.fillText(codes[r][j], 34 + (j + 0.5) * cellW, y + cell / 2);
+      }
+    }
+    if (rows[r] === pattern) { ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 2; ctx.strokeRect(1, y, tableW - 1, cell); }
+  }
+  ctx.fillStyle = "#555";
+  ctx.fillText("bits", 34 + (tableW - 34) / 2, 6);
+  if (plot) drawCorners(ctx, d, H, pattern, tableW + 16, 8, plot);
+  return height;
+}
+
+// The codes in the unit square (k = 2) or an oblique view of the cube (k = 3).
+function drawCorners(ctx, d, H, pattern, x0, y0, size) {
+  const [lo, hi] = d.hidden_range;
+  const k = d.hidden_units, depth = k === 3 ? 0.35 : 0;
+  const side = size * (1 - depth);
+  const project = (h) => {
+    const t = h.map((v) => (v - lo) / (hi - lo || 1));
+    const z = k === 3 ? t[2] : 0;
+    return [x0 + t[0] * side + z * depth * size, y0 + size - (t[1] * side + z * depth * size) - 4];
+  };
+  const corners = k === 3 ? 8 : 4;
+  ctx.strokeStyle = "#bbb";
+  ctx.lineWidth = 1;
+  for (let a = 0; a < corners; a++) for (let bit = 0; bit < k; bit++) {
+    const b = a ^ (1 << bit);
+    if (b < a) continue;
+    const p = project([0, 1, 2].slice(0, k).map((i) => ((a >> i) & 1 ? hi : lo)));
+    const q = project([0, 1, 2].slice(0, k).map((i) => ((b >> i) & 1 ? hi : lo)));
+    ctx.beginPath(); ctx.moveTo(...p); ctx.lineTo(...q); ctx.stroke();
+  }
+  ctx.font = "11px sans-serif";
+  d.shown_patterns.forEach((p, r) => {
+    if (H[r].some((v) => v === null)) return;
+    const [x, y] = project(H[r]);
+    ctx.beginPath();
+    ctx.arc(x, y, p === pattern ? 6 : 4, 0, 2 * Math.PI);
+    ctx.fillStyle = p === pattern ? "#e8590c" : "#4338ca";
+    ctx.fill();
+    if (d.shown_patterns.length <= 16) { ctx.fillStyle = "#222"; ctx.fillText(String(p), x + 9, y - 6); }
+  });
+}
+
+// The reconstructions: one row per pattern, one column per output, shaded 0 to 1.
+function drawOutputs(canvas, d, f, pattern, width) {
+  const rows = d.shown_patterns, units = d.shown_units, Y = d.outputs[f];
+  const cell = Math.max(2, Math.min(18, Math.floor((width - 10) / units.length), 360 / rows.length));
+  const height = 16 + rows.length * cell;
+  const ctx = setupCanvas(canvas, width, height);
+  ctx.fillStyle = "#555";
+  ctx.textAlign = "left";
+  ctx.fillText("reconstructions", 0, 6);
+  for (let r = 0; r < rows.length; r++) for (let c = 0; c < units.length; c++) {
+    ctx.fillStyle = shade(Y[r][c], 0, 1);
+    ctx.fillRect(c * cell, 14 + r * cell, cell - (cell > 4 ? 1 : 0), cell - (cell > 4 ? 1 : 0));
+  }
+  const r = rows.indexOf(pattern);
+  if (r >= 0) { ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 2; ctx.strokeRect(0, 14 + r * cell, units.length * cell, cell); }
+  return height;
+}
+
+// The loss curve of the whole run (log scale), a marker at the frame's epoch, a line where it solved.
+function drawLoss(canvas, d, f, width) {
+  const height = 110;
+  const ctx = setupCanvas(canvas, width, height);
+  const xs = d.curve_epochs, ys = d.curve_loss.map((v) => (v !== null && v > 0 ? Math.log10(v) : null));
+  const valid = ys.filter((v) => v !== null);
+  if (!valid.length) { ctx.fillStyle = "#777"; ctx.fillText("loss: not trained yet", 4, height / 2); return height; }
+  const left = 44, right = width - 8, top = 8, bottom = height - 20;
+  const last = Math.max(xs[xs.length - 1], 1);
+  let ymin = Math.min(...valid), ymax = Math.max(...valid);
+  if (ymax - ymin < 1e-9) { ymin -= 0.5; ymax += 0.5; }
+  const X = (e) => left + ((right - left) * e) / last;
+  const Y = (v) => bottom - ((bottom - top) * (v - ymin)) / (ymax - ymin);
+  ctx.strokeStyle = "#ccc"; ctx.lineWidth = 1;
+  ctx.strokeRect(left, top, right - left, bottom - top);
+  ctx.fillStyle = "#555"; ctx.textAlign = "right";
+  ctx.fillText(fmt(10 ** ymax, 2), left - 3, top + 4);
+  ctx.fillText(fmt(10 ** ymin, 2), left - 3, bottom - 4);
+  ctx.textAlign = "center";
+  ctx.fillText("epoch", (left + right) / 2, height - 6);
+  ctx.textAlign = "left"; ctx.fillText("0", left, height - 6);
+  ctx.textAlign = "right"; ctx.fillText(String(xs[xs.length - 1]), right, height - 6);
+  if (d.solved_epoch !== null) {
+    ctx.strokeStyle = "#0ca678"; ctx.setLineDash([4, 3]);
+    ctx.beginPath(); ctx.moveTo(X(d.solved_epoch), top); ctx.lineTo(X(d.solved_epoch), bottom); ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  ctx.strokeStyle = "#4338ca"; ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  let started = false;
+  xs.forEach((e, i) => {
+    if (ys[i] === null) return;
+    if (started) ctx.lineTo(X(e), Y(ys[i])); else { ctx.moveTo(X(e), Y(ys[i])); started = true; }
+  });
+  ctx.stroke();
+  const epoch = d.epochs[f], loss = d.loss[f];
+  ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 1;
+  ctx.beginPath(); ctx.moveTo(X(epoch), top); ctx.lineTo(X(epoch), bottom); ctx.stroke();
+  if (loss !== null && loss > 0) {
+    ctx.beginPath(); ctx.arc(X(epoch), Y(Math.log10(loss)), 4, 0, 2 * Math.PI);
+    ctx.fillStyle = "#e8590c"; ctx.fill();
+  }
+  return height;
+}
+
+function statusText(d, f) {
+  const frames = d.epochs.length;
+  if (frames === 1 && d.epochs[0] === 0) return `${d.describe} · initial weights, not trained yet`;
+  if (frames === 1) return `${d.describe} · training: epoch ${d.epochs[0].toLocaleString()} · loss ${fmt(d.loss[0], 3)}`;
+  const codes = d.distinct_codes[f];
+  return (
+    `epoch ${d.epochs[f].toLocaleString()} of ${d.epochs[frames - 1].toLocaleString()} · loss ${fmt(d.loss[f], 3)}` +
+    ` · bits right ${d.bits_correct[f] === null ? "–" : (100 * d.bits_correct[f]).toFixed(1) + "%"}` +
+    ` · distinct codes ${codes === null ? "–" : codes} of ${d.patterns}`
+  );
+}
+
+const HTML = `
+<div class="aelab-replay">
+  <div class="bar">
+    <button class="play" type="button">▶ Play</button>
+    <input class="aelab-scrub" type="range" min="0" max="0" step="1" value="0" aria-label="replay epoch">
+    <label class="pick">pattern <select class="pattern" aria-label="pattern"></select></label>
+  </div>
+  <div class="status" aria-live="off"></div>
+  <div class="panes">
+    <div class="pane net-pane"><canvas class="net" role="img" aria-label="the network"></canvas></div>
+    <div class="pane side">
+      <div class="row"><canvas class="code" role="img" aria-label="the hidden code"></canvas>
+      <canvas class="outs" role="img" aria-label="the reconstructions"></canvas></div>
+      <canvas class="loss" role="img" aria-label="the loss curve"></canvas>
+    </div>
+  </div>
+</div>`;
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let state = parentElement.__aelab;
+  if (!state) {
+    const holder = document.createElement("div");
+    holder.innerHTML = HTML;
+    parentElement.appendChild(holder);
+    const q = (s) => holder.querySelector(s);
+    state = parentElement.__aelab = {
+      root: q(".aelab-replay"), play: q(".play"), scrub: q(".aelab-scrub"), pattern: q(".pattern"),
+      status: q(".status"), net: q(".net"), code: q(".code"), outs: q(".outs"), loss: q(".loss"),
+      frame: 0, playing: false, timer: null, run: null, data: null, lastStep: 0,
+    };
+    const s = state;
+    s.draw = () => {
+      const d = s.data, f = s.frame, p = Number(s.pattern.value);
+      const total = s.root.clientWidth || 900;
+      const wide = total >= 760;
+      const netWidth = wide ? Math.max(320, Math.floor(total * 0.46)) : total;
+      const sideWidth = wide ? total - netWidth - 16 : total;
+      const t0 = performance.now();
+      drawNetwork(s.net, d, f, p, netWidth);
+      const codeWidth = codeCanvasWidth(d);
+      drawCode(s.code, d, f, p, codeWidth);
+      drawOutputs(s.outs, d, f, p, Math.max(sideWidth - codeWidth - 16, 120));
+      drawLoss(s.loss, d, f, sideWidth);
+      s.status.textContent = statusText(d, f);
+      s.scrub.value = String(f);
+      const ms = performance.now() - t0;
+      window.aelabReplay.timings.push(ms);
+      return ms;
+    };
+    s.show = (f) => { s.frame = Math.max(0, Math.min(f, s.data.epochs.length - 1)); s.draw(); };
+    s.stop = () => {
+      s.playing = false;
+      if (s.timer) cancelAnimationFrame(s.timer);
+      s.timer = null;
+      s.play.textContent = "▶ Play";
+    };
+    s.tick = (now) => {
+      if (!s.playing) return;
+      const frames = s.data.epochs.length;
+      const every = Math.max(MIN_FRAME_MS, (PLAY_SECONDS * 1000) / frames);
+      if (now - s.lastStep >= every) {
+        s.lastStep = now;
+        if (s.frame >= frames - 1) { s.stop(); return; }
+        s.show(s.frame + 1);
+      }
+      s.timer = requestAnimationFrame(s.tick);
+    };
+    s.start = () => {
+      if (s.frame >= s.data.epochs.length - 1) s.frame = 0; // play again from the start
+      s.playing = true;
+      s.play.textContent = "❚❚ Pause";
+      s.lastStep = 0;
+      s.timer = requestAnimationFrame(s.tick);
+    };
+    s.play.addEventListener("click", () => (s.playing ? s.stop() : s.start()));
+    s.scrub.addEventListener("input", () => { s.stop(); s.show(Number(s.scrub.value)); });
+    s.pattern.addEventListener("change", () => s.draw());
+    new ResizeObserver(() => s.data && s.draw()).observe(s.root);
+    // The benchmark and the browser tests reach the replay here.
+    window.aelabReplay = { timings: [], state: s, drawFrame: (f) => { s.stop(); s.frame = f; return s.draw(); } };
+  }
+  const s = state;
+  const fresh = !s.data || s.run !== data.run;
+  s.data = data;
+  s.run = data.run;
+  window.aelabReplay.state = s;
+  const frames = data.epochs.length;
+  s.scrub.max = String(frames - 1);
+  s.scrub.disabled = frames < 2;
+  s.play.disabled = frames < 2;
+  s.root.classList.toggle("single", frames < 2);
+  if (fresh) {
+    const chosen = Number(s.pattern.value) || 0;
+    s.pattern.innerHTML = data.shown_patterns.map((p) => `<option value="${p}">${p}</option>`).join("");
+    s.pattern.value = String(data.shown_patterns.includes(chosen) ? chosen : 0);
+    s.stop();
+    s.frame = frames - 1;
+    if (data.autoplay && frames > 1 && !played.has(data.run)) {
+      played.add(data.run);
+      s.frame = 0;
+      s.draw();
+      s.start();
+      return () => s.stop();
+    }
+  }
+  s.draw();
+  return () => s.stop();
+}
