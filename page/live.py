@@ -37,8 +37,8 @@ class LiveViews:
     def __init__(self, config: Config, epochs: int, speed: int, show_views: bool = True):
         self.config, self.epochs, self.speed = config, epochs, speed
         self.bar = st.progress(0.0, text="starting")
+        self.network = st.empty() if show_views else None  # the network at the latest weights, high on the page
         self.loss = st.empty()
-        self.network = st.empty() if show_views else None  # the network at the latest weights
         self.views = st.empty() if show_views else None
         self.started: float | None = None  # the pace counts from the first update
         self.drawn = -np.inf  # when the views were last drawn
@@ -63,7 +63,7 @@ class LiveViews:
         if self.network is not None:
             figures = {name: float(progress.latest(name)[0]) for name in METRICS}
             with self.network.container():
-                show_network(live_payload(self.config, progress.weights(), progress.epoch, figures))
+                show_network(live_payload(self.config, progress.weights(), progress.epoch, figures, curve))
         hidden, outputs = progress.hidden(), progress.outputs()
         if self.views is not None and hidden is not None:
             with self.views.container():

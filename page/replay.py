@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from aelab import replay
@@ -35,9 +36,13 @@ def initial_payload(config: Config) -> dict:
     return replay.payload(replay.network_frame(config, first_weights(config, config.seed), data))
 
 
-def live_payload(config: Config, weights: Weights, epoch: int, figures: dict[str, float]) -> dict:
-    """One frame at the latest weights, for the live views while training."""
-    return replay.payload(replay.network_frame(config, weights, one_hot_patterns(config.width), epoch, figures))
+def live_payload(
+    config: Config, weights: Weights, epoch: int, figures: dict[str, float], curve: tuple[np.ndarray, np.ndarray]
+) -> dict:
+    """One frame at the latest weights, with the loss curve so far, for the live views while training."""
+    frame = replay.network_frame(config, weights, one_hot_patterns(config.width), epoch, figures)
+    frame.curve = curve
+    return replay.payload(frame)
 
 
 def run_payload(result: RunResult) -> dict:

@@ -125,7 +125,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
       ctx.textAlign = "right";
       ctx.fillText(String(units[i]), xIn - radius - 4, y);
       ctx.textAlign = "left";
-      ctx.fillText(outputs ? fmt(outputs[i], 2) : "", xOut + radius + 4, y);
+      ctx.fillText(outputs && outputs[i] !== null ? outputs[i].toFixed(2) : "", xOut + radius + 4, y);
     }
   }
   ctx.textAlign = "center";
@@ -139,7 +139,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
     ctx.stroke();
     if (hidden) {
       ctx.fillStyle = (hidden[j] - lo) / (hi - lo || 1) > 0.5 ? "#fff" : "#222";
-      ctx.fillText(fmt(hidden[j], 2), xHid, y);
+      ctx.fillText(hidden[j] === null ? "–" : hidden[j].toFixed(2), xHid, y);
     }
   }
   ctx.textAlign = "left";

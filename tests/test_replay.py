@@ -1,0 +1,148 @@
+"""aelab.replay: a run's frames for the browser, and the weight snapshots they come from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from aelab import replay
+from aelab.activations import ACTIVATIONS
+from aelab.config import Config
+from aelab.data import one_hot_patterns
+from aelab.probe import decode
+from aelab.recorder import first_weights
+from aelab.train import Trainer, train
+
+CONFIG = Config(width=8, hidden=3, epochs=400)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return train(CONFIG)
+
+
+def test_the_weight_snapshots_are_the_weights_at_their_epochs(result):
+    """Snapshot epoch e holds the weights after e updates: what a run of e epochs ends with."""
+    assert 0 in result.snapshot_weights and len(result.snapshot_weights) >= 10
+    for epoch in (1, 7, sorted(result.snapshot_weights)[-1]):
+        trained = Trainer(CONFIG, [CONFIG.seed]).run(epoch).final.select(0)
+        for kept, fresh in zip(result.snapshot_weights[epoch], trained, strict=True):
+            np.testing.assert_array_equal(kept, fresh.astype(np.float32))
+
+
+def test_frames_equal_the_run_at_their_epochs(result):
+    frames = replay.run_frames(result)
+    assert frames.epochs[0] == 0 and frames.epochs[-1] == result.epochs_done == CONFIG.epochs
+    assert np.all(np.diff(frames.epochs) > 0)
+    slot = {epoch: index for index, epoch in enumerate(result.snapshot_epochs)}
+    history_at = {int(epoch): index for index, epoch in enumerate(result.history["epoch"])}
+    for frame, epoch in enumerate(frames.epochs[:-1]):
+        np.testing.assert_array_equal(frames.hidden[frame], result.snapshots[slot[epoch]])
+        weights = result.initial if epoch == 0 else result.snapshot_weights[epoch]
+        for got, kept in zip(frames.weights, weights, strict=True):
+            np.testing.assert_array_equal(got[frame], kept)
+        # The outputs are what the net gives at those weights, from those hidden activations.
+        np.testing.assert_allclose(frames.outputs[frame], decode(weights, frames.hidden[frame], CONFIG.loss))
+        hidden = ACTIVATIONS[CONFIG.activation].numpy(one_hot_patterns(8) @ weights.W1 + weights.b1)
+        np.testing.assert_allclose(frames.hidden[frame], hidden, atol=1e-6)  # float32 run
+        assert frames.loss[frame] == result.history["loss"][history_at[epoch]]
+        assert frames.distinct_codes[frame] == result.history["distinct_codes"][history_at[epoch]]
+    np.testing.assert_array_equal(frames.hidden[-1], result.activations)
+    np.testing.assert_array_equal(frames.outputs[-1], result.outputs)
+    np.testing.assert_array_equal(frames.weights.W2[-1], result.final.W2)
+    assert frames.loss[-1] == result.history["loss"][-1]
+
+
+@pytest.mark.parametrize("max_frames", [2, 5, 13])
+def test_frames_are_thinned_evenly_to_the_bound_keeping_first_and_last(result, max_frames):
+    frames = replay.run_frames(result, max_frames=max_frames)
+    assert len(frames.epochs) == max_frames
+    assert frames.epochs[0] == 0 and frames.epochs[-1] == result.epochs_done
+    # Evenly over the snapshots: the gaps (in snapshot slots) differ by at most one.
+    snapshots = [epoch for epoch in result.snapshot_epochs if epoch < result.epochs_done]
+    slots = [snapshots.index(epoch) for epoch in frames.epochs[:-1]]
+    if len(slots) > 2:
+        gaps = np.diff(slots)
+        assert gaps.max() - gaps.min() <= 1, slots
+    assert slots[-1] == len(snapshots) - 1 or max_frames == 2
+
+
+def test_too_few_frames_is_refused_with_a_message(result):
+    with pytest.raises(ValueError, match="max_frames: 1"):
+        replay.run_frames(result, max_frames=1)
+
+
+def test_a_stopped_run_ends_on_its_own_last_epoch():
+    trainer = Trainer(CONFIG, [0], keep_snapshots=True)
+    trainer.run(37)  # not a snapshot epoch's end: the last frame is the state there
+    result = trainer.result(stopped=True).run(0)
+    frames = replay.run_frames(result)
+    assert frames.epochs[-1] == 37 and frames.epochs[0] == 0
+    np.testing.assert_array_equal(frames.hidden[-1], result.activations)
+
+
+def test_a_continued_run_replays_both_parts():
+    trainer = Trainer(CONFIG, [0], keep_snapshots=True)
+    trainer.run(150)
+    trainer.run(650)  # past the planned 400: the snapshots are respaced, their weights kept with them
+    result = trainer.result().run(0)
+    frames = replay.run_frames(result)
+    assert frames.epochs[-1] == 800
+    assert set(frames.epochs[:-1]) <= set(result.snapshot_weights) | {0}
+    assert any(epoch < 150 for epoch in frames.epochs[1:]) and any(epoch > 150 for epoch in frames.epochs)
+    for frame, epoch in enumerate(frames.epochs[1:-1], start=1):
+        np.testing.assert_array_equal(frames.weights.W1[frame], result.snapshot_weights[epoch].W1)
+
+
+def test_without_weight_snapshots_the_replay_has_the_first_and_last_frame(result):
+    bare = replace(result, snapshot_weights={})  # e.g. a run opened from a file
+    frames = replay.run_frames(bare)
+    assert frames.epochs.tolist() == [0, result.epochs_done]
+
+
+def test_the_payload_is_plain_bounded_json():
+    wide = train(Config(width=100, hidden=7, epochs=30))
+    data = replay.payload(replay.run_frames(wide), autoplay=True)
+    text = json.dumps(data, allow_nan=False)  # plain lists and numbers, no NaN
+    assert len(data["shown_units"]) <= replay.MAX_UNITS and data["shown_units"][:2] == [0, 2]
+    assert np.asarray(data["outputs"]).shape == (len(data["epochs"]), len(data["shown_patterns"]), 50)
+    assert np.asarray(data["W1"]).shape == (len(data["epochs"]), 50, 7)
+    assert data["patterns"] == 100 and data["autoplay"] is True
+    assert len(text) < 3_000_000
+    frames = replay.run_frames(wide)
+    np.testing.assert_allclose(data["hidden"][-1][1], frames.hidden[-1][2], atol=0.5e-3)  # rounded, thinned
+
+
+def test_a_frame_before_training_has_no_figures_and_says_so_as_null():
+    weights = first_weights(CONFIG, 3)
+    data = replay.payload(replay.network_frame(CONFIG, weights, one_hot_patterns(8)))
+    assert data["epochs"] == [0] and data["loss"] == [None] and data["distinct_codes"] == [None]
+    json.dumps(data, allow_nan=False)
+    # The untrained net's pass is the backend's own at epoch 0.
+    start = Trainer(replace(CONFIG, seed=3), [3]).result().run(0)
+    np.testing.assert_allclose(data["outputs"][0], np.round(start.outputs, 2), atol=0.011)
+
+
+def test_patterns_are_counted_from_the_data_rows():
+    weights = first_weights(CONFIG, 0)
+    frame = replay.network_frame(CONFIG, weights, one_hot_patterns(8)[:5])
+    data = replay.payload(frame)
+    assert frame.patterns == 5 and data["patterns"] == 5 and data["shown_patterns"] == [0, 1, 2, 3, 4]
+    assert np.asarray(data["outputs"]).shape == (1, 5, 8)
+
+
+def test_a_new_run_gets_a_new_id(result):
+    other = train(replace(CONFIG, seed=1))
+    assert replay.run_id(replay.run_frames(result)) != replay.run_id(replay.run_frames(other))
+    assert replay.run_id(replay.run_frames(result)) == replay.run_id(replay.run_frames(result))
+
+
+def test_torch_keeps_weight_snapshots_too():
+    pytest.importorskip("torch")
+    config = replace(CONFIG, backend="torch", epochs=60, device="cpu")
+    result = train(config)
+    trained = Trainer(config, [0]).run(9).final.select(0)
+    np.testing.assert_array_equal(result.snapshot_weights[9].W1, trained.W1.astype(np.float32))
