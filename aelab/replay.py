@@ -4,8 +4,9 @@ and the figures at a bounded number of epochs, as plain lists.
 Frames come from the run's snapshots (aelab.recorder: the hidden activations, and the weights
 where they were kept), evenly thinned to at most `max_frames`, with the first and last epoch
 always kept; the last frame is the run's final state. Each frame's outputs are the decoder's
-reading of its hidden activations at its weights, which is what the training forward pass gave.
-A wide net's matrices are thinned to every `stride`-th unit so that the payload stays bounded.
+reading of its hidden activations at its weights, which is what the training forward pass gave;
+the browser decodes them itself from the payload, which therefore carries no outputs. A wide net's
+matrices are thinned to every `stride`-th unit so that the payload stays bounded.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from aelab.weights import Weights
 MAX_FRAMES = 200  # a replay holds at most this many frames
 MAX_UNITS = 64  # ... and shows at most this many input/output units (and patterns): a wider net is thinned
 CURVE_POINTS = 400  # points of the loss curve drawn under the replay
-DECIMALS = 3  # weights and hidden activations are sent rounded to this many decimals ...
-OUTPUT_DECIMALS = 2  # ... and outputs (the largest part, drawn as shades) to this many
+DECIMALS = 3  # weights and hidden activations are sent rounded to this many decimals
 
 
 @dataclass
@@ -133,7 +133,10 @@ def payload(frames: Frames, autoplay: bool = False, max_units: int = MAX_UNITS) 
         "bits_correct": _plain(frames.bits_correct),
         "distinct_codes": _plain(frames.distinct_codes, 0),
         "hidden": _plain(frames.hidden[:, rows]),
-        "outputs": _plain(frames.outputs[:, rows][:, :, units], OUTPUT_DECIMALS),
+        # No outputs: the browser decodes them from the hidden activations and W2, b2 (a fraction of the
+        # payload). A softmax needs every output's logit, so its log-sum-exp per pattern comes along.
+        "softmax": config.loss == "softmax_ce",
+        "output_lse": _plain(_log_sum_exp(frames, rows), 6) if config.loss == "softmax_ce" else None,
         "W1": _plain(weights.W1[:, units]),
         "b1": _plain(weights.b1),
         "W2": _plain(weights.W2[:, :, units]),
@@ -143,6 +146,12 @@ def payload(frames: Frames, autoplay: bool = False, max_units: int = MAX_UNITS) 
         "solved_epoch": frames.solved_epoch,
         "autoplay": autoplay,
     }
+
+
+def _log_sum_exp(frames: Frames, rows: np.ndarray) -> np.ndarray:
+    """(F, P') log of the sum of exp(logits) over all N outputs, for the patterns `rows`."""
+    logits = frames.hidden[:, rows] @ frames.weights.W2 + frames.weights.b2[:, None, :]  # (F, P', k) @ (F, k, N)
+    return np.logaddexp.reduce(logits, axis=-1)
 
 
 def run_id(frames: Frames) -> str:

@@ -46,12 +46,15 @@ def live_payload(
 
 
 def run_payload(result: RunResult) -> dict:
-    """The run's frames, auto-played the first time the browser sees them; kept per result, since
-    the page asks on every rerun."""
+    """The run's frames, auto-played the first time the browser sees them. Kept per result (the page
+    asks on every rerun); each new result gets a new name, so that training the same run again plays it again."""
     cached = st.session_state.get("replay_payload")
     if cached is None or cached[0] is not result:
-        cached = (result, replay.payload(replay.run_frames(result), autoplay=True))
-        st.session_state.replay_payload = cached
+        count = st.session_state.get("replay_count", 0) + 1
+        data = replay.payload(replay.run_frames(result), autoplay=True)
+        data["run"] += f"/{count}"
+        cached = st.session_state.replay_payload = (result, data)
+        st.session_state.replay_count = count
     return cached[1]
 
 

@@ -8,8 +8,11 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from aelab.config import Config
+from aelab.train import train
 from tests.test_browser import browser, server, sync_api, wait_until_idle
 
 __all__ = ["browser", "server"]  # fixtures, used by name
@@ -82,6 +85,10 @@ def test_the_replay_plays_pauses_and_scrubs_without_a_word_to_the_server(server,
     assert len(seen) > 3 and max(seen) == last > 10, seen
     wait_until_idle(page)
     time.sleep(0.5)
+    # The browser decodes the reconstructions itself: they are the run's own.
+    result = train(Config(width=8, hidden=3, epochs=1000))
+    decoded = page.evaluate(f"window.aelabReplay.outputs({last})")
+    np.testing.assert_allclose(np.array(decoded, dtype=float), result.outputs, atol=2e-3)
 
     before = len(sent)
     play = page.locator("button.play")

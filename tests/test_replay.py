@@ -103,17 +103,30 @@ def test_without_weight_snapshots_the_replay_has_the_first_and_last_frame(result
     assert frames.epochs.tolist() == [0, result.epochs_done]
 
 
-def test_the_payload_is_plain_bounded_json():
-    wide = train(Config(width=100, hidden=7, epochs=30))
-    data = replay.payload(replay.run_frames(wide), autoplay=True)
-    text = json.dumps(data, allow_nan=False)  # plain lists and numbers, no NaN
-    assert len(data["shown_units"]) <= replay.MAX_UNITS and data["shown_units"][:2] == [0, 2]
-    assert np.asarray(data["outputs"]).shape == (len(data["epochs"]), len(data["shown_patterns"]), 50)
-    assert np.asarray(data["W1"]).shape == (len(data["epochs"]), 50, 7)
-    assert data["patterns"] == 100 and data["autoplay"] is True
-    assert len(text) < 3_000_000
+def decoded(data: dict, frame: int) -> np.ndarray:
+    """The outputs as the browser decodes them from the payload (replay.js outputsOf)."""
+    hidden, W2, b2 = (np.asarray(data[name][frame], dtype=float) for name in ("hidden", "W2", "b2"))
+    logits = hidden @ W2 + b2
+    if data["softmax"]:
+        return np.exp(logits - np.asarray(data["output_lse"][frame])[:, None])
+    return 1 / (1 + np.exp(-logits))
+
+
+@pytest.mark.parametrize("loss", ["mse", "softmax_ce"])
+def test_the_payload_is_plain_bounded_json_that_decodes_to_the_outputs(loss):
+    wide = train(Config(width=100, hidden=7, epochs=30, loss=loss, lr=5.0))
     frames = replay.run_frames(wide)
+    data = replay.payload(frames, autoplay=True)
+    text = json.dumps(data, allow_nan=False)  # plain lists and numbers, no NaN
+    assert data["shown_units"] == data["shown_patterns"] == list(range(0, 100, 2))  # at most MAX_UNITS
+    assert np.asarray(data["W1"]).shape == (len(data["epochs"]), 50, 7)
+    assert np.asarray(data["hidden"]).shape == (len(data["epochs"]), 50, 7)
+    assert data["patterns"] == 100 and data["autoplay"] is True
+    assert len(text) < 1_000_000
     np.testing.assert_allclose(data["hidden"][-1][1], frames.hidden[-1][2], atol=0.5e-3)  # rounded, thinned
+    for frame in (0, len(data["epochs"]) // 2, len(data["epochs"]) - 1):
+        shown = frames.outputs[frame][::2, ::2]  # a softmax is normalised over all 100 outputs, not the 50 shown
+        np.testing.assert_allclose(decoded(data, frame), shown, atol=5e-3)
 
 
 def test_a_frame_before_training_has_no_figures_and_says_so_as_null():
@@ -123,7 +136,7 @@ def test_a_frame_before_training_has_no_figures_and_says_so_as_null():
     json.dumps(data, allow_nan=False)
     # The untrained net's pass is the backend's own at epoch 0.
     start = Trainer(replace(CONFIG, seed=3), [3]).result().run(0)
-    np.testing.assert_allclose(data["outputs"][0], np.round(start.outputs, 2), atol=0.011)
+    np.testing.assert_allclose(decoded(data, 0), start.outputs, atol=2e-3)
 
 
 def test_patterns_are_counted_from_the_data_rows():
@@ -131,7 +144,7 @@ def test_patterns_are_counted_from_the_data_rows():
     frame = replay.network_frame(CONFIG, weights, one_hot_patterns(8)[:5])
     data = replay.payload(frame)
     assert frame.patterns == 5 and data["patterns"] == 5 and data["shown_patterns"] == [0, 1, 2, 3, 4]
-    assert np.asarray(data["outputs"]).shape == (1, 5, 8)
+    assert decoded(data, 0).shape == (5, 8)
 
 
 def test_a_new_run_gets_a_new_id(result):

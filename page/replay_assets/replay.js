@@ -14,13 +14,30 @@ const COMPACT_ABOVE = 32; // wider nets are drawn as weight strips, not lines
 
 const played = new Set(); // runs this page has auto-played already (a rerun must not restart one)
 
-function mix(a, b, t) {
-  t = Math.max(0, Math.min(1, t));
-  return `rgb(${a.map((v, i) => Math.round(v + (b[i] - v) * t)).join(",")})`;
-}
-const weightColour = (w, scale) => (w >= 0 ? mix(PALE, POSITIVE, w / scale) : mix(PALE, NEGATIVE, -w / scale));
-const shade = (v, lo, hi) => (v === null ? "#ccc" : mix(LOW, HIGH, (v - lo) / (hi - lo || 1)));
+const STEPS = 100; // colours are taken from tables of this many steps: no string built per cell
+const ramp = (a, b) =>
+  Array.from({ length: STEPS + 1 }, (_, s) => `rgb(${a.map((v, i) => Math.round(v + ((b[i] - v) * s) / STEPS))})`);
+const RAMPS = { positive: ramp(PALE, POSITIVE), negative: ramp(PALE, NEGATIVE), shade: ramp(LOW, HIGH) };
+const step = (t) => Math.round(STEPS * Math.max(0, Math.min(1, t))) || 0;
+const weightColour = (w, scale) => (w >= 0 ? RAMPS.positive[step(w / scale)] : RAMPS.negative[step(-w / scale)]);
+const shade = (v, lo, hi) => (v === null ? "#ccc" : RAMPS.shade[step((v - lo) / (hi - lo || 1))]);
 const fmt = (v, digits) => (v === null || v === undefined ? "–" : Number(v).toPrecision(digits));
+
+// A frame's reconstructions of the patterns shown, (P', N'): out(h W2 + b2) as aelab.probe.decode
+// does it, sigmoid, or a softmax over all N outputs (whose log-sum-exp per pattern is in the payload).
+// Worked out once per frame.
+function outputsOf(d, f) {
+  d.decoded = d.decoded || [];
+  if (d.decoded[f]) return d.decoded[f];
+  const H = d.hidden[f], W2 = d.W2[f], b2 = d.b2[f], k = d.hidden_units;
+  d.decoded[f] = H.map((h, r) => d.shown_units.map((_, c) => {
+    let z = b2[c];
+    for (let j = 0; j < k; j++) z += h[j] * W2[j][c];
+    if (!Number.isFinite(z)) return null;
+    return d.softmax ? Math.exp(z - d.output_lse[f][r]) : 1 / (1 + Math.exp(-z));
+  }));
+  return d.decoded[f];
+}
 
 function setupCanvas(canvas, width, height) {
   const ratio = window.devicePixelRatio || 1;
@@ -56,7 +73,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
   const scale = maxAbs(W1, W2);
   const row = d.shown_patterns.indexOf(pattern);
   const hidden = row >= 0 ? d.hidden[f][row] : null;
-  const outputs = row >= 0 ? d.outputs[f][row] : null;
+  const outputs = row >= 0 ? outputsOf(d, f)[row] : null;
   const [lo, hi] = d.hidden_range;
   const top = 34, bottom = height - 26;
   const unitY = (i, count) => (count === 1 ? (top + bottom) / 2 : top + (i * (bottom - top)) / (count - 1));
@@ -222,7 +239,7 @@ function drawCorners(ctx, d, H, pattern, x0, y0, size) {
 
 // The reconstructions: one row per pattern, one column per output, shaded 0 to 1.
 function drawOutputs(canvas, d, f, pattern, width) {
-  const rows = d.shown_patterns, units = d.shown_units, Y = d.outputs[f];
+  const rows = d.shown_patterns, units = d.shown_units, Y = outputsOf(d, f);
   const cell = Math.max(2, Math.min(18, Math.floor((width - 10) / units.length), 360 / rows.length));
   const height = 16 + rows.length * cell;
   const ctx = setupCanvas(canvas, width, height);
@@ -343,6 +360,7 @@ export default function (component) {
       s.scrub.value = String(f);
       const ms = performance.now() - t0;
       window.aelabReplay.timings.push(ms);
+      if (!(s.run in window.aelabReplay.firstDrawn)) window.aelabReplay.firstDrawn[s.run] = performance.now();
       return ms;
     };
     s.show = (f) => { s.frame = Math.max(0, Math.min(f, s.data.epochs.length - 1)); s.draw(); };
@@ -375,7 +393,10 @@ export default function (component) {
     s.pattern.addEventListener("change", () => s.draw());
     new ResizeObserver(() => s.data && s.draw()).observe(s.root);
     // The benchmark and the browser tests reach the replay here.
-    window.aelabReplay = { timings: [], state: s, drawFrame: (f) => { s.stop(); s.frame = f; return s.draw(); } };
+    window.aelabReplay = {
+      timings: [], firstDrawn: {}, state: s, drawFrame: (f) => { s.stop(); s.frame = f; return s.draw(); },
+      outputs: (f) => outputsOf(s.data, f),
+    };
   }
   const s = state;
   const fresh = !s.data || s.run !== data.run;
