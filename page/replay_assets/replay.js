@@ -392,17 +392,19 @@ export default function (component) {
     s.scrub.addEventListener("input", () => { s.stop(); s.show(Number(s.scrub.value)); });
     s.pattern.addEventListener("change", () => s.draw());
     new ResizeObserver(() => s.data && s.draw()).observe(s.root);
-    // The benchmark and the browser tests reach the replay here.
-    window.aelabReplay = {
-      timings: [], firstDrawn: {}, state: s, drawFrame: (f) => { s.stop(); s.frame = f; return s.draw(); },
-      outputs: (f) => outputsOf(s.data, f),
+    // The benchmark and the browser tests reach the replay here: `state` is the view most recently
+    // handed a run of several frames (the replay; the live view during training has one frame).
+    window.aelabReplay = window.aelabReplay || {
+      timings: [], firstDrawn: {}, state: null,
+      drawFrame: (f) => { const r = window.aelabReplay.state; r.stop(); r.frame = f; return r.draw(); },
+      outputs: (f) => outputsOf(window.aelabReplay.state.data, f),
     };
   }
   const s = state;
   const fresh = !s.data || s.run !== data.run;
   s.data = data;
   s.run = data.run;
-  window.aelabReplay.state = s;
+  if (data.epochs.length > 1 || !window.aelabReplay.state) window.aelabReplay.state = s;
   const frames = data.epochs.length;
   s.scrub.max = String(frames - 1);
   s.scrub.disabled = frames < 2;
