@@ -103,23 +103,30 @@ def test_the_replay_plays_pauses_and_scrubs_without_a_word_to_the_server(server,
     paused_at = frame(page)
     time.sleep(0.5)
     assert frame(page) == paused_at
-    status = page.locator(".aelab-replay .status")
-    text = status.inner_text()
+    status = page.locator(".aelab-replay .status").last
 
-    # Drag the scrubber with the mouse, end to end, then set it by keyboard.
+    # Drag the scrubber with the mouse, from near its end to near its start.
     box = scrubber(page).bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + box["width"] * 0.9, y)
     page.mouse.down()
-    for step in range(20):
+    assert frame(page) > 0.7 * last
+    text = status.inner_text()
+    for step in range(21):
         page.mouse.move(box["x"] + box["width"] * (0.9 - step * 0.04), y)
     page.mouse.up()
-    assert frame(page) < paused_at
-    assert status.inner_text() != text
+    assert frame(page) < 0.3 * last
+    assert status.inner_text() != text  # the status follows the scrubber
     scrubber(page).focus()
     page.keyboard.press("End")
     assert frame(page) == last
     page.locator("select.pattern").select_option("5")
+    # A click on input unit 2 picks pattern 2 (as the menu does).
+    net = page.locator("canvas.net").last
+    layout = net.evaluate("c => c.layout")
+    unit_y = layout["top"] + 2 * (layout["bottom"] - layout["top"]) / 7
+    net.click(position={"x": layout["xIn"], "y": unit_y})
+    sync_api.expect(page.locator("select.pattern").last).to_have_value("2")
     time.sleep(0.3)
     assert len(sent) == before, f"the replay sent {len(sent) - before} messages to the server"
 

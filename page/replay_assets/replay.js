@@ -12,6 +12,8 @@ const PLAY_SECONDS = 4; // a whole replay plays in about this long, however many
 const MIN_FRAME_MS = 30;
 const COMPACT_ABOVE = 32; // wider nets are drawn as weight strips, not lines
 
+let S = 1; // the page's text size over 16 px: lesson mode (?present=1) sets larger text, and the drawing follows
+const px = (size) => Math.round(size * S);
 const played = new Set(); // runs this page has auto-played already (a rerun must not restart one)
 
 const STEPS = 100; // colours are taken from tables of this many steps: no string built per cell
@@ -50,7 +52,7 @@ function setupCanvas(canvas, width, height) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
-  ctx.font = "12px sans-serif";
+  ctx.font = `${px(13)}px sans-serif`;
   ctx.textBaseline = "middle";
   return ctx;
 }
@@ -67,7 +69,7 @@ function maxAbs(...matrices) {
 // lit by the chosen pattern's activations.
 function drawNetwork(canvas, d, f, pattern, width) {
   const units = d.shown_units, k = d.hidden_units, n = units.length;
-  const height = Math.max(220, Math.min(460, n * 13 + 60));
+  const height = px(Math.max(220, Math.min(460, n * 13 + 60)));
   const ctx = setupCanvas(canvas, width, height);
   const W1 = d.W1[f], W2 = d.W2[f], b1 = d.b1[f], b2 = d.b2[f];
   const scale = maxAbs(W1, W2);
@@ -75,16 +77,17 @@ function drawNetwork(canvas, d, f, pattern, width) {
   const hidden = row >= 0 ? d.hidden[f][row] : null;
   const outputs = row >= 0 ? outputsOf(d, f)[row] : null;
   const [lo, hi] = d.hidden_range;
-  const top = 34, bottom = height - 26;
+  const top = px(36), bottom = height - px(26);
   const unitY = (i, count) => (count === 1 ? (top + bottom) / 2 : top + (i * (bottom - top)) / (count - 1));
   const xIn = width * 0.1, xHid = width * 0.48, xOut = width * 0.84;
   ctx.fillStyle = "#555";
   ctx.textAlign = "center";
-  ctx.fillText(`input (${d.width})`, xIn, 12);
-  ctx.fillText(`hidden (${k})`, xHid, 12);
-  ctx.fillText(`output (${d.width})`, xOut, 12);
+  ctx.fillText(`input (${d.width})`, xIn, px(12));
+  ctx.fillText(`hidden (${k})`, xHid, px(12));
+  ctx.fillText(`output (${d.width})`, xOut, px(12));
   const radius = Math.max(3, Math.min(9, (bottom - top) / Math.max(n, 1) / 2 - 1));
-  const hidRadius = Math.max(8, Math.min(16, (bottom - top) / k / 3));
+  const hidRadius = Math.max(px(14), Math.min(px(18), (bottom - top) / k / 3));
+  const hidY = (j) => (k === 1 ? (top + bottom) / 2 : top + hidRadius + (j * (bottom - top - 2 * hidRadius)) / (k - 1));
   if (d.width <= COMPACT_ABOVE) {
     ctx.lineCap = "round";
     for (const [layer, x0, x1] of [[W1, xIn, xHid], [W2, xHid, xOut]]) {
@@ -96,7 +99,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
         ctx.globalAlpha = lit ? 1 : 0.25 + 0.75 * Math.abs(w) / scale;
         ctx.lineWidth = 0.5 + 3.5 * Math.abs(w) / scale;
         ctx.beginPath();
-        const yIn = unitY(i, n), yHid = unitY(j, k);
+        const yIn = unitY(i, n), yHid = hidY(j);
         if (layer === W1) { ctx.moveTo(x0, yIn); ctx.lineTo(x1, yHid); } else { ctx.moveTo(x0, yHid); ctx.lineTo(x1, yIn); }
         ctx.stroke();
       }
@@ -114,13 +117,13 @@ function drawNetwork(canvas, d, f, pattern, width) {
         ctx.fillRect(x - stripWidth / 2 + j * cellW, top - cellH / 2 + i * cellH, cellW + 0.5, cellH + 0.5);
       }
       ctx.fillStyle = "#555";
-      ctx.fillText(layer === W1 ? "W1 (N×k)" : "W2ᵀ (N×k)", x, 26);
+      ctx.fillText(layer === W1 ? "W1 (N×k)" : "W2ᵀ (N×k)", x, px(28));
       ctx.strokeStyle = "rgba(0,0,0,0.12)";
       ctx.lineWidth = 1;
       for (let j = 0; j < k; j++) { // faint fans from each strip column to its hidden unit
         ctx.beginPath();
-        ctx.moveTo(layer === W1 ? x + stripWidth / 2 : x - stripWidth / 2, unitY(j, k));
-        ctx.lineTo(layer === W1 ? xHid - hidRadius : xHid + hidRadius, unitY(j, k));
+        ctx.moveTo(layer === W1 ? x + stripWidth / 2 : x - stripWidth / 2, hidY(j));
+        ctx.lineTo(layer === W1 ? xHid - hidRadius : xHid + hidRadius, hidY(j));
         ctx.stroke();
       }
     }
@@ -147,7 +150,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
   }
   ctx.textAlign = "center";
   for (let j = 0; j < k; j++) {
-    const y = unitY(j, k);
+    const y = hidY(j);
     ctx.beginPath();
     ctx.arc(xHid, y, hidRadius, 0, 2 * Math.PI);
     ctx.fillStyle = hidden ? shade(hidden[j], lo, hi) : "#fff";
@@ -159,49 +162,51 @@ function drawNetwork(canvas, d, f, pattern, width) {
       ctx.fillText(hidden[j] === null ? "–" : hidden[j].toFixed(2), xHid, y);
     }
   }
+  canvas.layout = { xIn, xOut, top, bottom, units, radius }; // for a click on an input or output unit
   ctx.textAlign = "left";
   ctx.fillStyle = "#555";
-  ctx.fillText(`pattern ${pattern} · edges: blue +, orange −, width |w| ≤ ${fmt(scale, 2)}`, 4, height - 4);
+  ctx.fillText(`pattern ${pattern} · edges: blue +, orange −, width |w| ≤ ${fmt(scale, 2)}`, 4, height - px(9));
   return height;
 }
 
 // The hidden code: one row per pattern, a cell per hidden unit shaded by its activation, with its
 // bit; rows sharing a code tinted. For k = 2 or 3, the codes in the square or cube beside it.
-const codeCell = (d) => Math.max(6, Math.min(22, 360 / Math.max(d.shown_patterns.length, 1)));
-const codeTableWidth = (d) => 34 + d.hidden_units * Math.max(codeCell(d), 18);
-const cornerPlotSize = (d) => (d.hidden_units === 2 || d.hidden_units === 3 ? 170 : 0);
+const LABEL = () => px(34); // the pattern numbers' column
+const codeCell = (d) => Math.max(6, Math.min(px(22), px(360) / Math.max(d.shown_patterns.length, 1)));
+const codeTableWidth = (d) => LABEL() + d.hidden_units * Math.max(codeCell(d), px(18));
+const cornerPlotSize = (d) => (d.hidden_units === 2 || d.hidden_units === 3 ? px(170) : 0);
 const codeCanvasWidth = (d) => codeTableWidth(d) + (cornerPlotSize(d) ? cornerPlotSize(d) + 24 : 0);
 
 function drawCode(canvas, d, f, pattern, width) {
   const rows = d.shown_patterns, k = d.hidden_units, H = d.hidden[f];
   const [lo, hi] = d.hidden_range;
   const cell = codeCell(d), tableW = codeTableWidth(d), plot = cornerPlotSize(d);
-  const cellW = (tableW - 34) / k;
-  const height = Math.max(16 + rows.length * cell, plot + 20);
+  const label = LABEL(), cellW = (tableW - label) / k;
+  const height = Math.max(px(18) + rows.length * cell, plot + px(24));
   const ctx = setupCanvas(canvas, width, height);
   const codes = H.map((h) => h.map((v) => (v !== null && v > d.threshold ? 1 : 0)).join(""));
   const count = {};
   for (const c of codes) count[c] = (count[c] || 0) + 1;
   ctx.textAlign = "center";
   for (let r = 0; r < rows.length; r++) {
-    const y = 14 + r * cell;
+    const y = px(16) + r * cell;
     if (count[codes[r]] > 1) { ctx.fillStyle = SHARED; ctx.fillRect(0, y, tableW, cell); }
     ctx.fillStyle = rows[r] === pattern ? "#e8590c" : "#555";
-    if (cell >= 9) ctx.fillText(String(rows[r]), 14, y + cell / 2);
+    if (cell >= 9) ctx.fillText(String(rows[r]), label / 2 - 2, y + cell / 2);
     for (let j = 0; j < k; j++) {
       const v = H[r][j];
       ctx.fillStyle = shade(v, lo, hi);
-      ctx.fillRect(34 + j * cellW + 1, y + 1, cellW - 2, cell - 2);
+      ctx.fillRect(label + j * cellW + 1, y + 1, cellW - 2, cell - 2);
       if (cell >= 12) {
         ctx.fillStyle = (v - lo) / (hi - lo || 1) > 0.5 ? "#fff" : "#222";
-        ctx.fillText(codes[r][j], 34 + (j + 0.5) * cellW, y + cell / 2);
+        ctx.fillText(codes[r][j], label + (j + 0.5) * cellW, y + cell / 2);
       }
     }
     if (rows[r] === pattern) { ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 2; ctx.strokeRect(1, y, tableW - 1, cell); }
   }
   ctx.fillStyle = "#555";
-  ctx.fillText("bits", 34 + (tableW - 34) / 2, 6);
-  if (plot) drawCorners(ctx, d, H, pattern, tableW + 16, 8, plot);
+  ctx.fillText("bits", label + (tableW - label) / 2, px(7));
+  if (plot) drawCorners(ctx, d, H, pattern, tableW + px(16), px(14), plot - px(8));
   return height;
 }
 
@@ -225,7 +230,7 @@ function drawCorners(ctx, d, H, pattern, x0, y0, size) {
     const q = project([0, 1, 2].slice(0, k).map((i) => ((b >> i) & 1 ? hi : lo)));
     ctx.beginPath(); ctx.moveTo(...p); ctx.lineTo(...q); ctx.stroke();
   }
-  ctx.font = "11px sans-serif";
+  ctx.font = `${px(12)}px sans-serif`;
   d.shown_patterns.forEach((p, r) => {
     if (H[r].some((v) => v === null)) return;
     const [x, y] = project(H[r]);
@@ -240,29 +245,29 @@ function drawCorners(ctx, d, H, pattern, x0, y0, size) {
 // The reconstructions: one row per pattern, one column per output, shaded 0 to 1.
 function drawOutputs(canvas, d, f, pattern, width) {
   const rows = d.shown_patterns, units = d.shown_units, Y = outputsOf(d, f);
-  const cell = Math.max(2, Math.min(18, Math.floor((width - 10) / units.length), 360 / rows.length));
-  const height = 16 + rows.length * cell;
+  const cell = Math.max(2, Math.min(px(18), Math.floor((width - 10) / units.length), px(360) / rows.length));
+  const top = px(16), height = top + rows.length * cell;
   const ctx = setupCanvas(canvas, width, height);
   ctx.fillStyle = "#555";
   ctx.textAlign = "left";
-  ctx.fillText("reconstructions", 0, 6);
+  ctx.fillText("reconstructions", 0, px(7));
   for (let r = 0; r < rows.length; r++) for (let c = 0; c < units.length; c++) {
     ctx.fillStyle = shade(Y[r][c], 0, 1);
-    ctx.fillRect(c * cell, 14 + r * cell, cell - (cell > 4 ? 1 : 0), cell - (cell > 4 ? 1 : 0));
+    ctx.fillRect(c * cell, top + r * cell, cell - (cell > 4 ? 1 : 0), cell - (cell > 4 ? 1 : 0));
   }
   const r = rows.indexOf(pattern);
-  if (r >= 0) { ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 2; ctx.strokeRect(0, 14 + r * cell, units.length * cell, cell); }
+  if (r >= 0) { ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 2; ctx.strokeRect(1, top + r * cell, units.length * cell - 1, cell); }
   return height;
 }
 
 // The loss curve of the whole run (log scale), a marker at the frame's epoch, a line where it solved.
 function drawLoss(canvas, d, f, width) {
-  const height = 110;
+  const height = px(110);
   const ctx = setupCanvas(canvas, width, height);
   const xs = d.curve_epochs, ys = d.curve_loss.map((v) => (v !== null && v > 0 ? Math.log10(v) : null));
   const valid = ys.filter((v) => v !== null);
   if (!valid.length) { ctx.fillStyle = "#777"; ctx.fillText("loss: not trained yet", 4, height / 2); return height; }
-  const left = 44, right = width - 8, top = 8, bottom = height - 20;
+  const left = px(60), right = width - px(12), top = px(8), bottom = height - px(22);
   const last = Math.max(xs[xs.length - 1], 1);
   let ymin = Math.min(...valid), ymax = Math.max(...valid);
   if (ymax - ymin < 1e-9) { ymin -= 0.5; ymax += 0.5; }
@@ -346,7 +351,8 @@ export default function (component) {
     const s = state;
     s.draw = () => {
       const d = s.data, f = s.frame, p = Number(s.pattern.value);
-      const total = s.root.clientWidth || 900;
+      S = (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) / 16;
+      const total = (s.root.clientWidth || 900) - 6; // less the padding, and a little to spare against wrapping
       const wide = total >= 760;
       const netWidth = wide ? Math.max(320, Math.floor(total * 0.46)) : total;
       const sideWidth = wide ? total - netWidth - 16 : total;
@@ -391,6 +397,15 @@ export default function (component) {
     s.play.addEventListener("click", () => (s.playing ? s.stop() : s.start()));
     s.scrub.addEventListener("input", () => { s.stop(); s.show(Number(s.scrub.value)); });
     s.pattern.addEventListener("change", () => s.draw());
+    s.net.addEventListener("click", (event) => { // a click on an input or output unit picks its pattern
+      const at = s.net.layout, box = s.net.getBoundingClientRect();
+      const x = event.clientX - box.left, y = event.clientY - box.top, n = at.units.length;
+      if (Math.min(Math.abs(x - at.xIn), Math.abs(x - at.xOut)) > 3 * at.radius) return;
+      const i = Math.round(n === 1 ? 0 : ((y - at.top) * (n - 1)) / (at.bottom - at.top));
+      if (i < 0 || i >= n || !s.data.shown_patterns.includes(at.units[i])) return;
+      s.pattern.value = String(at.units[i]);
+      s.draw();
+    });
     new ResizeObserver(() => s.data && s.draw()).observe(s.root);
     // The benchmark and the browser tests reach the replay here: `state` is the view most recently
     // handed a run of several frames (the replay; the live view during training has one frame).
