@@ -77,8 +77,9 @@ def test_the_replay_plays_pauses_and_scrubs_without_a_word_to_the_server(server,
     seen = set()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        seen.add(frame(page))
-        if len(seen) > 3 and frame(page) == int(scrubber(page).get_attribute("max")):
+        now = frame(page)
+        seen.add(now)
+        if len(seen) > 3 and now == int(scrubber(page).get_attribute("max")):
             break
         time.sleep(0.05)
     last = int(scrubber(page).get_attribute("max"))
