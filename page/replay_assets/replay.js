@@ -11,6 +11,7 @@ const SHARED = "#fde2e1"; // rows whose code another pattern shares
 const PLAY_SECONDS = 4; // a whole replay plays in about this long, however many frames
 const MIN_FRAME_MS = 30;
 const COMPACT_ABOVE = 32; // wider nets are drawn as weight strips, not lines
+const MIN_NET = 300; // px (at 16 px text) the network needs beside the code
 
 let S = 1; // the page's text size over 16 px: lesson mode (?present=1) sets larger text, and the drawing follows
 const px = (size) => Math.round(size * S);
@@ -69,7 +70,7 @@ function maxAbs(...matrices) {
 // lit by the chosen pattern's activations.
 function drawNetwork(canvas, d, f, pattern, width) {
   const units = d.shown_units, k = d.hidden_units, n = units.length;
-  const height = px(Math.max(220, Math.min(460, n * 13 + 60)));
+  const height = px(Math.max(200, Math.min(460, n * 13 + 50)));
   const ctx = setupCanvas(canvas, width, height);
   const W1 = d.W1[f], W2 = d.W2[f], b1 = d.b1[f], b2 = d.b2[f];
   const scale = maxAbs(W1, W2);
@@ -77,7 +78,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
   const hidden = row >= 0 ? d.hidden[f][row] : null;
   const outputs = row >= 0 ? outputsOf(d, f)[row] : null;
   const [lo, hi] = d.hidden_range;
-  const top = px(36), bottom = height - px(26);
+  const top = px(36), bottom = height - px(12);
   const unitY = (i, count) => (count === 1 ? (top + bottom) / 2 : top + (i * (bottom - top)) / (count - 1));
   const xIn = width * 0.1, xHid = width * 0.48, xOut = width * 0.84;
   ctx.fillStyle = "#555";
@@ -163,9 +164,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
     }
   }
   canvas.layout = { xIn, xOut, top, bottom, units, radius }; // for a click on an input or output unit
-  ctx.textAlign = "left";
-  ctx.fillStyle = "#555";
-  ctx.fillText(`pattern ${pattern} · edges: blue +, orange −, width |w| ≤ ${fmt(scale, 2)}`, 4, height - px(9));
+  canvas.legend = `pattern ${pattern} lit · edges: blue +, orange −, width up to |w| = ${fmt(scale, 2)}`;
   return height;
 }
 
@@ -326,7 +325,8 @@ const HTML = `
   </div>
   <div class="status" aria-live="off"></div>
   <div class="panes">
-    <div class="pane net-pane"><canvas class="net" role="img" aria-label="the network"></canvas></div>
+    <div class="pane net-pane"><canvas class="net" role="img" aria-label="the network"></canvas>
+      <div class="legend"></div></div>
     <div class="pane side">
       <div class="row"><canvas class="code" role="img" aria-label="the hidden code"></canvas>
       <canvas class="outs" role="img" aria-label="the reconstructions"></canvas></div>
@@ -345,7 +345,7 @@ export default function (component) {
     const q = (s) => holder.querySelector(s);
     state = parentElement.__aelab = {
       root: q(".aelab-replay"), play: q(".play"), scrub: q(".aelab-scrub"), pattern: q(".pattern"),
-      status: q(".status"), net: q(".net"), code: q(".code"), outs: q(".outs"), loss: q(".loss"),
+      status: q(".status"), net: q(".net"), legend: q(".legend"), code: q(".code"), outs: q(".outs"), loss: q(".loss"),
       frame: 0, playing: false, timer: null, run: null, data: null, lastStep: 0,
     };
     const s = state;
@@ -353,14 +353,19 @@ export default function (component) {
       const d = s.data, f = s.frame, p = Number(s.pattern.value);
       S = (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16) / 16;
       const total = (s.root.clientWidth || 900) - 6; // less the padding, and a little to spare against wrapping
-      const wide = total >= 760;
-      const netWidth = wide ? Math.max(320, Math.floor(total * 0.46)) : total;
+      // The network beside the code and reconstructions when they fit (the network at least
+      // MIN_NET wide, at most half), else one under the other.
+      const codeWidth = codeCanvasWidth(d);
+      const outsWidth = Math.max(px(120), d.shown_units.length * Math.min(px(18), 6 * S) + 4);
+      const sideNeeds = codeWidth + 16 + outsWidth;
+      const wide = total - sideNeeds - 16 >= px(MIN_NET);
+      const netWidth = wide ? Math.max(px(MIN_NET), Math.min(total - sideNeeds - 16, Math.floor(total / 2))) : total;
       const sideWidth = wide ? total - netWidth - 16 : total;
       const t0 = performance.now();
       drawNetwork(s.net, d, f, p, netWidth);
-      const codeWidth = codeCanvasWidth(d);
+      s.legend.textContent = s.net.legend;
       drawCode(s.code, d, f, p, codeWidth);
-      drawOutputs(s.outs, d, f, p, Math.max(sideWidth - codeWidth - 16, 120));
+      drawOutputs(s.outs, d, f, p, Math.max(sideWidth - codeWidth - 16, outsWidth));
       drawLoss(s.loss, d, f, sideWidth);
       s.status.textContent = statusText(d, f);
       s.scrub.value = String(f);
