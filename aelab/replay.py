@@ -163,7 +163,9 @@ def run_id(frames: Frames) -> str:
 def _plain(values: np.ndarray, decimals: int = DECIMALS) -> list:
     """Rounded nested lists; NaN and infinities (a diverged run, no figures yet) become None."""
     values = np.asarray(values, dtype=np.float64)
-    rounded = np.round(values, decimals)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.round(values, decimals)  # overflows for values near the float64 limit ...
+    rounded = np.where(np.isfinite(rounded), rounded, values)  # ... which stay as they are
     finite = np.isfinite(values)
     if finite.all():  # nearly always: the cheap path
         return rounded.tolist()

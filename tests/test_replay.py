@@ -159,3 +159,16 @@ def test_torch_keeps_weight_snapshots_too():
     result = train(config)
     trained = Trainer(config, [0]).run(9).final.select(0)
     np.testing.assert_array_equal(result.snapshot_weights[9].W1, trained.W1.astype(np.float32))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_diverged_run_replays_up_to_its_last_good_state():
+    from tests.test_train import DIVERGING
+
+    result = train(DIVERGING)
+    assert result.diverged
+    frames = replay.run_frames(result)
+    assert frames.epochs[-1] == result.epochs_done
+    data = replay.payload(frames)
+    json.dumps(data, allow_nan=False)  # weights that blew up are sent as null, never NaN
+    np.testing.assert_array_equal(frames.hidden[-1], result.activations)  # the last good pass

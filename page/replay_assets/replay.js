@@ -34,8 +34,12 @@ function outputsOf(d, f) {
   if (d.decoded[f]) return d.decoded[f];
   const H = d.hidden[f], W2 = d.W2[f], b2 = d.b2[f], k = d.hidden_units;
   d.decoded[f] = H.map((h, r) => d.shown_units.map((_, c) => {
-    let z = b2[c];
-    for (let j = 0; j < k; j++) z += h[j] * W2[j][c];
+    let z = b2[c]; // null (a weight or value that was not finite) must not count as 0
+    if (z === null) return null;
+    for (let j = 0; j < k; j++) {
+      if (h[j] === null || W2[j][c] === null) return null;
+      z += h[j] * W2[j][c];
+    }
     if (!Number.isFinite(z)) return null;
     return d.softmax ? Math.exp(z - d.output_lse[f][r]) : 1 / (1 + Math.exp(-z));
   }));
