@@ -3,7 +3,7 @@
 One Streamlit v2 component with inline HTML/CSS/JS (page/replay_assets, no build step): the
 frames are sent once, and Play, Pause, the scrubber and the pattern menu redraw in the browser
 without a rerun. Before any click it shows the seed's initial weights; while training, the live
-views draw it at the latest weights (one frame); after a run, the run's frames, auto-played once.
+views draw it at the latest weights (one frame); after a new run, the run's frames, auto-played once.
 """
 
 from __future__ import annotations
@@ -46,12 +46,16 @@ def live_payload(
 
 
 def run_payload(result: RunResult) -> dict:
-    """The run's frames, auto-played the first time the browser sees them. Kept per result (the page
-    asks on every rerun); each new result gets a new name, so that training the same run again plays it again."""
+    """The run's frames. Kept per result (the page asks on every rerun); each new result gets a new
+    name. A new run (a new Trainer: Train, Open run) auto-plays once; Continue, Step and Pause go on
+    with the same Trainer, so their result opens on its last frame instead of replaying from epoch 0."""
     cached = st.session_state.get("replay_payload")
     if cached is None or cached[0] is not result:
+        trainer = st.session_state.get("trainer")
+        autoplay = trainer is not None and st.session_state.get("replay_trainer") is not trainer
+        st.session_state.replay_trainer = trainer
         count = st.session_state.get("replay_count", 0) + 1
-        data = replay.payload(replay.run_frames(result), autoplay=True)
+        data = replay.payload(replay.run_frames(result), autoplay=autoplay)
         data["run"] += f"/{count}"
         cached = st.session_state.replay_payload = (result, data)
         st.session_state.replay_count = count

@@ -43,6 +43,12 @@ def test_after_train_the_run_is_handed_over_once_to_play_by_itself():
     assert data["distinct_codes"][-1] == result.history["distinct_codes"][-1]
     at.run()  # a rerun hands over the same run: the browser, which knows it, does not play it again
     assert replay_data(at)["run"] == data["run"]
+    # Step goes on with the same network: it opens on its last frame rather than replaying from epoch 0.
+    at.button(key="step").click().run()
+    stepped = replay_data(at)
+    assert stepped["epochs"][-1] == 301 and stepped["autoplay"] is False and stepped["run"] != data["run"]
+    at.button(key="train").click().run()  # a new run plays again
+    assert replay_data(at)["autoplay"] is True
 
 
 def test_reset_shows_the_initial_weights_as_one_frame():
