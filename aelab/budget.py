@@ -127,13 +127,14 @@ def estimate_bench_seconds(configs: Sequence[Config], seeds: int) -> float:
 
 def estimate_megabytes(config: Config, seeds: int = 1) -> float:
     """Peak memory of the server while it trains: its base, one batch's working arrays, the history
-    (at most HISTORY_BUDGET entries of 4 metrics) and the hidden snapshots."""
+    (at most HISTORY_BUDGET entries of 4 metrics) and the snapshots: hidden activations and, for the
+    replay, weights (at most SNAPSHOT_BUDGET float32 values each)."""
     itemsize = 4 if config.dtype == "float32" else 8
     per_seed = values_per_seed(config)
     batch = min(seeds, seeds_per_batch(config))  # seeds trained at once (aelab.sweep)
     working = WORKING_ARRAYS * batch * per_seed * max(itemsize, 8)  # figures are measured in float64
     history = min(seeds * (config.epochs + 1), HISTORY_BUDGET) * 4 * 8
-    snapshots = SNAPSHOT_BUDGET * 4 if seeds == 1 else 0
+    snapshots = 2 * SNAPSHOT_BUDGET * 4 if seeds == 1 else 0
     return BASE_MEGABYTES[config.backend] + (working + history + snapshots) / 1e6
 
 

@@ -172,3 +172,13 @@ def test_a_diverged_run_replays_up_to_its_last_good_state():
     data = replay.payload(frames)
     json.dumps(data, allow_nan=False)  # weights that blew up are sent as null, never NaN
     np.testing.assert_array_equal(frames.hidden[-1], result.activations)  # the last good pass
+
+
+def test_weight_snapshots_are_kept_only_within_the_snapshot_budget():
+    from aelab.recorder import SNAPSHOT_BUDGET
+
+    for width, hidden, kept in ((64, 6, True), (1024, 512, False)):
+        recorder = Trainer(Config(width=width, hidden=hidden, epochs=10), [0], keep_snapshots=True).recorder
+        values = len(recorder.snapshot_epochs) * (2 * width * hidden + width + hidden)
+        assert recorder.keep_weights is kept and (values <= SNAPSHOT_BUDGET) is kept
+    assert Trainer(CONFIG, [0]).recorder.keep_weights is False  # a sweep keeps no snapshots at all
