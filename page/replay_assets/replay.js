@@ -217,11 +217,11 @@ function drawCode(canvas, d, f, pattern, width) {
 function drawCorners(ctx, d, H, pattern, x0, y0, size) {
   const [lo, hi] = d.hidden_range;
   const k = d.hidden_units, depth = k === 3 ? 0.35 : 0;
-  const side = size * (1 - depth);
+  const pad = px(10), inner = size - 2 * pad, side = inner * (1 - depth); // room for the points' labels
   const project = (h) => {
     const t = h.map((v) => (v - lo) / (hi - lo || 1));
     const z = k === 3 ? t[2] : 0;
-    return [x0 + t[0] * side + z * depth * size, y0 + size - (t[1] * side + z * depth * size) - 4];
+    return [x0 + pad + t[0] * side + z * depth * inner, y0 + size - pad - (t[1] * side + z * depth * inner)];
   };
   const corners = k === 3 ? 8 : 4;
   ctx.strokeStyle = "#bbb";
