@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aelab.allowance import Allowance
 from aelab.config import Config
 from aelab.goals import GOALS, Goal
 from aelab.tables import by_name
@@ -231,28 +232,37 @@ EntryProgress = Callable[[BenchEntry, Progress], "bool | None"]
 
 
 def run_entry(
-    entry: BenchEntry, seeds: Sequence[int], on_progress: EntryProgress | None = None, progress_interval: float = 0.2
+    entry: BenchEntry,
+    seeds: Sequence[int],
+    on_progress: EntryProgress | None = None,
+    progress_interval: float = 0.2,
+    allowance: Allowance | None = None,
 ) -> BenchResult:
     """Train `entry` over `seeds` until every seed has met its criterion (or the budget is spent).
 
     The training loop notes the first epoch each seed meets it (the criterion is its stop goal).
     `on_progress(entry, progress)` is called about every `progress_interval` seconds; True stops
-    the entry, and the seeds not yet there count as not reached."""
+    the entry, and the seeds not yet there count as not reached; so does `allowance`."""
     callback = None if on_progress is None else (lambda progress: on_progress(entry, progress))
     goal = Goal(entry.criterion, entry.loss_below)
-    batch = train_seeds(entry.config, seeds, callback, progress_interval, stop_when=goal)
+    batch = train_seeds(entry.config, seeds, callback, progress_interval, stop_when=goal, allowance=allowance)
     return BenchResult(
         entry, list(seeds), batch.reached_epoch, list(batch.diverged), batch.train_seconds, batch.stopped
     )
 
 
 def run_bench(
-    names: Sequence[str], seeds: Sequence[int], on_progress: EntryProgress | None = None, progress_interval: float = 0.2
+    names: Sequence[str],
+    seeds: Sequence[int],
+    on_progress: EntryProgress | None = None,
+    progress_interval: float = 0.2,
+    allowance: Allowance | None = None,
 ) -> list[BenchResult]:
-    """Run the named entries in turn; a stop ends the bench after the entry it stopped."""
+    """Run the named entries in turn; a stop (or the one `allowance`, spent) ends the bench after
+    the entry it stopped."""
     results = []
     for name in names:
-        result = run_entry(BENCH[name], seeds, on_progress, progress_interval)
+        result = run_entry(BENCH[name], seeds, on_progress, progress_interval, allowance)
         results.append(result)
         if result.stopped:
             break

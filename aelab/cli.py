@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from aelab import formats, report
+from aelab.allowance import Allowance
 from aelab.backends import check_available
 from aelab.bench import BENCH, run_entry
 from aelab.config import SETTINGS, Config, ConfigError, Setting
@@ -145,12 +146,12 @@ def _bench(args: argparse.Namespace) -> int:
         return 2
     names = [args.only] if args.only else list(BENCH)
     with _StopOnInterrupt() as interrupt:
-        stop = interrupt.callback()
+        stop, allowance = interrupt.callback(), interrupt.allowance()
         results = []
         for name in names:
             if not args.json:
                 print(report.bench_start_line(BENCH[name], len(seeds)), flush=True)
-            results.append(run_entry(BENCH[name], seeds, lambda entry, progress: stop(progress), 0.1))
+            results.append(run_entry(BENCH[name], seeds, lambda entry, progress: stop(progress), 0.1, allowance))
             if interrupt.requested:
                 break
         print(json.dumps(formats.bench_json(results, names)) if args.json else "\n" + report.bench_table(results))
@@ -237,19 +238,20 @@ def _run(
     still reported, with exit status 130."""
     with _StopOnInterrupt() as interrupt:
         if as_json:
-            result = start(on_progress=interrupt.callback(), progress_interval=0.1)
+            result = start(on_progress=interrupt.callback(), progress_interval=0.1, allowance=interrupt.allowance())
             print(json.dumps(to_json(result)))
         else:
             print(header, flush=True)
-            result = start(on_progress=interrupt.callback(_log_every_tenth(*epochs)), progress_interval=0.0)
+            on_progress = interrupt.callback(_log_every_tenth(*epochs))
+            result = start(on_progress=on_progress, progress_interval=0.0, allowance=interrupt.allowance())
             print(summary(result))
     return interrupt.status
 
 
 class _StopOnInterrupt:
-    """The first Ctrl-C (or SIGTERM) asks training to stop at its next progress check, so the run
-    so far is still reported (marked stopped; exit status 128 + the signal: 130, or 143 for
-    SIGTERM); a second one aborts at once."""
+    """The first Ctrl-C (or SIGTERM) asks training to stop at its next check, between two updates
+    (see aelab.allowance), so the run so far is still reported (marked stopped; exit status
+    128 + the signal: 130, or 143 for SIGTERM); a second one aborts at once."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -268,6 +270,10 @@ class _StopOnInterrupt:
             raise KeyboardInterrupt
         self.requested, self.status = True, 128 + signum
         print("stopping: reporting the run so far (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+
+    def allowance(self) -> Allowance:
+        """No limit on time, but a stop between two updates once Ctrl-C was pressed."""
+        return Allowance(requested=lambda: self.requested)
 
     def callback(self, then: Callable[[Progress], None] | None = None) -> Callable[[Progress], bool]:
         """A progress callback that runs `then` and asks to stop once Ctrl-C was pressed."""

@@ -41,6 +41,10 @@ class _Blocks:
     def _draw_block(self, generator: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
+    def undraw(self) -> None:
+        """Take back the last draw: the next one gives it again (an epoch stopped part-way)."""
+        self.used -= 1
+
     def state(self) -> dict:
         """What continues these draws exactly: {"generators": [bit generator states], "used": n}."""
         started = self.used < self.block.shape[1]

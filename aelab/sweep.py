@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from aelab.allowance import Allowance
 from aelab.config import MAX_SEED, Config, ConfigError
 from aelab.goals import SOLVED
 from aelab.results import SweepResult
@@ -89,10 +90,12 @@ def sweep(
     seeds: Sequence[int],
     on_progress: Callable[[SweepProgress], bool | None] | None = None,
     progress_interval: float = 0.2,
+    allowance: Allowance | None = None,
 ) -> SweepResult:
     """Train every seed until it is solved (or `config.epochs`), batch by batch, and summarise.
 
-    `progress.sweep_result()` in the callback gives the sweep so far; returning True stops it."""
+    `progress.sweep_result()` in the callback gives the sweep so far; returning True stops it, as
+    does `allowance` (one for the whole sweep: its batches train in turn on this thread)."""
     batches, done = seed_batches(config, seeds), []
     start = time.perf_counter()
     for index, batch in enumerate(batches):
@@ -102,7 +105,8 @@ def sweep(
             return on_progress(SweepProgress(config, done, progress, waiting, len(batches)))
 
         callback = report if on_progress is not None else None
-        done.append(SweepResult.from_batch(train_seeds(config, batch, callback, progress_interval, stop_when=SOLVED)))
+        trained = train_seeds(config, batch, callback, progress_interval, stop_when=SOLVED, allowance=allowance)
+        done.append(SweepResult.from_batch(trained))
         if done[-1].stopped:
             done.append(SweepResult.not_started(config, waiting))
             break

@@ -12,6 +12,12 @@ An optional `on_progress(progress)` callback is called `progress_interval`
 seconds after the previous call ended (longer if the calls are slow, so that
 they take at most PROGRESS_SHARE of the time); returning True from it stops training, and
 `progress.result()` is a consistent result of the run so far.
+
+An optional `allowance` (aelab.allowance) stops training when its CPU time is spent or a stop is
+requested: between epochs, and in an epoch of many updates (per-pattern, mini-batch) between
+updates. An epoch left part-way is undone: the weights, optimiser state and draws go back to its
+start, so the run holds whole epochs only, and Continue from there gives exactly what an
+uninterrupted run gives. (The updates of the part undone are lost: at most one epoch's work.)
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from aelab.allowance import Allowance
 from aelab.backends import make_backend
+from aelab.backends.base import Forward, StopCheck
 from aelab.config import Config, ConfigError
 from aelab.data import one_hot_patterns
 from aelab.goals import Goal
@@ -33,13 +41,17 @@ from aelab.results import BatchResult, RunResult, SweepResult, thin_indices
 from aelab.weights import Weights
 
 PROGRESS_SHARE = 0.2  # at most this share of a run's time goes to progress updates
+# An epoch that took longer than this (seconds) is checked between its updates: it then costs a
+# copy of the weights and optimiser state first, to go back to if it is left part-way. Shorter
+# epochs are checked between epochs only (the first of each run() call is checked inside).
+CHECK_INSIDE_EPOCHS = 0.02
 
 
 class Progress:
     """What the progress callback sees: how far training is, and the run so far."""
 
-    def __init__(self, state: Recorder, epoch: int, seconds: float, first: int = 0):
-        self._state = state
+    def __init__(self, state: Recorder, epoch: int, seconds: float, first: int = 0, trainer: Trainer | None = None):
+        self._state, self._trainer = state, trainer
         self.epoch = epoch  # updates done so far
         self.first = first  # ... when this call to Trainer.run began
         self.epochs = state.config.epochs
@@ -78,7 +90,11 @@ class Progress:
         return state.history_epochs[keep], state.history[name][0, keep]
 
     def result(self) -> BatchResult:
-        """The run as if it had stopped now (costs one forward pass and a copy of the history)."""
+        """The run as if it had stopped now (costs one forward pass and a copy of the history). Asked
+        after training was interrupted, that is where the trainer is, which may be epochs after
+        this progress (a stop between updates comes between two calls of the callback)."""
+        if self._trainer is not None:
+            return self._trainer.result(stopped=True)
         return self._state.result(self.epoch, self.seconds, stopped=True)
 
     def sweep_result(self) -> SweepResult:
@@ -93,9 +109,10 @@ def train(
     config: Config,
     on_progress: ProgressCallback | None = None,
     progress_interval: float = 0.2,
+    allowance: Allowance | None = None,
 ) -> RunResult:
     """Train one network with `config.seed`."""
-    batch = train_seeds(config, [config.seed], on_progress, progress_interval, keep_snapshots=True)
+    batch = train_seeds(config, [config.seed], on_progress, progress_interval, keep_snapshots=True, allowance=allowance)
     return batch.run(0)
 
 
@@ -107,6 +124,7 @@ def train_seeds(
     *,
     keep_snapshots: bool = False,
     stop_when: Goal | None = None,
+    allowance: Allowance | None = None,
 ) -> BatchResult:
     """Train one network per seed, all in one batched computation.
 
@@ -114,7 +132,7 @@ def train_seeds(
     that goal (a sweep: solved, recorder.SOLVED), and the result says when each did (reached_epoch).
     """
     trainer = Trainer(config, seeds, keep_snapshots=keep_snapshots, goal=stop_when)
-    return trainer.run(config.epochs, on_progress, progress_interval)
+    return trainer.run(config.epochs, on_progress, progress_interval, allowance)
 
 
 # Settings a paused run may change and go on from its weights; any other change is a new run
@@ -152,6 +170,7 @@ class Trainer:
         self.order: PatternOrder | None = None
         self.epoch = 0  # updates done so far
         self.seconds = 0.0  # training time so far, every call together
+        self.epoch_seconds: float | None = None  # how long the last epoch took (None: none yet this call)
         self.changes: list[tuple[int, dict[str, tuple[object, object]]]] = []  # (epoch, {setting: (old, new)})
 
     def change(self, config: Config) -> None:
@@ -196,14 +215,15 @@ class Trainer:
         epochs: int,
         on_progress: ProgressCallback | None = None,
         progress_interval: float = 0.2,
+        allowance: Allowance | None = None,
     ) -> BatchResult:
         """Train `epochs` more epochs (the run's config.epochs grows to cover them) and return the
-        run so far: stopped early when `on_progress` asked to (see the module's docstring), or
-        when every seed has reached the trainer's goal."""
+        run so far: stopped early when `on_progress` or `allowance` asked to (see the module's
+        docstring), or when every seed has reached the trainer's goal."""
         target = self.epoch + epochs
         if target > self.config.epochs:
             self.change(replace(self.config, epochs=target))
-        config, state, backend = self.config, self.recorder, self.backend
+        config, state = self.config, self.recorder
         if config.noise and self.noise is None:
             patterns, length = self.data.shape[0], config.attempt_length
             self.noise = HiddenNoise(
@@ -213,18 +233,27 @@ class Trainer:
             self.order = PatternOrder(self.seeds, self.data.shape[0])
         noise = self.noise if config.noise else None
         order = self.order if config.minibatch else None
+        check = None
+        if allowance is not None:
+            allowance.start()
+            check = allowance.should_stop
 
         start, first = time.perf_counter(), self.epoch
         last_report, wait = start, progress_interval
         stopped = False
+        self.epoch_seconds = None
         # A run that blows up overflows on its way to NaN; `diverged` reports that, so NumPy need not warn.
-        # An exception from on_progress (a click on the page) leaves the run paused there, consistent.
+        # An exception from on_progress or the allowance (a click on the page) leaves the run paused
+        # at the last whole epoch, consistent.
         with np.errstate(over="ignore", invalid="ignore"), self._timed():
             while self.epoch < target and state.any_alive:
+                if check is not None and check():
+                    stopped = True
+                    break
                 now = time.perf_counter()
                 if on_progress is not None and now - last_report >= wait:
                     state.flush()  # the callback may read the history
-                    if on_progress(Progress(state, self.epoch, self.seconds + now - start, first)):
+                    if on_progress(Progress(state, self.epoch, self.seconds + now - start, first, self)):
                         stopped = True
                         break
                     last_report = time.perf_counter()
@@ -235,7 +264,10 @@ class Trainer:
                         wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
                 state.note_weights(self.epoch)
                 hidden_noise = noise.draw(self.epoch - state.attempt_start) if noise else None
-                forward = backend.step(hidden_noise, order.draw()) if order else backend.step(hidden_noise)
+                forward = self._epoch(hidden_noise, order, check)
+                if forward is None:  # stopped part-way through the epoch, and put back at its start
+                    stopped = True
+                    break
                 state.record(self.epoch, forward)
                 self.epoch += 1
                 state.check_weights(self.epoch)
@@ -244,3 +276,29 @@ class Trainer:
                 if config.restart_after and self.epoch % config.restart_after == 0:
                     state.restart_unsolved(self.epoch)
         return self.result(stopped)
+
+    def _epoch(self, noise: np.ndarray | None, order: PatternOrder | None, check: StopCheck | None) -> Forward | None:
+        """One epoch's updates, with this epoch's `noise` drawn. An epoch of many updates that may be
+        long is checked between them: None when `check` stopped it there, everything back at its start."""
+        started, backend = time.perf_counter(), self.backend
+        if order is None:
+            forward = backend.step(noise)
+        elif check is None or (self.epoch_seconds is not None and self.epoch_seconds < CHECK_INSIDE_EPOCHS):
+            forward = backend.step(noise, order.draw())
+        else:
+            weights, optimizer_state, forward = backend.weights(), backend.optimizer_state(), None
+            try:
+                forward = backend.step(noise, order.draw(), check)
+            finally:  # stopped, or an interrupt raised in `check`
+                if forward is None:
+                    self._back_to_epoch_start(weights, optimizer_state, noise is not None)
+        self.epoch_seconds = time.perf_counter() - started
+        return forward
+
+    def _back_to_epoch_start(self, weights: Weights, optimizer_state: dict[str, np.ndarray], noisy: bool) -> None:
+        """Undo an epoch left part-way: its updates, and its order (and noise) draws."""
+        self.backend.restart(np.arange(len(self.seeds)), weights)  # the weights, with fresh optimiser state ...
+        self.backend.load_optimizer_state(optimizer_state)  # ... then the state from before the epoch
+        self.order.undraw()
+        if noisy:
+            self.noise.undraw()

@@ -15,6 +15,7 @@ and a diverging seed is reported, not warned of.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -30,12 +31,19 @@ class Forward(NamedTuple):
     outputs: np.ndarray  # (S, P, N) sigmoid outputs
 
 
+StopCheck = Callable[[], bool]  # asked between the updates of an epoch: True leaves the epoch part-way
+
+
 class Backend(Protocol):
-    def step(self, noise: np.ndarray | None = None, order: np.ndarray | None = None) -> Forward:
+    def step(
+        self, noise: np.ndarray | None = None, order: np.ndarray | None = None, stop: StopCheck | None = None
+    ) -> Forward | None:
         """One epoch: forward and backward at the current weights, then one optimiser update;
         with `order` (S, P), a permutation of the patterns per seed, one update per
         `config.batch_size` patterns of it instead (seed s's update j takes patterns
-        order[s, jB:(j+1)B]).
+        order[s, jB:(j+1)B]). With an order, `stop()` is asked before each update: when it says
+        True, the epoch ends there and step returns None (the caller puts back the epoch's start:
+        see train.Trainer).
 
         `noise` (S, P, k), when given, is added to the hidden pre-activations for
         this epoch (row p to pattern p). Returns the clean full-batch forward pass at the

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from aelab.activations import ACTIVATIONS
-from aelab.backends.base import Forward, surely_finite
+from aelab.backends.base import Forward, StopCheck, surely_finite
 from aelab.backends.numpy_optim import make_optimizer
 from aelab.config import Config
 from aelab.data import is_one_hot
@@ -131,20 +131,25 @@ class NumpyBackend:
     def forward(self) -> Forward:
         return self._forward().forward
 
-    def step(self, noise: np.ndarray | None = None, order: np.ndarray | None = None) -> Forward:
+    def step(
+        self, noise: np.ndarray | None = None, order: np.ndarray | None = None, stop: StopCheck | None = None
+    ) -> Forward | None:
         if order is not None:
-            return self._epoch_in_batches(order, noise)
+            return self._epoch_in_batches(order, noise, stop)
         clean = self._forward(gradient=noise is None)  # with noise, the gradient comes from the noisy pass
         self._update(clean if noise is None else self._forward(noise))
         return clean.forward
 
-    def _epoch_in_batches(self, order: np.ndarray, noise: np.ndarray | None) -> Forward:
+    def _epoch_in_batches(self, order: np.ndarray, noise: np.ndarray | None, stop: StopCheck | None) -> Forward | None:
         """One pass over each seed's patterns in `order` (S, P), an update per `batch_size` of them.
 
-        Seed s's update j uses patterns order[s, jB:(j+1)B] (and their rows of `noise`)."""
+        Seed s's update j uses patterns order[s, jB:(j+1)B] (and their rows of `noise`).
+        None when `stop()` said so before an update (the epoch left part-way)."""
         clean = self._forward(gradient=False)  # the figures: the clean network before the epoch
         seeds = np.arange(order.shape[0])[:, None]  # (S, 1) to pick each seed's own rows
         for part in chunks(order.shape[1], self.batch_size):
+            if stop is not None and stop():
+                return None
             rows = order[:, part]  # (S, B)
             batch = self._forward(None if noise is None else noise[seeds, rows], X=self.X[rows])
             self._update(batch, self.X[rows])

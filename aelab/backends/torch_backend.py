@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aelab.activations import ACTIVATIONS
-from aelab.backends.base import Forward, surely_finite
+from aelab.backends.base import Forward, StopCheck, surely_finite
 from aelab.backends.torch_fused import Layout, Network, Pass, fuses, network_gradient, network_pass
 from aelab.backends.torch_optim import OptimizerState, make_torch_optimizer, optimizer_step, reset_optimizer_state
 from aelab.config import Config, ConfigError
@@ -191,9 +191,11 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         with torch.no_grad():
             return self._to_numpy(*self._forward())
 
-    def step(self, noise: np.ndarray | None = None, order: np.ndarray | None = None) -> Forward:
+    def step(
+        self, noise: np.ndarray | None = None, order: np.ndarray | None = None, stop: StopCheck | None = None
+    ) -> Forward | None:
         if order is not None:
-            return self._epoch_in_batches(order, noise)
+            return self._epoch_in_batches(order, noise, stop)
         if noise is not None:  # the figures come from the clean network, the update from the noisy one
             clean = self.forward()
             noise = torch.as_tensor(noise, dtype=self.dtype, device=self.device)
@@ -214,12 +216,15 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
             return Forward(step.losses.numpy(), step.hidden.numpy(), step.outputs.numpy())
         return Forward(step.losses.numpy(force=True), step.hidden.numpy(force=True), step.outputs.numpy(force=True))
 
-    def _epoch_in_batches(self, order: np.ndarray, noise: np.ndarray | None) -> Forward:
+    def _epoch_in_batches(self, order: np.ndarray, noise: np.ndarray | None, stop: StopCheck | None) -> Forward | None:
         """One pass over each seed's patterns in `order` (S, P), an update per `batch_size` of them,
-        as the NumPy backend does it; returns the clean figures from before the epoch."""
+        as the NumPy backend does it; returns the clean figures from before the epoch, or None
+        when `stop()` said so before an update."""
         clean = self.forward()
         seeds = np.arange(order.shape[0])[:, None]
         for part in chunks(order.shape[1], self.batch_size):
+            if stop is not None and stop():
+                return None
             rows = order[:, part]  # (S, B)
             batch_noise = None if noise is None else noise[seeds, rows]
             losses, _, _ = self._forward(batch_noise, torch.as_tensor(rows, device=self.device), self.flat_spot)

@@ -1,0 +1,71 @@
+"""How long training may go on: a CPU-time allowance measured as it runs, and requests to stop.
+
+The training loop asks `should_stop()` between epochs and, when an epoch holds many updates
+(per-pattern or mini-batch training), between updates: so a stop ends a run within one update,
+not one epoch. The allowance counts the CPU time of the thread that trains
+(`time.thread_time()`), which other visitors' threads on the same server do not add to, and which
+time spent waiting (a paced run's sleep, a place in line) does not use. One Allowance may serve
+several trainings in turn on one thread (a sweep's batches, the bench's entries): it is one
+click's, or one command's, allowance.
+
+The page makes one per click with the budget's limit and a check for clicks and a closed tab;
+the CLI one with a check for Ctrl-C and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+CHECK_EVERY = 0.01  # seconds (wall clock) between real looks: a look between two updates is a clock read
+LIMIT, REQUEST = "limit", "request"  # why training stopped (Allowance.reason)
+
+
+class Allowance:
+    """At most `cpu_seconds` of CPU time on the training thread (None: no limit), and until
+    `requested()` says stop (a click, a closed tab, a signal; it may also raise, as Streamlit's
+    interrupt points do: the training loop then leaves the run consistent and lets it through).
+
+    Read it only on the thread that trains: `used` is that thread's CPU time since `start()`."""
+
+    def __init__(self, cpu_seconds: float | None = None, requested: Callable[[], bool] | None = None):
+        self.cpu_seconds, self.requested = cpu_seconds, requested
+        self.reason: str | None = None  # LIMIT or REQUEST once should_stop() said True
+        self._start: float | None = None  # thread_time() at start()
+        self._thread: int | None = None
+        self._next_look = 0.0  # perf_counter() before which should_stop() does not look again
+
+    def start(self) -> None:
+        """Begin measuring on this thread (again calls: no change, so several trainings share it)."""
+        if self._start is None:
+            self._start, self._thread = time.thread_time(), threading.get_ident()
+
+    @property
+    def used(self) -> float:
+        """CPU seconds the training thread has used since start() (0 before)."""
+        if self._start is None:
+            return 0.0
+        if threading.get_ident() != self._thread:
+            raise RuntimeError("an Allowance is read on the thread that trains")
+        return time.thread_time() - self._start
+
+    @property
+    def spent(self) -> bool:
+        return self.cpu_seconds is not None and self.used >= self.cpu_seconds
+
+    def should_stop(self) -> bool:
+        """True once the allowance is spent or a stop was requested (and from then on). Cheap enough
+        to ask between any two updates: it looks at most every CHECK_EVERY seconds."""
+        if self.reason is not None:
+            return True
+        now = time.perf_counter()
+        if now < self._next_look:
+            return False
+        self._next_look = now + CHECK_EVERY
+        self.start()
+        if self.spent:
+            self.reason = LIMIT
+        elif self.requested is not None and self.requested():
+            self.reason = REQUEST
+        return self.reason is not None
