@@ -93,8 +93,9 @@ class Progress:
         """The run as if it had stopped now (costs one forward pass and a copy of the history). Asked
         after training was interrupted, that is where the trainer is, which may be epochs after
         this progress (a stop between updates comes between two calls of the callback)."""
-        if self._trainer is not None:
-            return self._trainer.result(stopped=True)
+        trainer = self._trainer
+        if trainer is not None and trainer.epoch != self.epoch:  # (its seconds are counted once it stopped)
+            return trainer.result(stopped=True)
         return self._state.result(self.epoch, self.seconds, stopped=True)
 
     def sweep_result(self) -> SweepResult:
