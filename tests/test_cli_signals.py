@@ -58,7 +58,7 @@ def test_train_json_stopped_by_sigterm_is_a_whole_run_that_resumes(tmp_path):
     """--json prints the run so far (a smaller net: a 1024-256 run's JSON is tens of MB to write)."""
     process = start(["train", "--json", "--width", "1024", "--hidden", "64", "--batch-size", "1", "--epochs", "100"])
     time.sleep(2.0)  # (nothing is printed before the JSON: give the import and the start time)
-    seconds, out, err = stop_and_time(process, signal.SIGTERM, settle=1.0)
+    _, out, err = stop_and_time(process, signal.SIGTERM, settle=1.0)
     assert process.returncode == 143, err
     payload = json.loads(out)
     assert payload["stopped"] is True and payload["resume"]["epoch"] < 100
