@@ -4,7 +4,8 @@ The training loop asks `should_stop()` between epochs and, when an epoch holds m
 (per-pattern or mini-batch training), between updates: so a stop ends a run within one update,
 not one epoch. The allowance counts the CPU time of the thread that trains
 (`time.thread_time()`), which other visitors' threads on the same server do not add to, and which
-time spent waiting (a paced run's sleep, a place in line) does not use. One Allowance may serve
+time spent waiting (a paced run's sleep, a place in line) does not use; the progress callback's
+drawing is set aside (`aside()`). One Allowance may serve
 several trainings in turn on one thread (a sweep's batches, the bench's entries): it is one
 click's, or one command's, allowance.
 
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 CHECK_EVERY = 0.01  # seconds (wall clock) between real looks: a look between two updates is a clock read
 LIMIT, REQUEST = "limit", "request"  # why training stopped (Allowance.reason)
@@ -32,7 +34,9 @@ class Allowance:
     def __init__(self, cpu_seconds: float | None = None, requested: Callable[[], bool] | None = None):
         self.cpu_seconds, self.requested = cpu_seconds, requested
         self.reason: str | None = None  # LIMIT or REQUEST once should_stop() said True
+        self.used_at_stop: float | None = None  # `used` then
         self._start: float | None = None  # thread_time() at start()
+        self._aside = 0.0  # CPU seconds spent in aside() blocks, not charged
         self._thread: int | None = None
         self._next_look = 0.0  # perf_counter() before which should_stop() does not look again
 
@@ -48,7 +52,17 @@ class Allowance:
             return 0.0
         if threading.get_ident() != self._thread:
             raise RuntimeError("an Allowance is read on the thread that trains")
-        return time.thread_time() - self._start
+        return time.thread_time() - self._start - self._aside
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """CPU time spent in the body is not charged: the training loop calls the progress callback
+        (the page's drawing, paced by the run's speed) in one. The allowance measures training."""
+        begin = time.thread_time()
+        try:
+            yield
+        finally:
+            self._aside += time.thread_time() - begin
 
     @property
     def spent(self) -> bool:
@@ -68,4 +82,6 @@ class Allowance:
             self.reason = LIMIT
         elif self.requested is not None and self.requested():
             self.reason = REQUEST
+        if self.reason is not None:
+            self.used_at_stop = self.used
         return self.reason is not None

@@ -47,7 +47,12 @@ ENVIRONMENT = {  # environment variable -> Budget field
     "AELAB_MAX_MEGABYTES": "max_megabytes",
     "AELAB_MAX_RUNS": "max_runs",
     "AELAB_QUICK_SECONDS": "quick_seconds",
+    "AELAB_SMALL_SECONDS": "small_seconds",
 }
+THRESHOLDS = {"quick_seconds", "small_seconds"}  # estimate thresholds, not limits: they cannot be lifted
+# A click's allowance in the quick or the small lane is this many times the lane's threshold (never more
+# than max_seconds): room for an estimate that is somewhat low, and for the page's redraws.
+LANE_ALLOWANCE = 2.0
 OFF = {"0", "none", "off", ""}
 
 
@@ -59,11 +64,27 @@ class Budget:
     max_megabytes: float | None = 1000.0  # estimated peak memory of one training
     max_runs: int | None = 2  # long trainings at once on one server (one per CPU); more wait in line
     quick_seconds: float = 2.0  # work estimated under this starts at once, never waiting behind long runs
+    small_seconds: float = 10.0  # ... under this waits only for other small work, in a lane of its own
 
     def needs_slot(self, seconds: float) -> bool:
         """Long work (estimated `seconds`) takes a place in the server's line; quick work (most clicks)
         never waits."""
         return self.max_runs is not None and seconds >= self.quick_seconds
+
+    def small(self, seconds: float) -> bool:
+        """Work estimated at `seconds` waits in the small lane, for small work only (see run_queue)."""
+        return self.needs_slot(seconds) and seconds < self.small_seconds
+
+    def allowance_seconds(self, seconds: float) -> float | None:
+        """The CPU seconds a click estimated at `seconds` may use, measured as it trains (aelab.allowance):
+        max_seconds, or in the quick and small lanes LANE_ALLOWANCE times the lane's threshold, so
+        that those lanes move on whatever a link really costs. None: no limit."""
+        if self.max_seconds is None:
+            return None
+        if self.max_runs is None or seconds >= self.small_seconds:  # no line (so no lane), or long work
+            return self.max_seconds
+        lane = self.quick_seconds if seconds < self.quick_seconds else self.small_seconds
+        return min(self.max_seconds, LANE_ALLOWANCE * lane)
 
 
 DEFAULT_BUDGET = Budget()
@@ -88,7 +109,7 @@ def load_budget(environ: Mapping[str, str], secrets: Mapping[str, object]) -> Bu
 
 def _limit(label: str, name: str, value: object) -> float | int | None:
     text = str(value).strip().lower()
-    if (text in OFF or value is False) and name != "quick_seconds":  # quick_seconds is a threshold
+    if (text in OFF or value is False) and name not in THRESHOLDS:
         return None
     try:
         number = float(text)
@@ -96,7 +117,7 @@ def _limit(label: str, name: str, value: object) -> float | int | None:
         number = float("nan")
     if not number > 0 or number == float("inf") or (name == "max_runs" and not number.is_integer()):
         kind = "a whole number" if name == "max_runs" else "a number"
-        lift = "" if name == "quick_seconds" else ", or 0 / none / off for no limit"
+        lift = "" if name in THRESHOLDS else ", or 0 / none / off for no limit"
         raise ConfigError(label, value, f"{kind} above 0{lift}")
     return int(number) if name == "max_runs" else number
 

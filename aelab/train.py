@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 
 import numpy as np
@@ -254,7 +254,9 @@ class Trainer:
                 now = time.perf_counter()
                 if on_progress is not None and now - last_report >= wait:
                     state.flush()  # the callback may read the history
-                    if on_progress(Progress(state, self.epoch, self.seconds + now - start, first, self)):
+                    with allowance.aside() if allowance is not None else nullcontext():
+                        asked = on_progress(Progress(state, self.epoch, self.seconds + now - start, first, self))
+                    if asked:
                         stopped = True
                         break
                     last_report = time.perf_counter()

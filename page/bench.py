@@ -9,7 +9,7 @@ from aelab.budget import estimate_bench_seconds
 from aelab.report import bench_table
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
 from aelab.train import Progress
-from page.serving import training_slot, within_bench_budget
+from page.serving import allowance_spent, bench_command, training_slot, within_bench_budget
 from page.training import PROGRESS_INTERVAL
 
 ALL = "all"
@@ -50,7 +50,7 @@ def run_bench_with_progress(names: list[str], seeds: list[int]) -> None:
     st.session_state.bench_plan, st.session_state.bench_results = names, []
     label = f"Running {len(names)} bench entries over {len(seeds)} seeds"
     seconds = estimate_bench_seconds([BENCH[name].config for name in names], len(seeds))
-    with st.status(label, expanded=True) as status, training_slot(seconds):
+    with st.status(label, expanded=True) as status, training_slot(seconds) as allowance:
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_bench", icon=":material/stop_circle:", help="Stop now and keep the entries so far.")
         for index, name in enumerate(names):
@@ -59,7 +59,13 @@ def run_bench_with_progress(names: list[str], seeds: list[int]) -> None:
                 text = f"{entry.name} ({index + 1} of {len(names)}) · epoch {progress.epoch:,} of {progress.epochs:,}"
                 bar.progress((index + progress.fraction) / len(names), text=text)
 
-            result = run_entry(BENCH[name], seeds, on_progress, PROGRESS_INTERVAL)
+            result = run_entry(BENCH[name], seeds, on_progress, PROGRESS_INTERVAL, allowance)
             st.session_state.bench_results = [*st.session_state.bench_results, result]  # kept if interrupted
+            if result.stopped:
+                break
+        kept = "The entries so far are kept below. Run the bench with"
+        if allowance_spent(allowance, kept, bench_command(names, seeds)):
+            status.update(label="Stopped: this click's CPU time is spent", state="error")
+            return
         seconds = sum(result.seconds for result in st.session_state.bench_results)
         status.update(label=f"Ran {len(names)} bench entries in {seconds:.1f} s", state="complete", expanded=False)

@@ -42,14 +42,23 @@ def results_header(result: RunResult, current: Config) -> None:
     )
 
 
+def file_stem(config: Config) -> str:
+    return f"aelab_{config.width}-{config.hidden}-{config.width}_seed{config.seed}"
+
+
+def run_file_name(config: Config) -> str:
+    """The name the run's download (Run (JSON)) gets."""
+    return f"{file_stem(config)}_run.json"
+
+
 def downloads_ui(result: RunResult) -> None:
-    name = f"aelab_{result.config.width}-{result.config.hidden}-{result.config.width}_seed{result.config.seed}"
+    name = file_stem(result.config)
     saved = st.session_state.get("saved_run")
     if saved is not None and saved["epoch"] == result.epochs_done:
         # Made on click (on another thread), from data kept when the run paused or ended.
         st.download_button(
             "Run (JSON, to open again)", lambda: json.dumps(formats.run_json(result) | {"resume": saved}),
-            f"{name}_run.json", "application/json", on_click="ignore", key="download_run",
+            run_file_name(result.config), "application/json", on_click="ignore", key="download_run",
             help="The whole run: settings, history, weights and optimizer state. **Open run** continues it.",
         )  # fmt: skip
     files = [

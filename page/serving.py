@@ -1,4 +1,5 @@
-"""What a served page may start: the work budget, and one line of trainings for the whole server.
+"""What a served page may start: the work budget, one line of trainings for the whole server, and
+each click's allowance of CPU time, enforced as it trains.
 
 The limits come from aelab.budget (environment variables over the `[aelab]` secrets
 over the defaults); the line is one RunQueue per server process, shared by every
@@ -12,8 +13,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from threadpoolctl import threadpool_limits
 
+from aelab.allowance import LIMIT, Allowance
 from aelab.backends import torch_unavailable_reason
 from aelab.bench import BENCH
 from aelab.budget import DEFAULT_BUDGET, Budget, bench_over_budget, load_budget, over_budget
@@ -46,8 +50,13 @@ def within_budget(config: Config, seeds: Sequence[int] | None = None) -> bool:
 def within_bench_budget(names: Sequence[str], seeds: Sequence[int]) -> bool:
     """The same for a bench run of the named entries."""
     message = bench_over_budget(page_budget(), [BENCH[name].config for name in names], len(seeds))
+    return message is None or _refuse(message, bench_command(names, seeds))
+
+
+def bench_command(names: Sequence[str], seeds: Sequence[int]) -> str:
+    """The command line that runs the named bench entries over `seeds`."""
     only = f" --only {names[0]}" if len(names) == 1 else ""
-    return message is None or _refuse(message, f"python -m aelab bench{only} --seeds {len(seeds)}")
+    return f"python -m aelab bench{only} --seeds {len(seeds)}"
 
 
 def _refuse(message: str, command: str) -> bool:
@@ -80,29 +89,59 @@ def server_queue(slots: int | None) -> RunQueue:
     return RunQueue(slots)
 
 
+def stop_requested() -> bool:
+    """The allowance's question between two updates: True once this session is gone (a closed tab).
+
+    Reading session state is also one of Streamlit's interrupt points: a click that is waiting
+    (Pause, Stop, any widget) or a stop (a closed tab, the server shutting down) raises there, and
+    the training loop leaves the run consistent (aelab.train), as a click inside a redraw does."""
+    st.session_state.get("training")
+    context = get_script_run_ctx()
+    return context is not None and runtime.exists() and not runtime.get_instance().is_active_session(context.session_id)
+
+
 @contextmanager
-def training_slot(estimated_seconds: float, backend: str = "numpy") -> Iterator[None]:
+def training_slot(estimated_seconds: float, backend: str = "numpy") -> Iterator[Allowance]:
     """For long work, wait for a free slot, showing the place in line, then hold it while the body
-    trains on one core; quick work starts at once.
+    trains on one core; quick work starts at once. The body trains with the Allowance it is given:
+    the CPU time this click may use (Budget.allowance_seconds), and stop_requested.
 
     Any click interrupts the wait (the page reruns) and leaves the line, as does the end of training."""
     one_thread_per_training(backend)
     budget = page_budget()
+    allowance = Allowance(budget.allowance_seconds(estimated_seconds), stop_requested)
     if not budget.needs_slot(estimated_seconds):
-        yield
+        yield allowance
         return
+    small = budget.small(estimated_seconds)
     queue = server_queue(budget.max_runs)
-    ticket = queue.join()
+    ticket = queue.join(small)
     try:
         if not queue.start(ticket):
             note = st.empty()
             while not queue.start(ticket, timeout=WAIT_CHECK):
+                line = "for small trainings (each stops within seconds)" if small else "of long trainings"
                 note.info(
-                    f"Waiting for a free trainer: {queue.running} long trainings are running on this server, and you "
-                    f"are number {queue.place(ticket)} in line. Training starts by itself; Stop leaves the line.",
+                    f"Waiting for a free trainer: {queue.running} trainings are running on this server, and you "
+                    f"are number {queue.place(ticket)} in the line {line}. Training starts by itself; Stop leaves "
+                    "the line.",
                     icon=":material/hourglass_top:",
                 )
             note.empty()
-        yield
+        yield allowance
     finally:
         queue.leave(ticket)
+
+
+def allowance_spent(allowance: Allowance, what: str, command: str) -> bool:
+    """When `allowance` stopped the training: say so (the limit, the CPU time used, what was kept)
+    and give `command`, which does the rest on your own machine. False otherwise."""
+    if allowance.reason != LIMIT:
+        return False
+    st.error(
+        f"Stopped: this click may use {allowance.cpu_seconds:g} s of CPU time on this server, and it used "
+        f"{allowance.used_at_stop:.1f} s. {what} On your own machine there is no limit:",
+        icon=":material/timer_off:",
+    )
+    st.code(command, language="bash")
+    return True

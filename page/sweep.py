@@ -7,11 +7,11 @@ import streamlit as st
 from aelab import charts
 from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
-from aelab.report import epoch_or_never, percent
+from aelab.report import cli_command, epoch_or_never, percent
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
 from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
-from page.serving import training_slot, within_budget
+from page.serving import allowance_spent, training_slot, within_budget
 from page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
 
 
@@ -101,7 +101,7 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
         return
     label = f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}"
     slot = training_slot(estimate_seconds(config, len(seeds)), config.backend)
-    with st.status(label, expanded=True) as status, slot, session_lock("sweep"):
+    with st.status(label, expanded=True) as status, slot as allowance, session_lock("sweep"):
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
         # As for a single run: a click interrupts the sweep inside a redraw, and the rerun makes
@@ -118,10 +118,14 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
             bar.progress(progress.fraction, text=text)
 
         try:
-            result = sweep(config, seeds, on_progress, PROGRESS_INTERVAL)
+            result = sweep(config, seeds, on_progress, PROGRESS_INTERVAL, allowance)
         except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
             status.update(label=f"Could not run the sweep: {error}", state="error")
             return
         latest.clear()
         st.session_state.sweep_result = result
+        kept = "The sweep so far is kept below (seeds not yet solved count as unsolved). Run all of it with"
+        if allowance_spent(allowance, kept, cli_command(config, seeds)):
+            status.update(label=f"Stopped after {result.seconds:.1f} s: this click's CPU time is spent", state="error")
+            return
         status.update(label=f"Swept {len(seeds)} seeds in {result.seconds:.2f} s", state="complete", expanded=False)

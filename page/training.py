@@ -2,8 +2,10 @@
 then a status box with a progress bar, the live views and Pause.
 
 The run is a Trainer kept in session state (`trainer`). A click while it trains (Pause, or any other
-control) interrupts it at a redraw, between two epochs; the Trainer is then consistent there, so the
-rerun shows the run so far (report_interrupted_run) and Continue trains on from it.
+control) interrupts it at a redraw or between two updates (page.serving.stop_requested); the Trainer
+is then consistent, at the end of its last whole epoch, so the rerun shows the run so far
+(report_interrupted_run) and Continue trains on from it. The click's allowance of CPU time stops
+it likewise, with a message (stopped_at_limit).
 
 With runner.fastReruns (Streamlit's default, forced on Community Cloud) the rerun starts on a new
 thread at once, while the interrupted one trains on until its next redraw. So training holds the
@@ -18,12 +20,14 @@ from dataclasses import replace
 import streamlit as st
 
 from aelab import report
+from aelab.allowance import Allowance
 from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
 from aelab.run_file import resume_section
 from aelab.train import Trainer, continue_epochs
 from page.live import LiveViews
-from page.serving import training_slot, within_budget
+from page.results import run_file_name
+from page.serving import allowance_spent, training_slot, within_budget
 
 PROGRESS_INTERVAL = 0.5  # seconds from the end of one redraw to the next: drawing must not dominate training
 LOCK_WAIT = 20.0  # seconds a rerun waits for an interrupted run's thread to reach its next redraw
@@ -72,7 +76,7 @@ def train_with_progress(config: Config, action: str = "train") -> None:
     label = f"{verb} {config.describe()} for {epochs:,} epochs"
     with (
         st.status(label, expanded=True) as status,
-        training_slot(estimate_seconds(planned), config.backend),
+        training_slot(estimate_seconds(planned), config.backend) as allowance,
         session_lock("trainer"),
     ):
         try:
@@ -88,12 +92,24 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         st.button("Pause", key="pause", icon=":material/pause_circle:", help="Pause now: Continue goes on from here.")
         live = LiveViews(config, epochs, speed)
         interval = 0.0 if speed else PROGRESS_INTERVAL  # a paced run checks its pace every epoch
-        result = trainer.run(epochs, on_progress=live.update, progress_interval=interval).run(0)
-        keep_run(trainer, stopped=False)
+        result = trainer.run(epochs, live.update, interval, allowance).run(0)
+        keep_run(trainer, stopped=result.stopped)
         st.session_state.training = None
+        if stopped_at_limit(allowance, trainer):
+            status.update(label=f"Stopped at epoch {trainer.epoch:,}: this click's CPU time is spent", state="error")
+            return
         status.update(
             label=report.finished_line(result), state="error" if result.diverged else "complete", expanded=False
         )
+
+
+def stopped_at_limit(allowance: Allowance, trainer: Trainer) -> bool:
+    """When the click's allowance stopped the run: say so, with the line that trains the rest at home."""
+    kept = (
+        f"The run is kept at epoch {trainer.epoch:,}: **Continue** trains on from here. Or download it "
+        "(**Run (JSON)**, below) and train the rest of its epochs at home with"
+    )
+    return allowance_spent(allowance, kept, f"python -m aelab train --resume {run_file_name(trainer.config)}")
 
 
 def session_lock(job: str) -> threading.Lock:
