@@ -64,8 +64,7 @@ def run_bench_with_progress(names: list[str], seeds: list[int]) -> None:
             if result.stopped:
                 break
         kept = "The entries so far are kept below. Run the bench with"
-        if allowance_spent(allowance, kept, bench_command(names, seeds)):
-            status.update(label="Stopped: this click's CPU time is spent", state="error")
+        if allowance_spent(allowance, status, "Stopped", kept, bench_command(names, seeds)):
             return
         seconds = sum(result.seconds for result in st.session_state.bench_results)
         status.update(label=f"Ran {len(names)} bench entries in {seconds:.1f} s", state="complete", expanded=False)

@@ -125,7 +125,7 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
         latest.clear()
         st.session_state.sweep_result = result
         kept = "The sweep so far is kept below (seeds not yet solved count as unsolved). Run all of it with"
-        if allowance_spent(allowance, kept, cli_command(config, seeds)):
-            status.update(label=f"Stopped after {result.seconds:.1f} s: this click's CPU time is spent", state="error")
+        stopped = f"Stopped after {result.seconds:.1f} s"
+        if allowance_spent(allowance, status, stopped, kept, cli_command(config, seeds)):
             return
         status.update(label=f"Swept {len(seeds)} seeds in {result.seconds:.2f} s", state="complete", expanded=False)

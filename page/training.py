@@ -18,6 +18,7 @@ import threading
 from dataclasses import replace
 
 import streamlit as st
+from streamlit.elements.lib.mutable_status_container import StatusContainer
 
 from aelab import report
 from aelab.allowance import Allowance
@@ -95,21 +96,21 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         result = trainer.run(epochs, live.update, interval, allowance).run(0)
         keep_run(trainer, stopped=result.stopped)
         st.session_state.training = None
-        if stopped_at_limit(allowance, trainer):
-            status.update(label=f"Stopped at epoch {trainer.epoch:,}: this click's CPU time is spent", state="error")
+        if stopped_at_limit(allowance, status, trainer):
             return
         status.update(
             label=report.finished_line(result), state="error" if result.diverged else "complete", expanded=False
         )
 
 
-def stopped_at_limit(allowance: Allowance, trainer: Trainer) -> bool:
+def stopped_at_limit(allowance: Allowance, status: StatusContainer, trainer: Trainer) -> bool:
     """When the click's allowance stopped the run: say so, with the line that trains the rest at home."""
     kept = (
         f"The run is kept at epoch {trainer.epoch:,}: **Continue** trains on from here. Or download it "
         "(**Run (JSON)**, below) and train the rest of its epochs at home with"
     )
-    return allowance_spent(allowance, kept, f"python -m aelab train --resume {run_file_name(trainer.config)}")
+    command = f"python -m aelab train --resume {run_file_name(trainer.config)}"
+    return allowance_spent(allowance, status, f"Stopped at epoch {trainer.epoch:,}", kept, command)
 
 
 def session_lock(job: str) -> threading.Lock:

@@ -25,9 +25,9 @@ __all__ = ["browser"]  # a fixture, used by name
 
 pytestmark = pytest.mark.browser
 
-# A per-pattern epoch of a 1024-wide net is 1024 updates, each over all 2 x 1024 x 256 weights:
+# A per-pattern epoch of a 1024-wide net is 1024 updates, each over all 2 x 1024 x 1024 weights:
 # seconds to minutes, so a stop that waited for the end of the epoch would be far too late.
-WIDE_PER_PATTERN = {"width": "1024", "hidden": "256", "batch_size": "1", "epochs": "10"}
+WIDE_PER_PATTERN = {"width": "1024", "hidden": "1024", "batch_size": "1", "optimizer": "adam", "epochs": "10"}
 PAUSE_WITHIN = 1.0  # seconds from the click on Pause to the page saying the run paused
 FREED_WITHIN = 2.0  # seconds from closing the tab to the server's CPU being free
 # Shares of one CPU: a server that trains uses at least TRAINING of one even on a machine shared with
@@ -143,7 +143,8 @@ def test_pause_answers_within_a_second_inside_a_long_epoch(server, browser):
     full_batch = {key: value for key, value in WIDE_PER_PATTERN.items() if key != "batch_size"} | {"epochs": "100000"}
     short = pause_latency(browser, url, full_batch, process.pid)
     wide = pause_latency(browser, url, WIDE_PER_PATTERN, process.pid)
-    assert wide < max(PAUSE_WITHIN, short + 0.5), f"Pause took {wide:.2f} s inside a long epoch, {short:.2f} s else"
+    print(f"Pause answered in {wide:.2f} s inside a per-pattern epoch, {short:.2f} s between full-batch epochs")
+    assert wide < max(PAUSE_WITHIN, short + 1.0), f"Pause took {wide:.2f} s inside a long epoch, {short:.2f} s else"
 
 
 def test_a_closed_tab_frees_the_cpu_within_two_seconds(server, browser):
@@ -174,9 +175,8 @@ def test_a_link_far_over_its_estimate_stops_at_the_clicks_cpu_limit(browser, lin
         assert LIMIT <= used < LIMIT + 0.5  # measured on the training thread: stopped within a check of the limit
         assert spent < 2 * LIMIT + 4, f"the server spent {spent:.1f} s of CPU time"  # drawing and the page besides
         assert visitor.get_by_text("python -m aelab train --resume aelab_1024-", exact=False).count() == 1
-        time.sleep(1.0)
-        assert busy_share(process.pid) < IDLE  # stopped, not still training
-        wait_until_idle(visitor)
+        wait_until_idle(visitor)  # the page draws the run it kept ...
+        assert busy_share(process.pid) < IDLE  # ... and then nothing trains on
         sync_api.expect(visitor.get_by_role("button", name="Continue")).to_be_enabled()
         assert visitor.get_by_test_id("stException").count() == 0
     finally:
