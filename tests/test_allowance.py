@@ -131,6 +131,7 @@ def assert_same_run(trainer: Trainer, other: Trainer) -> None:
         {"batch_size": 1, "optimizer": "adam", "lr": 0.05},
         {"batch_size": 3, "optimizer": "rprop", "noise": 0.3},
         {"batch_size": 2, "optimizer": "quickprop", "lr": 0.5},
+        {"batch_size": 4, "optimizer": "adam", "lr": 0.05, "restart_after": 2},  # torch: Adam's state per seed
     ],
 )
 def test_a_stop_between_updates_undoes_the_epoch_and_continue_is_exact(look_every_time, backend, raising, settings):
