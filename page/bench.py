@@ -63,7 +63,7 @@ def run_bench_with_progress(names: list[str], seeds: list[int]) -> None:
             st.session_state.bench_results = [*st.session_state.bench_results, result]  # kept if interrupted
             if result.stopped:
                 break
-        kept = "The entries so far are kept below. Run the bench with"
+        kept = "The entries so far are kept below. The bench runs on your own machine, where there is no limit, with:"
         if allowance_spent(allowance, status, "Stopped", kept, bench_command(names, seeds)):
             return
         seconds = sum(result.seconds for result in st.session_state.bench_results)

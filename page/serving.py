@@ -136,14 +136,14 @@ def training_slot(estimated_seconds: float, backend: str = "numpy") -> Iterator[
 
 def allowance_spent(allowance: Allowance, status: StatusContainer, stopped: str, kept: str, command: str) -> bool:
     """When `allowance` stopped the training: say so in `status` ("`stopped`: ...") and below it (the
-    limit, the CPU time used, what was `kept`), with `command`, which does the rest on your own
-    machine. False otherwise."""
+    limit, the CPU time used, what was `kept` and how to go on), with `command`, which does the rest
+    on your own machine. False otherwise."""
     if allowance.reason != LIMIT:
         return False
     status.update(label=f"{stopped}: this click's CPU time is spent", state="error", expanded=True)
     st.error(
         f"Stopped: this click may use {allowance.cpu_seconds:g} s of CPU time on this server, and it used "
-        f"{allowance.used_at_stop:.1f} s. {kept} On your own machine there is no limit:",
+        f"{allowance.used_at_stop:.1f} s. {kept}",
         icon=":material/timer_off:",
     )
     st.code(command, language="bash")

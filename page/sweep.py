@@ -124,7 +124,10 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
             return
         latest.clear()
         st.session_state.sweep_result = result
-        kept = "The sweep so far is kept below (seeds not yet solved count as unsolved). Run all of it with"
+        kept = (
+            "The sweep so far is kept below (seeds not yet solved count as unsolved). All of it runs on your own "
+            "machine, where there is no limit, with:"
+        )
         stopped = f"Stopped after {result.seconds:.1f} s"
         if allowance_spent(allowance, status, stopped, kept, cli_command(config, seeds)):
             return

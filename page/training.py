@@ -107,7 +107,7 @@ def stopped_at_limit(allowance: Allowance, status: StatusContainer, trainer: Tra
     """When the click's allowance stopped the run: say so, with the line that trains the rest at home."""
     kept = (
         f"The run is kept at epoch {trainer.epoch:,}: **Continue** trains on from here. Or download it "
-        "(**Run (JSON)**, below) and train the rest of its epochs at home with"
+        "(**Run (JSON)**, below) and train the rest of its epochs on your own machine, where there is no limit:"
     )
     command = f"python -m aelab train --resume {run_file_name(trainer.config)}"
     return allowance_spent(allowance, status, f"Stopped at epoch {trainer.epoch:,}", kept, command)
