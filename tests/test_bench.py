@@ -144,7 +144,7 @@ def test_cli_bench_json_interrupted_says_stopped_and_lists_the_entries_not_run(c
     figures null, and the object as a whole says `stopped` (exit status 130)."""
     from aelab import cli as cli_module
 
-    def run_entry_then_interrupt(entry, seeds, on_progress, interval):
+    def run_entry_then_interrupt(entry, seeds, on_progress, interval, allowance=None):
         if entry.name == "snns-momentum":
             signal.raise_signal(signal.SIGINT)  # as a Ctrl-C while it trains: the handler asks it to stop
         stopped = bool(on_progress(entry, None))  # what the entry's progress check would answer
