@@ -36,6 +36,8 @@ class Config:
     lr: float = 50.0  # large, but the loss is a mean over all N*N outputs
     momentum: float = 0.9  # used by the momentum optimizer only
     max_growth: float = 1.75  # quickprop's mu
+    rprop_max_step: float = 50.0  # Rprop's step sizes stay in [rprop_min_step, rprop_max_step] (torch.optim's
+    rprop_min_step: float = 1e-6  # defaults; the limits keep min <= max whatever the two are set to)
     flat_spot: float = 0.0  # added to the activation derivatives (hidden; outputs for mse and sse)
     batch_size: int = 0  # patterns per update; 0: full batch
     weight_decay: float = 0.0  # L2: wd * theta added to the gradient before each update
@@ -87,6 +89,8 @@ class Config:
         label += f" lr={self.lr:g}"
         if self.optimizer == "quickprop":
             label += f" mu={self.max_growth:g}"
+        if self.optimizer == "rprop" and (self.rprop_max_step, self.rprop_min_step) != (50.0, 1e-6):
+            label += f" steps={self.rprop_min_step:g}..{self.rprop_max_step:g}"
         if self.flat_spot:
             label += f" flat={self.flat_spot:g}"
         if self.batch_size:

@@ -151,6 +151,22 @@ SETTINGS: dict[str, Setting] = by_name(
         10.0,
     ),
     Setting(
+        "rprop_max_step",
+        float,
+        "Rprop largest step",
+        "rprop only: the step size's upper bound (torch.optim's default: 50; SNNS's when its hint names none: 2)",
+        0.01,
+        1000.0,
+    ),
+    Setting(
+        "rprop_min_step",
+        float,
+        "Rprop smallest step",
+        "rprop only: the step size's lower bound (torch.optim's default: 1e-06)",
+        0.0,
+        0.01,
+    ),
+    Setting(
         "flat_spot",
         float,
         "Flat-spot offset",

@@ -162,6 +162,8 @@ def settings_ui() -> Config:
         number_widget("batch_size")
         number_widget("flat_spot", step=0.05)
         number_widget("max_growth", step=0.25)
+        number_widget("rprop_max_step", step=1.0)
+        number_widget("rprop_min_step", step=1e-6)
         choice_widget("dtype", radio=True)
         choice_widget("device", radio=True)
     config = current_config()

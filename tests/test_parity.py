@@ -129,3 +129,38 @@ def test_initial_weights_follow_the_documented_distribution():
     assert not weights.b1.any() and not weights.b2.any()
     draws = np.concatenate([weights.W1.ravel(), weights.W2.ravel()])
     assert abs(draws.mean()) < 0.2 and 1.8 < draws.std() < 2.2
+
+
+@pytest.mark.parametrize(
+    ("bounds", "binding"),
+    [((1e-6, 0.3), "max"), ((0.01, 50.0), "min"), ((0.01, 2.0), "max")],
+)
+def test_rprop_step_bounds_agree_and_bind(bounds, binding):
+    """Rprop's step bounds (rprop_min_step, rprop_max_step) are torch.optim.Rprop's step_sizes: float64
+    histories and weights agree on both backends, and the bound changes the run (it is used at all)."""
+    low, high = bounds
+    recipe = dict(optimizer="rprop", loss="mse", lr=0.2 if binding == "max" else 0.02)
+    config = replace(BASE, epochs=150, dtype="float64", seed=4, rprop_min_step=low, rprop_max_step=high, **recipe)
+    ours, theirs = on_both(config)
+    assert relative_difference(ours.history["loss"], theirs.history["loss"]) < 1e-9
+    for name in NAMES:
+        np.testing.assert_allclose(getattr(ours.final, name), getattr(theirs.final, name), rtol=1e-9, atol=1e-12)
+    unbounded = train(replace(config, rprop_min_step=1e-6, rprop_max_step=50.0))
+    assert not np.allclose(ours.history["loss"], unbounded.history["loss"]), "the bound should change the run"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_rprop_step_sizes_stay_within_the_bounds(backend):
+    """After many growing and shrinking steps, every step size lies in [rprop_min_step, rprop_max_step],
+    and both ends are reached (8-3-8 from large weights: steps grow on steady slopes, shrink on flips)."""
+    config = replace(
+        BASE, backend=backend, device="cpu", optimizer="rprop", loss="mse", lr=0.5, dtype="float64", seed=1
+    )
+    config = replace(config, rprop_min_step=1e-3, rprop_max_step=1.0)
+    backend_object = make_backend(config, Weights.stack([init_weights(8, 3, 1, 1.0, "float64")]), one_hot_patterns(8))
+    for _ in range(300):
+        backend_object.step()
+    state = backend_object.optimizer_state()
+    sizes = np.concatenate([value.ravel() for key, value in state.items() if key.endswith("step_size")])
+    assert sizes.min() == pytest.approx(1e-3) and sizes.max() == pytest.approx(1.0)
+    assert ((sizes >= 1e-3 - 1e-15) & (sizes <= 1.0 + 1e-15)).all()

@@ -102,7 +102,8 @@ class Adam(_Stateful):
 
 
 class Rprop(_Stateful):
-    """torch.optim.Rprop with etas (0.5, 1.2) and step sizes clamped to (1e-6, 50).
+    """torch.optim.Rprop with etas (0.5, 1.2) and step sizes clamped to `step_sizes` (min, max): torch's
+    (1e-6, 50) unless the config sets rprop_min_step and rprop_max_step (SNNS caps them at 2.0).
 
     Each weight has its own step size: it grows by 1.2 while the gradient keeps
     its sign and shrinks by 0.5 when the sign flips (and that step is skipped)."""
@@ -196,4 +197,4 @@ def make_optimizer(config: Config) -> SGD | Momentum | Adam | Rprop | Quickprop:
         return Adam(config.lr)
     if config.optimizer == "quickprop":
         return Quickprop(config.lr, config.max_growth)
-    return Rprop(config.lr)
+    return Rprop(config.lr, step_sizes=(config.rprop_min_step, config.rprop_max_step))

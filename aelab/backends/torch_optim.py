@@ -31,7 +31,8 @@ def make_torch_optimizer(config: Config, parameters: list[torch.Tensor]) -> torc
         return torch.optim.Adam(parameters, lr=config.lr, **options)
     if config.optimizer == "quickprop":
         return Quickprop(parameters, lr=config.lr, max_growth=config.max_growth)
-    return torch.optim.Rprop(parameters, lr=config.lr, **options)
+    step_sizes = (config.rprop_min_step, config.rprop_max_step)
+    return torch.optim.Rprop(parameters, lr=config.lr, step_sizes=step_sizes, **options)
 
 
 def optimizer_step(optimizer: torch.optim.Optimizer) -> None:
