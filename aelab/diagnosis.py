@@ -12,7 +12,9 @@ detail that names what was seen. The first that applies wins:
    give P patterns distinct codes at all (2^k < P).
 4. still improving: the best loss was still falling (`IMPROVING_DROP`) over the
    last quarter of the seed's last attempt. When the user stopped the sweep this
-   is `cut_short`, never "ran out of epochs".
+   is `cut_short`, never "ran out of epochs". The last attempt is a whole one: no
+   restart begins with fewer than restart_after epochs left (train.restart_begins),
+   so a restart never leaves a seed to be judged on a few epochs of new weights.
 5. shared code: the loss stopped falling with two patterns on one code and the
    hidden values committed (binariness >= `SETTLED_BINARINESS`).
 6. plateau: the loss stopped falling before the outputs passed 40-20-40, with the

@@ -139,7 +139,8 @@ def train_seeds(
 # Settings a paused run may change and go on from its weights; any other change is a new run
 # (the network's shape, where its weights and draws come from, how restarts are cut).
 CONTINUABLE = frozenset(
-    {"optimizer", "lr", "momentum", "max_growth", "flat_spot", "batch_size", "weight_decay", "loss"}
+    {"optimizer", "lr", "momentum", "max_growth", "rprop_max_step", "rprop_min_step", "flat_spot", "batch_size"}
+    | {"weight_decay", "loss"}
     | {"noise", "noise_schedule", "epochs"}
 )
 
@@ -147,6 +148,17 @@ CONTINUABLE = frozenset(
 def new_run_settings(old: Config, new: Config) -> list[str]:
     """The settings that differ between `old` and `new` and cannot change in a paused run."""
     return [name for name in old.to_dict() if name not in CONTINUABLE and getattr(old, name) != getattr(new, name)]
+
+
+def restart_begins(epoch: int, planned: int, restart_after: int) -> bool:
+    """Whether the unsolved seeds begin again after `epoch` updates (history entry `epoch` is then the new
+    attempt's first) in a run of `planned` epochs.
+
+    Every restart_after epochs, but only where a useful attempt still fits: a whole restart_after
+    epochs before the planned end. A shorter attempt would be judged on less than the window its
+    settings give it (a restart on the last epoch is judged on nothing at all), so a seed keeps its
+    current attempt to the end instead. A run continued past its plan restarts again from there."""
+    return bool(restart_after) and epoch > 0 and epoch % restart_after == 0 and planned - epoch >= restart_after
 
 
 def continue_epochs(done: int, planned: int) -> int:
@@ -276,7 +288,7 @@ class Trainer:
                 state.check_weights(self.epoch)
                 if state.goal is not None and state.goal_reached():
                     break
-                if config.restart_after and self.epoch % config.restart_after == 0:
+                if restart_begins(self.epoch, config.epochs, config.restart_after):
                     state.restart_unsolved(self.epoch)
         return self.result(stopped)
 

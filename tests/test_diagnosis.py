@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aelab import Config, SweepResult, formats, report, sweep
+from aelab import Config, SweepResult, formats, report, sweep, train_seeds
 from aelab.activations import ACTIVATIONS
 from aelab.code_groups import canonical_code, code_classes, group_codes
 from aelab.diagnosis import (
@@ -23,6 +23,7 @@ from aelab.diagnosis import (
     peak_slope,
     saturated_units,
 )
+from aelab.presets import preset_config
 
 TARGETS = np.eye(4)
 GOOD_OUTPUTS = 0.05 + 0.9 * TARGETS  # every output passes 40-20-40
@@ -263,3 +264,23 @@ def test_the_live_summary_has_no_diagnosis():
     live = summaries[-1]
     assert not live.diagnosed
     assert formats.sweep_json(live)["failures"] is None and "why" not in report.sweep_summary(live)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config(width=4, hidden=2, restart_after=500, epochs=1000, dtype="float64"),  # the default recipe
+        replace(preset_config("32-5-32"), weight_decay=0.0, restart_after=250, epochs=500),  # the issue's case, shorter
+    ],
+    ids=["4-2-4", "32-5-32-no-decay"],
+)
+def test_a_restart_due_on_the_last_epoch_is_not_made_and_each_seed_gets_a_real_cause(config):
+    """restart_after divides epochs, so a restart falls due on the last epoch: it is not made (no attempt would
+    follow), and each unsolved seed is judged on its last whole attempt, never on one epoch ("too few")."""
+    batch = train_seeds(config, list(range(24)))
+    result = SweepResult.from_batch(batch)
+    failures = [failure for failure in result.failures if failure is not None]
+    assert failures, "the case must have unsolved seeds, or it tests nothing"
+    assert all(config.epochs not in restarts for restarts in batch.restarts)
+    for failure in failures:
+        assert "too few" not in failure.detail and "only" not in failure.detail, failure

@@ -15,6 +15,7 @@ from aelab import Config, train, train_seeds
 from aelab.backends.numpy_backend import NumpyBackend
 from aelab.data import one_hot_patterns
 from aelab.noise import HiddenNoise
+from aelab.train import Trainer
 from aelab.weights import Weights, init_weights
 
 NAMES = ("W1", "b1", "W2", "b2")
@@ -130,11 +131,28 @@ def test_restarts_count_in_epochs_and_start_from_new_weights(reference):
     """A seed unsolved after R epochs begins again at entry R from its next weights; epochs count them all."""
     config = replace(BASE, width=16, hidden=4, restart_after=10, epochs=35, seed=5)
     result = train(config)
-    assert result.restarts == [10, 20, 30]  # 10 epochs cannot solve 16-4-16
+    assert result.restarts == [10, 20]  # 10 epochs cannot solve 16-4-16; at 30 only 5 epochs remain
     assert len(result.history["loss"]) == 36 and result.solved_epoch is None
     fresh = init_weights(16, 4, seed=5, scale=config.init_scale, dtype="float64", attempt=1)
     assert result.history["loss"][10] == pytest.approx(reference(fresh, "tanh", "softmax_ce").loss, rel=1e-12)
     assert not np.allclose(fresh.W1, result.initial.W1)
+
+
+@pytest.mark.parametrize(("epochs", "expected"), [(40, [10, 20, 30]), (39, [10, 20]), (30, [10, 20]), (10, [])])
+def test_no_restart_begins_without_a_whole_attempt_left(epochs, expected):
+    """A restart begins only where restart_after epochs still remain: never on the last epoch, and the last
+    attempt runs to the end instead (16-4-16 in 10 epochs: every attempt fails, so every due restart is made)."""
+    result = train(replace(BASE, width=16, hidden=4, restart_after=10, epochs=epochs, seed=5))
+    assert result.restarts == expected
+    last_attempt = epochs - max(expected, default=0)
+    assert 10 <= last_attempt < 20 or not expected
+
+
+def test_a_continued_run_restarts_where_its_longer_plan_leaves_room():
+    """The rule reads the plan: 25 epochs skip the restart at 20 (5 left); continuing to 60 restarts from 30 on."""
+    trainer = Trainer(replace(BASE, width=16, hidden=4, restart_after=10, epochs=25, seed=5), [5])
+    assert trainer.run(25).restarts == [[10]]
+    assert trainer.run(35).restarts == [[10, 30, 40, 50]]
 
 
 def test_a_solved_seed_is_never_restarted():

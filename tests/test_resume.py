@@ -57,7 +57,9 @@ def test_pausing_and_continuing_equals_one_run(backend, recipe):
     extended.run(30)
     paused = Trainer(config, [config.seed])
     paused.run(30)
-    for trainer in (extended, paused):
+    # A restart begins only where a whole attempt fits before the planned end (train.restart_begins), so a
+    # run planned for 30 epochs skips restarts that the run planned for 70 makes: only the pause is the same.
+    for trainer in (paused,) if config.restart_after else (extended, paused):
         assert trainer.epoch == 30
         trainer.run(15)
         assert_same_run(trainer.run(25), whole)
