@@ -3,7 +3,8 @@
 `failure_cause` gives one unsolved seed exactly one cause from `CAUSES`, with a
 detail that names what was seen. The first that applies wins:
 
-1. diverged: the loss or the weights became NaN or infinite.
+1. diverged: the loss or the weights became NaN or infinite; with Quickprop that is
+   `runaway`, the way its steps overflow (see `RUNAWAY_DETAIL`).
 2. saturated: a hidden unit sits on one flat end of its activation for every
    pattern (`saturated_units`): it carries no bit and barely learns.
 3. shared code, settled: two patterns share a binary code and either the outputs
@@ -64,6 +65,11 @@ class Cause(NamedTuple):
 CAUSES: dict[str, Cause] = by_name(
     Cause("diverged", "diverged", "the loss or the weights became NaN or infinite"),
     Cause(
+        "runaway",
+        "Quickprop's steps ran away",
+        "Quickprop's step grows from the last one faster than the slope shrinks, until the weights overflow",
+    ),
+    Cause(
         "saturated",
         "dead or saturated unit",
         "a hidden unit sits on one flat end of its activation for every pattern: it carries no bit and barely learns",
@@ -78,6 +84,19 @@ CAUSES: dict[str, Cause] = by_name(
     Cause("plateau", "plateau", "the loss stopped falling before the outputs passed 40-20-40"),
     # Given by the sweep, not by failure_cause: wide nets go in seed batches, and a stop can come first.
     Cause("not_started", "not started", "the sweep was stopped before this seed's batch began"),
+)
+
+
+# Quickprop (kept exact to SNNS) has two ways to grow a step past all bounds: the capped step mu x d, taken
+# epoch after epoch while the slope does not shrink, and the quadratic jump d S / (p - S), which has no cap at
+# all when the previous step d and the previous slope p share a sign and S comes close to p. Measured on the
+# 18 diverged seeds of 100 in rb-12-2-12-quickprop with flat spot 0.1 (docs/literature.md): from the first step
+# over 1e3 to the overflow, the largest step was mu x d 75% of the time and a quadratic jump with d and p of
+# opposite signs (growth below mu) 25%, never the uncapped same-sign jump. The flat spot keeps the slope of a
+# saturated unit from vanishing, so mu x d goes on; with flat spot 0 no seed diverged.
+RUNAWAY_DETAIL = (
+    "Quickprop's step grew from one epoch to the next (mu times the last step while the slope did not shrink, "
+    "or the quadratic jump, which has no cap when the last step and the last slope share a sign)"
 )
 
 
@@ -99,15 +118,20 @@ def failure_cause(
     diverged: bool,
     stopped: bool,
     attempt_start: int = 0,
+    optimizer: str = "",
 ) -> Failure:
     """The cause of one unsolved seed, by the precedence in the module docstring.
 
     loss (T,) and epochs (T,): the seed's loss history and each entry's epoch (NaN where not
     measured; history may be thinned); activations (P, k) and outputs (P, N) at the end (for a
     diverged seed, its last finite ones); targets (P, N); attempt_start: the epoch the seed's
-    last attempt began (its last restart), so that only that attempt's trend counts."""
+    last attempt began (its last restart), so that only that attempt's trend counts; optimizer: the
+    config's, which names how a run diverged (Quickprop's runaway steps)."""
     if diverged:
-        return Failure("diverged", f"NaN or infinite values after epoch {_last_epoch(loss, epochs):,}")
+        where = f"NaN or infinite values after epoch {_last_epoch(loss, epochs):,}"
+        if optimizer == "quickprop":
+            return Failure("runaway", f"{where}: {RUNAWAY_DETAIL}")
+        return Failure("diverged", where)
     saturated = saturated_units(activations, activation)
     if saturated:
         return Failure("saturated", _saturated_detail(activations, saturated, activation))
@@ -230,6 +254,7 @@ def sweep_failures(
     diverged: list[bool],
     restarts: list[list[int]],
     stopped: bool,
+    optimizer: str = "",
 ) -> list[Failure | None]:
     """failure_cause for each unsolved seed of a batch, None for the solved ones.
 
@@ -243,7 +268,9 @@ def sweep_failures(
         attempt_start = max((epoch for epoch in restarts[row] if epoch < lengths[row]), default=0)
         seed_arrays = (loss[row], epochs, activations[row], outputs[row], targets, activation)
         failures.append(
-            failure_cause(*seed_arrays, diverged=diverged[row], stopped=stopped, attempt_start=attempt_start)
+            failure_cause(
+                *seed_arrays, diverged=diverged[row], stopped=stopped, attempt_start=attempt_start, optimizer=optimizer
+            )
         )
     return failures
 

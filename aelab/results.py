@@ -160,6 +160,7 @@ class SweepResult:
             batch.history["loss"], batch.history_epochs, batch.lengths, batch.activations, batch.outputs,
             one_hot_patterns(batch.config.width), batch.config.activation,
             solved=solved, diverged=batch.diverged, restarts=batch.restarts, stopped=batch.stopped,
+            optimizer=batch.config.optimizer,
         )  # fmt: skip
         return cls(
             config=batch.config,

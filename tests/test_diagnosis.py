@@ -12,6 +12,8 @@ import pytest
 
 from aelab import Config, SweepResult, formats, report, sweep, train_seeds
 from aelab.activations import ACTIVATIONS
+from aelab.backends.numpy_optim import quickprop_step
+from aelab.bench import BENCH
 from aelab.code_groups import canonical_code, code_classes, group_codes
 from aelab.diagnosis import (
     CAUSES,
@@ -45,6 +47,7 @@ def cause(loss=FLAT, activations=DISTINCT, outputs=BAD_OUTPUTS, activation="tanh
 def test_every_cause_is_reached_by_a_hand_made_seed():
     seen = {
         "diverged": cause(diverged=True),
+        "runaway": cause(diverged=True, optimizer="quickprop"),
         "saturated": cause(activations=np.array([[-0.9, 0.99], [-0.7, 0.98], [0.8, 0.99], [0.9, 0.995]])),
         "shared_code": cause(activations=SHARED),
         "still_improving": cause(loss=FALLING),
@@ -284,3 +287,23 @@ def test_a_restart_due_on_the_last_epoch_is_not_made_and_each_seed_gets_a_real_c
     assert all(config.epochs not in restarts for restarts in batch.restarts)
     for failure in failures:
         assert "too few" not in failure.detail and "only" not in failure.detail, failure
+
+
+def test_quickprops_blowups_are_named_by_a_real_sweep():
+    """rb-12-2-12-quickprop with SNNS's flat spot 0.1: some seeds overflow, each one a Quickprop runaway; the
+    same seeds with another optimizer that diverges are plain "diverged" (hand-made: the cause reads the config)."""
+    config = replace(BENCH["rb-12-2-12-quickprop"].config, flat_spot=0.1, epochs=3000)
+    result = SweepResult.from_batch(train_seeds(config, list(range(24))))
+    runaways = [failure for failure in result.failures if failure is not None and failure.cause == "runaway"]
+    assert runaways and len(runaways) == sum(result.diverged)
+    assert all("mu times the last step" in failure.detail for failure in runaways)
+    assert cause(diverged=True, optimizer="rprop").cause == "diverged"
+
+
+def test_quickprop_keeps_snnss_uncapped_quadratic_step():
+    """Exact to SNNS's MODI_quickprop: with the last step d and last slope p of one sign and the slope S just below
+    p (not shrunk to mu / (1 + mu) of it), the step is d S / (p - S) with no cap: here 99 d, far past mu d."""
+    d, p, slope = np.array([0.01]), np.array([1.0]), np.array([0.99])
+    step = quickprop_step(slope, d.copy(), p, lr=0.5, max_growth=1.75, xp=np)
+    assert step[0] == pytest.approx(0.01 * 0.99 / (1.0 - 0.99))
+    assert step[0] > 50 * 1.75 * d[0]
