@@ -154,6 +154,8 @@ def bench_entry_json(entry: BenchEntry, result: BenchResult | None) -> dict:
         "reference_epochs": entry.reference_epochs,
         "source": entry.source,
         "note": entry.note,
+        "verified": entry.verified,
+        "locator": entry.locator,
         "config": entry.config.to_dict(),
     }
     if result is None:

@@ -215,6 +215,10 @@ def bench_table(results: list[BenchResult]) -> str:
     def figure(value: float | None) -> str:
         return epoch_or_never(None if value is None else round(value, 1), never="-")
 
+    def published(entry: BenchEntry) -> str:
+        """The published figure, with "unverified" beside it where its source could not be read."""
+        return figure(entry.reference_epochs) + ("" if entry.verified else " (unverified)")
+
     lines = [
         "| entry | problem | method | criterion | published | median | mean ± sd | p10-p90 | reached "
         "| median / published |",
@@ -228,7 +232,7 @@ def bench_table(results: list[BenchResult]) -> str:
         reached = percent(result.success_rate) + (" (stopped)" if result.stopped else "")
         lines.append(
             f"| {entry.name} | {entry.problem} | {entry.method} | {bench_criterion(entry)} | "
-            f"{figure(entry.reference_epochs)} | {figure(stat('median'))} | {spread} | {band} | {reached} | {ratio} |"
+            f"{published(entry)} | {figure(stat('median'))} | {spread} | {band} | {reached} | {ratio} |"
         )
     seeds = {len(result.seeds) for result in results}
     lines += ["", f"Epochs (SNNS: cycles) to the criterion over seeds 0..{max(seeds, default=0) - 1}, "
@@ -236,5 +240,7 @@ def bench_table(results: list[BenchResult]) -> str:
     for result in results:
         diverged = sum(result.diverged)
         extra = f" {diverged} seeds diverged." if diverged else ""
-        lines.append(f"- {result.entry.name}: {result.entry.source}. {result.entry.note}{extra}")
+        checked = "read in the source" if result.entry.verified else "unverified"
+        where = f" ({checked}: {result.entry.locator})" if result.entry.locator else f" ({checked})"
+        lines.append(f"- {result.entry.name}: {result.entry.source}{where}. {result.entry.note}{extra}")
     return "\n".join(lines)

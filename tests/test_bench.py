@@ -31,6 +31,43 @@ def test_every_entry_is_complete():
     assert {"snns-bp", "snns-momentum", "snns-quickprop", "snns-rprop", "pdp-4-2-4"} <= set(BENCH)
 
 
+def test_every_entry_says_whether_its_source_was_read_and_where():
+    """verified and locator on every entry, in the JSON and in the table: "unverified" beside an unread figure."""
+    for name, entry in BENCH.items():
+        assert isinstance(entry.verified, bool) and entry.locator, name
+    assert BENCH["snns-rprop"].verified and "learn_f.c" in BENCH["snns-rprop"].locator
+    assert not BENCH["rb-12-2-12-rprop"].verified and BENCH["rb-12-2-12-rprop"].locator.startswith("not had")
+    results = [run_entry(BENCH[name], [0, 1]) for name in ("snns-rprop", "rb-10-5-10-bp")]
+    payload = formats.bench_json(results)["entries"]
+    assert [(entry["verified"], entry["locator"]) for entry in payload] == [
+        (True, BENCH["snns-rprop"].locator),
+        (False, BENCH["rb-10-5-10-bp"].locator),
+    ]
+    table = bench_table(results)
+    assert "| 75 |" in table and "| 121 (unverified) |" in table
+    assert f"(read in the source: {BENCH['snns-rprop'].locator})" in table
+
+
+def test_each_rprop_entry_caps_its_steps_as_its_source_does():
+    """SNNS's hint names no largest step, so its code's RPROP_MAXEPS 2.0; Riedmiller & Braun as quoted, 50."""
+    assert {
+        name: entry.config.rprop_max_step for name, entry in BENCH.items() if entry.config.optimizer == "rprop"
+    } == {
+        "snns-rprop": 2.0,
+        "snns-rprop-tss": 2.0,
+        "rb-10-5-10-rprop": 50.0,
+        "rb-12-2-12-rprop": 50.0,
+    }
+    assert all(entry.config.rprop_min_step == 1e-6 for entry in BENCH.values())
+
+
+@pytest.mark.parametrize(("name", "at_least"), [("snns-rprop", 0.95), ("rb-12-2-12-quickprop", 0.5)])
+def test_the_issues_bench_figures_hold_on_seeds_0_to_99(name, at_least):
+    """What the bench reports for its own seeds 0..99 (issue 22): SNNS's Rprop with its 2.0 cap, and 12-2-12
+    Quickprop with no flat spot where its source is silent (SNNS's 0.1 leaves it at 0%)."""
+    assert run_entry(BENCH[name], range(100)).success_rate >= at_least
+
+
 def test_an_entrys_epochs_are_those_of_single_runs():
     """Each seed's epoch is the first at which its own single run meets 40-20-40 (outputs_solved_epoch)."""
     entry = BENCH["snns-quickprop"]
