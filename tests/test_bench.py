@@ -68,6 +68,13 @@ def test_the_issues_bench_figures_hold_on_seeds_0_to_99(name, at_least):
     assert run_entry(BENCH[name], range(100)).success_rate >= at_least
 
 
+def test_the_supertight_entry_is_past_listers_limit_and_judged_on_outputs():
+    entry = BENCH["supertight-n-2-n"]
+    assert entry.config.hidden == 2 and entry.config.width >= 32 > 19  # Lister's backprop limit: N = 19
+    assert entry.criterion == "outputs" and entry.reference_epochs is None  # 2 units: no distinct codes to ask for
+    assert f"N = {entry.config.width}" in entry.note
+
+
 def test_an_entrys_epochs_are_those_of_single_runs():
     """Each seed's epoch is the first at which its own single run meets 40-20-40 (outputs_solved_epoch)."""
     entry = BENCH["snns-quickprop"]
