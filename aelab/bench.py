@@ -35,13 +35,13 @@ from aelab.train import Progress, train_seeds
 CRITERIA = GOALS  # the criteria an entry counts to are the training loop's stop goals
 
 SNNS_README = "SNNS v4.2 examples/encoder.README (hints 'not to be cited as optimal')"
-RIEDMILLER_BRAUN = "Riedmiller & Braun (1993), the RPROP paper, ICNN'93, as quoted (not checked against the paper)"
+RIEDMILLER_BRAUN = "Riedmiller & Braun (1993), the RPROP paper, ICNN'93 pp. 586-591, as quoted"
 # Where each figure was read: the SNNS v4.2 tree (fetched: github.com/ycollet/SNNS) and the PDP software as the
 # handbook ships it (fetched: github.com/dagfinndybvig/renewedPDP). Riedmiller & Braun's paper could not be had.
 SNNS_HINTS = "SNNS v4.2 examples/encoder.README, 'Hints' table; examples/encoder.cfg (init range 1.0 -1.0)"
 SNNS_RPROP_CODE = "kernel/sources/learn_f.c, LEARN_rprop (parameter 2 = 0: RPROP_MAXEPS 2.0), RPROP_MINEPS 1e-6"
 SNNS_QUICKPROP_CODE = "kernel/sources/learn_f.c, MODI_quickprop; learn_f.ph, SIGMOID_PRIME_OFFSET 0.1"
-RIEDMILLER_BRAUN_LOCATOR = "not had: Riedmiller & Braun 1993, ICNN'93 pp. 586-591 (no text of it found to read)"
+RIEDMILLER_BRAUN_LOCATOR = "not had: no text of the paper found to read"
 # Past the literature's limit: the supertight N-2-N encoder at the largest N where aelab's 12-2-12 recipe solved
 # the outputs of >= 90% of seeds 0..99 (held out: the recipe was chosen at 12-2-12, the budget on seeds 10000..).
 SUPERTIGHT_WIDTH = 32
@@ -123,7 +123,7 @@ _SNNS = (
     ),
     BenchEntry(
         "snns-rprop",
-        "Rprop, initial step 0.2",
+        "Rprop, initial step 0.2, largest 2.0",
         _classic(width=8, hidden=3, optimizer="rprop", lr=0.2, rprop_max_step=2.0, epochs=3000),
         "outputs",
         75,
@@ -193,7 +193,7 @@ BENCH: dict[str, BenchEntry] = by_name(
     ),
     BenchEntry(
         "rb-10-5-10-rprop",
-        "Rprop, initial step 2.0",
+        "Rprop, initial step 2.0, largest 50",
         _classic(width=10, hidden=5, optimizer="rprop", lr=2.0, rprop_max_step=50.0, epochs=3000),
         "outputs",
         19,
@@ -216,7 +216,7 @@ BENCH: dict[str, BenchEntry] = by_name(
     ),
     BenchEntry(
         "rb-12-2-12-rprop",
-        "Rprop, initial step 2.0",
+        "Rprop, initial step 2.0, largest 50",
         _classic(width=12, hidden=2, optimizer="rprop", lr=2.0, rprop_max_step=50.0, epochs=5000),
         "outputs",
         322,
@@ -233,12 +233,10 @@ BENCH: dict[str, BenchEntry] = by_name(
         None,
         "Bakker, Phillips & Wiles (1994), Neural Network World 4(5), as quoted: Lister found backprop feasible for "
         "N-2-N only up to N = 19, though Kruglyak proved weights exist for every N",
-        f"Lister's limit is N = 19; this entry runs N = {SUPERTIGHT_WIDTH}. Outputs only (2 hidden units give 4 "
-        "binary codes, not N). What makes it work: softmax outputs need the N hidden points only in convex "
-        "position (a ring), not in separate corners; Adam grows the output weights the shrinking margins need "
-        "(docs/literature.md).",
-        locator="not had: Bakker, Phillips & Wiles 1994 (no text of it found to read); Lister's and Kruglyak's "
-        "results only as they quote them",
+        f"Lister's limit is N = 19; this entry runs N = {SUPERTIGHT_WIDTH}. Outputs only: 2 hidden units give 4 "
+        "binary codes, not N, and the outputs need none, only the N hidden points in convex position (a ring). "
+        "What makes it work and what limits it: docs/literature.md.",
+        locator="not had: no text of the paper found to read; Lister's and Kruglyak's results as it quotes them",
     ),
 )
 

@@ -19,7 +19,9 @@ def bench_view() -> None:
     st.markdown(
         "Classic encoder experiments (SNNS's example notes, the PDP handbook, Riedmiller & Braun 1993), each rerun "
         "over many seeds with its own settings, not the sidebar's. The published figure stands beside aelab's, "
-        "with what differs in the counting. Same as `python -m aelab bench`."
+        "with what differs in the counting, and where it was read: *unverified* beside a figure whose source "
+        "could not be had. The last entry goes past the literature's limit (supertight N-2-N beyond N = 19). "
+        "Same as `python -m aelab bench`."
     )
     columns = st.columns([2, 1, 1], vertical_alignment="bottom")
     choice = columns[0].selectbox(
