@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aelab import bench_sources as cited
 from aelab.allowance import Allowance
 from aelab.config import Config
 from aelab.goals import GOALS, Goal
@@ -34,17 +35,7 @@ from aelab.train import Progress, train_seeds
 
 CRITERIA = GOALS  # the criteria an entry counts to are the training loop's stop goals
 
-SNNS_README = "SNNS v4.2 examples/encoder.README (hints 'not to be cited as optimal')"
-RIEDMILLER_BRAUN = "Riedmiller & Braun (1993), the RPROP paper, ICNN'93 pp. 586-591, as quoted"
-# Where each figure was read: the SNNS v4.2 tree (fetched: github.com/ycollet/SNNS) and the PDP software as the
-# handbook ships it (fetched: github.com/dagfinndybvig/renewedPDP). Riedmiller & Braun's paper could not be had.
-SNNS_HINTS = "SNNS v4.2 examples/encoder.README, 'Hints' table; examples/encoder.cfg (init range 1.0 -1.0)"
-SNNS_RPROP_CODE = "kernel/sources/learn_f.c, LEARN_rprop (parameter 2 = 0: RPROP_MAXEPS 2.0), RPROP_MINEPS 1e-6"
-SNNS_QUICKPROP_CODE = "kernel/sources/learn_f.c, MODI_quickprop; learn_f.ph, SIGMOID_PRIME_OFFSET 0.1"
-RIEDMILLER_BRAUN_LOCATOR = "not had: no text of the paper found to read"
-# Past the literature's limit: the supertight N-2-N encoder with aelab's 12-2-12 recipe (chosen at 12-2-12; the
-# budget on seeds 10000..). Measured on seeds 0..99, 10,000 epochs: N = 32 100%, N = 48 91% (the largest N found at
-# >= 90%), N = 64 short of it (docs/literature.md). The entry runs N = 32: every seed, in a bench-sized run.
+# Past the literature's limit at a bench-sized N; the largest N found at >= 90% is 48 (docs/literature.md)
 SUPERTIGHT_WIDTH = 32
 # What SNNS did: logistic units with biases, weights from Randomize_Weights in [-1, 1] (SNNS's default range),
 # the error 1/2 sum (t - o)^2 per update. Std_Backpropagation and BackpropMomentum update after every pattern.
@@ -81,11 +72,11 @@ _SNNS = (
         _classic(width=8, hidden=3, optimizer="sgd", lr=2.0, batch_size=1, epochs=5000),
         "outputs",
         750,
-        SNNS_README + ": Std_Backpropagation 2.0, about 750 cycles",
+        cited.SNNS_README + ": Std_Backpropagation 2.0, about 750 cycles",
         "SNNS presents the patterns in file order unless shuffling is switched on; aelab shuffles each epoch. "
         "SNNS's figure is one run, aelab's the median over seeds.",
         verified=True,
-        locator=SNNS_HINTS + ", row Std.-Backpropagation",
+        locator=cited.SNNS_HINTS + ", row Std.-Backpropagation",
     ),
     BenchEntry(
         "snns-momentum",
@@ -95,11 +86,11 @@ _SNNS = (
         ),
         "outputs",
         300,
-        SNNS_README + ": BackpropMomentum 0.8 0.6 0.1, about 300 cycles",
+        cited.SNNS_README + ": BackpropMomentum 0.8 0.6 0.1, about 300 cycles",
         "SNNS's momentum step is lr x delta + mu x previous step, which is torch's SGD momentum exactly; "
         "the flat spot goes on hidden and output units, as in SNNS's Backprop_momentum_FSE.",
         verified=True,
-        locator=SNNS_HINTS + ", row Backpropagation with Momentum",
+        locator=cited.SNNS_HINTS + ", row Backpropagation with Momentum",
     ),
     BenchEntry(
         "snns-quickprop",
@@ -116,11 +107,11 @@ _SNNS = (
         ),
         "outputs",
         75,
-        SNNS_README + ": Quickprop 0.2 1.75 0.0001, about 75 cycles",
+        cited.SNNS_README + ": Quickprop 0.2 1.75 0.0001, about 75 cycles",
         "Full batch; flat spot 0.1 because SNNS's Quickprop always adds SIGMOID_PRIME_OFFSET = 0.1 "
         "(propagateNetBackwardQuickprop).",
         verified=True,
-        locator=f"{SNNS_HINTS}, row Quickprop; {SNNS_QUICKPROP_CODE}",
+        locator=f"{cited.SNNS_HINTS}, row Quickprop; {cited.SNNS_QUICKPROP_CODE}",
     ),
     BenchEntry(
         "snns-rprop",
@@ -128,12 +119,12 @@ _SNNS = (
         _classic(width=8, hidden=3, optimizer="rprop", lr=0.2, rprop_max_step=2.0, epochs=3000),
         "outputs",
         75,
-        SNNS_README + ": Rprop 0.2, about 75 cycles",
+        cited.SNNS_README + ": Rprop 0.2, about 75 cycles",
         "The hint names no largest step, so SNNS's code caps steps at RPROP_MAXEPS = 2.0 (its manual says 50, "
         "torch.optim's default); the smallest is 1e-6 in both. Otherwise the same rule (no backtracking, a "
         "skipped step after a sign change).",
         verified=True,
-        locator=f"{SNNS_HINTS}, row Rprop; {SNNS_RPROP_CODE}",
+        locator=f"{cited.SNNS_HINTS}, row Rprop; {cited.SNNS_RPROP_CODE}",
     ),
 )
 
@@ -169,8 +160,7 @@ BENCH: dict[str, BenchEntry] = by_name(
         "weights and biases start in [-0.5, 0.5] (wrange 1 x (rnd - 0.5)); ptrain shuffles each epoch.",
         loss_below=TSS_BELOW / 2,
         verified=True,
-        locator="PDP bp: bp/424.NET (ecrit 0.04), bp/424.STR (lrate .5, lgrain pattern), src/BP.C (momentum = 0.9; "
-        "train: tss < ecrit), src/WEIGHTS.C (wrange = 1)",
+        locator=cited.PDP_LOCATOR,
     ),
     BenchEntry(
         "rb-10-5-10-bp",
@@ -178,9 +168,9 @@ BENCH: dict[str, BenchEntry] = by_name(
         _classic(width=10, hidden=5, optimizer="sgd", lr=1.9, epochs=3000),
         "outputs",
         121,
-        RIEDMILLER_BRAUN + ": 10-5-10, BP 121 epochs",
+        cited.RIEDMILLER_BRAUN + ": 10-5-10, BP 121 epochs",
         "Their learning rate is recalled, not read; they averaged over runs (aelab: median and mean).",
-        locator=RIEDMILLER_BRAUN_LOCATOR,
+        locator=cited.RIEDMILLER_BRAUN_LOCATOR,
     ),
     BenchEntry(
         "rb-10-5-10-quickprop",
@@ -188,9 +178,9 @@ BENCH: dict[str, BenchEntry] = by_name(
         _classic(width=10, hidden=5, optimizer="quickprop", lr=1.5, max_growth=1.75, epochs=3000),
         "outputs",
         21,
-        RIEDMILLER_BRAUN + ": 10-5-10, Quickprop 21 epochs",
+        cited.RIEDMILLER_BRAUN + ": 10-5-10, Quickprop 21 epochs",
         "Parameters recalled, not read; no flat spot and no decay, as nothing read says otherwise.",
-        locator=RIEDMILLER_BRAUN_LOCATOR,
+        locator=cited.RIEDMILLER_BRAUN_LOCATOR,
     ),
     BenchEntry(
         "rb-10-5-10-rprop",
@@ -198,10 +188,10 @@ BENCH: dict[str, BenchEntry] = by_name(
         _classic(width=10, hidden=5, optimizer="rprop", lr=2.0, rprop_max_step=50.0, epochs=3000),
         "outputs",
         19,
-        RIEDMILLER_BRAUN + ": 10-5-10, Rprop 19 epochs",
+        cited.RIEDMILLER_BRAUN + ": 10-5-10, Rprop 19 epochs",
         "Initial step recalled, not read; steps capped at 50, the paper's largest step as quoted (torch.optim "
         "took its defaults from it). SNNS's 2.0 solves far more seeds (docs/literature.md).",
-        locator=RIEDMILLER_BRAUN_LOCATOR,
+        locator=cited.RIEDMILLER_BRAUN_LOCATOR,
     ),
     BenchEntry(
         "rb-12-2-12-quickprop",
@@ -209,11 +199,11 @@ BENCH: dict[str, BenchEntry] = by_name(
         _classic(width=12, hidden=2, optimizer="quickprop", lr=1.5, max_growth=1.75, epochs=5000),
         "outputs",
         405,
-        RIEDMILLER_BRAUN + ": 12-2-12, Quickprop 405 epochs (backprop did not converge)",
+        cited.RIEDMILLER_BRAUN + ": 12-2-12, Quickprop 405 epochs (backprop did not converge)",
         "A supertight encoder: 2 hidden units cannot give 12 binary codes, so only the outputs criterion "
         "applies. Parameters recalled, not read (the same as for 10-5-10); no flat spot, as the source is not "
         "known to use one (with SNNS's 0.1 no seed gets there: docs/literature.md).",
-        locator=RIEDMILLER_BRAUN_LOCATOR,
+        locator=cited.RIEDMILLER_BRAUN_LOCATOR,
     ),
     BenchEntry(
         "rb-12-2-12-rprop",
@@ -221,10 +211,10 @@ BENCH: dict[str, BenchEntry] = by_name(
         _classic(width=12, hidden=2, optimizer="rprop", lr=2.0, rprop_max_step=50.0, epochs=5000),
         "outputs",
         322,
-        RIEDMILLER_BRAUN + ": 12-2-12, Rprop 322 epochs",
+        cited.RIEDMILLER_BRAUN + ": 12-2-12, Rprop 322 epochs",
         "A supertight encoder (see rb-12-2-12-quickprop). Initial step recalled, not read; steps capped at 50 "
         "as for rb-10-5-10-rprop.",
-        locator=RIEDMILLER_BRAUN_LOCATOR,
+        locator=cited.RIEDMILLER_BRAUN_LOCATOR,
     ),
     BenchEntry(
         "supertight-n-2-n",
@@ -232,13 +222,12 @@ BENCH: dict[str, BenchEntry] = by_name(
         dataclasses.replace(preset_config("12-2-12"), width=SUPERTIGHT_WIDTH, epochs=10_000),
         "outputs",
         None,
-        "Bakker, Phillips & Wiles (1994), Neural Network World 4(5), as quoted: Lister found backprop feasible for "
-        "N-2-N only up to N = 19, though Kruglyak proved weights exist for every N",
+        cited.SUPERTIGHT_SOURCE,
         f"Lister's limit is N = 19; this entry runs N = {SUPERTIGHT_WIDTH}, and N = 48 still reaches 91% of seeds "
         "0..99 in the same budget (N = 64: 34% of seeds 10000..10099). Outputs only: 2 hidden units give 4 "
         "binary codes, not N, and the outputs need none, only the N hidden points in convex position (a ring). "
         "What makes it work and what limits it: docs/literature.md.",
-        locator="not had: no text of the paper found to read; Lister's and Kruglyak's results as it quotes them",
+        locator=cited.SUPERTIGHT_LOCATOR,
     ),
 )
 

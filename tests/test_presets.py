@@ -59,6 +59,6 @@ def test_a_hand_set_size_is_offered_the_nearest_recipe(size, nearest):
 
 
 def test_restarts_are_marked_on_the_curves():
-    result = train(replace(preset_config("16-4-16"), epochs=25, restart_after=10))
+    result = train(replace(preset_config("16-4-16"), epochs=30, restart_after=10))  # 10 left at 20: a whole attempt
     markers = solved_frame([("run", result)])
     assert list(markers[markers["marker"] == "restart"]["epoch"]) == result.restarts == [10, 20]
