@@ -35,8 +35,7 @@ from aelab.train import Progress, train_seeds
 
 CRITERIA = GOALS  # the criteria an entry counts to are the training loop's stop goals
 
-# Past the literature's limit at a bench-sized N; the largest N found at >= 90% is 48 (docs/literature.md)
-SUPERTIGHT_WIDTH = 32
+SUPERTIGHT_WIDTH = 32  # past the literature's limit at a bench-sized N; the largest N reached: docs/literature.md
 # What SNNS did: logistic units with biases, weights from Randomize_Weights in [-1, 1] (SNNS's default range),
 # the error 1/2 sum (t - o)^2 per update. Std_Backpropagation and BackpropMomentum update after every pattern.
 TSS_BELOW = 0.04  # PDP's stop rule: the total squared error (the sum over patterns and outputs) below this
@@ -120,9 +119,8 @@ _SNNS = (
         "outputs",
         75,
         cited.SNNS_README + ": Rprop 0.2, about 75 cycles",
-        "The hint names no largest step, so SNNS's code caps steps at RPROP_MAXEPS = 2.0 (its manual says 50, "
-        "torch.optim's default); the smallest is 1e-6 in both. Otherwise the same rule (no backtracking, a "
-        "skipped step after a sign change).",
+        "The hint names no largest step: SNNS's code then caps steps at RPROP_MAXEPS = 2.0 (its manual says 50), "
+        "the smallest at 1e-6. Otherwise torch's rule (no backtracking, a skipped step after a sign change).",
         verified=True,
         locator=f"{cited.SNNS_HINTS}, row Rprop; {cited.SNNS_RPROP_CODE}",
     ),
@@ -131,18 +129,13 @@ _SNNS = (
 BENCH: dict[str, BenchEntry] = by_name(
     *_SNNS,
     *(
-        BenchEntry(
-            f"{entry.name}-tss",
-            entry.method,
-            entry.config,
-            "loss",
-            entry.reference_epochs,
-            entry.source,
-            "The same runs, counted to PDP's stop rule (total squared error < 0.04, sse < 0.02) instead of "
+        dataclasses.replace(
+            entry,
+            name=f"{entry.name}-tss",
+            criterion="loss",
+            note="The same runs, counted to PDP's stop rule (total squared error < 0.04, sse < 0.02) instead of "
             "40-20-40: SNNS does not say what 'trained' meant, and its figures sit near this stricter rule.",
             loss_below=TSS_BELOW / 2,
-            verified=entry.verified,
-            locator=entry.locator,
         )
         for entry in _SNNS
     ),
@@ -189,8 +182,7 @@ BENCH: dict[str, BenchEntry] = by_name(
         "outputs",
         19,
         cited.RIEDMILLER_BRAUN + ": 10-5-10, Rprop 19 epochs",
-        "Initial step recalled, not read; steps capped at 50, the paper's largest step as quoted (torch.optim "
-        "took its defaults from it). SNNS's 2.0 solves far more seeds (docs/literature.md).",
+        "Initial step recalled, not read; largest step 50, the paper's as quoted (SNNS's 2.0: docs/literature.md).",
         locator=cited.RIEDMILLER_BRAUN_LOCATOR,
     ),
     BenchEntry(
@@ -201,8 +193,8 @@ BENCH: dict[str, BenchEntry] = by_name(
         405,
         cited.RIEDMILLER_BRAUN + ": 12-2-12, Quickprop 405 epochs (backprop did not converge)",
         "A supertight encoder: 2 hidden units cannot give 12 binary codes, so only the outputs criterion "
-        "applies. Parameters recalled, not read (the same as for 10-5-10); no flat spot, as the source is not "
-        "known to use one (with SNNS's 0.1 no seed gets there: docs/literature.md).",
+        "applies. Parameters recalled, not read (as for 10-5-10); no flat spot, which the source is not known to "
+        "use (with SNNS's 0.1 no seed gets there).",
         locator=cited.RIEDMILLER_BRAUN_LOCATOR,
     ),
     BenchEntry(
@@ -212,8 +204,7 @@ BENCH: dict[str, BenchEntry] = by_name(
         "outputs",
         322,
         cited.RIEDMILLER_BRAUN + ": 12-2-12, Rprop 322 epochs",
-        "A supertight encoder (see rb-12-2-12-quickprop). Initial step recalled, not read; steps capped at 50 "
-        "as for rb-10-5-10-rprop.",
+        "A supertight encoder (see rb-12-2-12-quickprop). Initial step recalled, not read; largest step 50.",
         locator=cited.RIEDMILLER_BRAUN_LOCATOR,
     ),
     BenchEntry(
@@ -223,10 +214,9 @@ BENCH: dict[str, BenchEntry] = by_name(
         "outputs",
         None,
         cited.SUPERTIGHT_SOURCE,
-        f"Lister's limit is N = 19; this entry runs N = {SUPERTIGHT_WIDTH}, and N = 48 still reaches 91% of seeds "
-        "0..99 in the same budget (N = 64: 34% of seeds 10000..10099). Outputs only: 2 hidden units give 4 "
-        "binary codes, not N, and the outputs need none, only the N hidden points in convex position (a ring). "
-        "What makes it work and what limits it: docs/literature.md.",
+        f"Lister's limit is N = 19; this entry runs N = {SUPERTIGHT_WIDTH}. Outputs only: 2 hidden units give 4 "
+        "binary codes, not N, and the outputs need the N hidden points only in convex position (a ring). The "
+        "largest N reached, what makes it work and what limits it: docs/literature.md.",
         locator=cited.SUPERTIGHT_LOCATOR,
     ),
 )
