@@ -38,15 +38,27 @@ def code_strings(bits: np.ndarray) -> list[str]:
 
 
 def distinct_codes(bits: np.ndarray) -> np.ndarray | int:
-    """Number of different codes among the P patterns, per seed for a batch."""
+    """Number of different codes among the P patterns, per seed for a batch: each seed's codes are
+    packed into integers, sorted, and the steps between neighbours counted, for all seeds at once."""
     if bits.ndim == 2:
         return int(distinct_codes(bits[None])[0])
     units = bits.shape[-1]
-    if units <= 62:
-        # Pack each code into one integer, sort per seed, count the steps.
+    if units <= 62:  # nearly always: each code is one int64
         packed = np.sort(bits @ _powers_of_two(units), axis=1)  # (S, P)
         return 1 + (packed[:, 1:] != packed[:, :-1]).sum(axis=1)
-    return np.array([len(np.unique(seed_bits, axis=0)) for seed_bits in bits])
+    words = _packed_words(bits)  # (S, P, W)
+    order = np.lexsort(np.moveaxis(words, -1, 0)[::-1], axis=-1)  # (S, P): by word 0, then 1, ...
+    ordered = np.take_along_axis(words, order[..., None], axis=1)
+    return 1 + (ordered[:, 1:] != ordered[:, :-1]).any(axis=-1).sum(axis=1)
+
+
+def _packed_words(bits: np.ndarray) -> np.ndarray:
+    """(S, P, k) bools -> (S, P, ceil(k / 64)) uint64 words holding the same bits (equal codes, equal words)."""
+    packed = np.packbits(bits, axis=-1)  # (S, P, ceil(k / 8)) bytes
+    spare = -packed.shape[-1] % 8
+    if spare:
+        packed = np.concatenate([packed, np.zeros((*packed.shape[:-1], spare), dtype=np.uint8)], axis=-1)
+    return np.ascontiguousarray(packed).view(np.uint64)
 
 
 @cache

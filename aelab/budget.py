@@ -21,23 +21,77 @@ from aelab.config import Config, ConfigError
 from aelab.recorder import HISTORY_BUDGET, SNAPSHOT_BUDGET
 from aelab.sweep import seeds_per_batch, values_per_seed
 
-# Seconds per epoch (one core, default recipe; benchmarks/calibrate_budget.py prints the fit):
-# a fixed cost per epoch (Python and dispatch), plus per seed a small fixed cost, the (P, N)
-# elementwise work and the (P, k) x (k, N) products.
-EPOCH_OVERHEAD = {"numpy": 3e-5, "torch": 7e-5}
-AUTOGRAD_OVERHEAD = 1.2e-4  # torch's instead, where a step takes autograd (sse, a flat spot; see torch_fused)
-# With restarts torch.optim holds Adam's state as four tensors per seed (torch_backend) and loops over
-# them each update: seconds per seed per update.
-ADAM_PER_SEED_TENSORS = 4.5e-5
-TORCH_OPTIMIZER_OVERHEAD = {"rprop": 5e-5, "quickprop": 8e-5}  # their updates take more torch calls per step
-PER_SEED = 1.5e-6
-PER_OUTPUT = 4e-9  # per output value (P x N = N^2 of them)
-PER_PRODUCT = 1e-10  # per multiply-add of the two matrix products (N^2 k)
-# Mini-batch and per-pattern epochs (batch_size) make ceil(P / batch_size) updates, each with its own
-# fixed cost (autograd's is larger), besides the full-batch pass that measures the epoch.
-UPDATE_OVERHEAD = {"numpy": 2e-5, "torch": 8e-5}
-PER_SEED_UPDATE = 3e-6
+# CPU seconds of training on one core, in work units: what one epoch of a (batched) run does, counted
+# by epoch_work(), times the seconds each unit costs on each backend (benchmarks/calibrate_budget.py
+# measures them and prints the estimate beside the measured cost, knob by knob). An epoch is one
+# full-batch update, or ceil(P / batch_size) mini-batch updates; each update runs the optimiser over
+# every parameter of every seed (2Nk + N + k each), which at 1024-1024 costs milliseconds.
+UNIT_SECONDS: dict[str, dict[str, float]] = {
+    "numpy": {
+        "epoch": 3.2e-05,  # a fixed cost per epoch and batch of seeds: Python, the loop, the recorder
+        "seed": 1.9e-06,  # per seed and epoch
+        "output": 6.7e-09,  # per output value (S x P x N) per pass over them (x2 in float64: bytes moved)
+        "softmax output": 0.0,  # ... more for softmax_ce's exponentials and logarithm
+        "product": 4e-11,  # per multiply-add of the matrix products (S x P x N x k each), x2 in float64
+        "code": 7.3e-09,  # per hidden value read as a bit and counted into codes (S x P x k)
+        "update": 3e-05,  # a fixed cost per mini-batch update
+        "seed_update": 3.2e-07,  # ... and per seed
+        "gradient": 1e-09,  # per parameter per mini-batch update: the products' passes over the weights, x2 in float64
+        "weight_decay": 1.3e-09,  # per parameter per update, x2 in float64
+        "noise": 2.2e-08,  # per hidden noise value drawn
+        "autograd": 0.0,  # (torch's)
+        "seed_tensors": 0.0,  # (torch's)
+        "restart": 3.6e-05,  # per seed and restart: new weights
+        # per parameter per update, by optimiser and dtype, on gradients as training makes them: Rprop's
+        # sign tests meet float32's subnormal products of tiny gradients, far slower than float64's
+        "sgd float32": 3.6e-09,
+        "sgd float64": 1.4e-08,
+        "momentum float32": 2.5e-09,
+        "momentum float64": 1.4e-08,
+        "adam float32": 1e-08,
+        "adam float64": 2e-08,
+        "rprop float32": 1.3e-07,
+        "rprop float64": 5.9e-08,
+        "quickprop float32": 5.7e-08,
+        "quickprop float64": 5.7e-08,
+    },
+    "torch": {
+        "epoch": 0.00013,
+        "seed": 3e-06,
+        "output": 7.5e-09,
+        "softmax output": 0.0,
+        "product": 3.3e-11,
+        "code": 1.6e-09,
+        "update": 2e-05,
+        "seed_update": 8.7e-07,
+        "gradient": 1e-09,
+        "weight_decay": 6e-10,
+        "noise": 9e-09,
+        "autograd": 0.0002,  # a step through autograd (sse, a flat spot, every mini-batch update; see torch_fused)
+        "seed_tensors": 8.4e-05,  # per seed per update: Adam with restarts keeps four tensors per seed (torch_backend)
+        "restart": 6.8e-05,
+        "sgd float32": 1.6e-09,
+        "sgd float64": 2.3e-08,
+        "momentum float32": 4.9e-08,
+        "momentum float64": 6.8e-08,
+        "adam float32": 1.1e-08,
+        "adam float64": 5.3e-09,
+        "rprop float32": 4.6e-07,
+        "rprop float64": 7.7e-08,
+        "quickprop float32": 4.8e-08,
+        "quickprop float64": 8.4e-08,
+    },
+}
+OPTIMIZERS = ("sgd", "momentum", "adam", "rprop", "quickprop")
+OPTIMIZER_UNITS = [f"{name} {dtype}" for name in OPTIMIZERS for dtype in ("float32", "float64")]
 WORKING_ARRAYS = 10  # (S, P, N)-sized arrays alive at once in a training step (outputs, errors, gradients)
+# Copies of every parameter a run keeps: weights and gradient, the result's initial and final weights, the
+# resumable copy's weights (page.training.keep_run), and the backend's own (torch's autograd views)
+PARAMETER_COPIES = 6
+OPTIMIZER_STATE_ARRAYS = {"sgd": 0, "momentum": 1, "adam": 2, "rprop": 2, "quickprop": 2}  # parameter-sized each
+# Bytes the page's views take per (P, N) output value of a single run while it draws them: the code report's
+# (P, P) Hamming matrix and its float intermediates, the heatmaps' tables and images
+VIEW_BYTES_PER_OUTPUT = 200
 # The server itself after a first run: Python, Streamlit, NumPy, pandas, Altair (and torch, CPU build);
 # with these, the estimates stay at or above the peaks benchmarks/bench_serving.py measures.
 BASE_MEGABYTES = {"numpy": 350, "torch": 550}
@@ -48,6 +102,8 @@ ENVIRONMENT = {  # environment variable -> Budget field
     "AELAB_MAX_RUNS": "max_runs",
     "AELAB_QUICK_SECONDS": "quick_seconds",
     "AELAB_SMALL_SECONDS": "small_seconds",
+    "AELAB_MAX_SERVER_MEGABYTES": "max_server_megabytes",
+    "AELAB_IDLE_SECONDS": "idle_seconds",
 }
 THRESHOLDS = {"quick_seconds", "small_seconds"}  # estimate thresholds, not limits: they cannot be lifted
 # A click's allowance in the quick or the small lane is this many times the lane's threshold (never more
@@ -65,6 +121,10 @@ class Budget:
     max_runs: int | None = 2  # long trainings at once on one server (one per CPU); more wait in line
     quick_seconds: float = 2.0  # work estimated under this starts at once, never waiting behind long runs
     small_seconds: float = 10.0  # ... under this waits only for other small work, in a lane of its own
+    # What all sessions together may keep (trained networks, snapshots, resumable copies: aelab.memory);
+    # over it, idle sessions let go of theirs. An idle session lets go of them after idle_seconds anyway.
+    max_server_megabytes: float | None = 500.0
+    idle_seconds: float | None = 1800.0
 
     def needs_slot(self, seconds: float) -> bool:
         """Long work (estimated `seconds`) takes a place in the server's line; quick work (most clicks)
@@ -122,23 +182,45 @@ def _limit(label: str, name: str, value: object) -> float | int | None:
     return int(number) if name == "max_runs" else number
 
 
+def epoch_work(config: Config, seeds: int = 1) -> dict[str, float]:
+    """What one epoch of `seeds` seeds does, in the units of UNIT_SECONDS. Many seeds train in batches
+    of at most seeds_per_batch (a sweep's), each batch with its own fixed costs."""
+    width, hidden, patterns = config.width, config.hidden, config.width  # P = N one-hot patterns
+    wide = 2.0 if config.dtype == "float64" else 1.0  # float64 moves twice the bytes
+    batches = -(-seeds // seeds_per_batch(config))
+    minibatch = config.minibatch
+    updates = -(-patterns // config.batch_size) if minibatch else 1
+    parameter_updates = updates * seeds * (2 * width * hidden + width + hidden)
+    products = 6 if minibatch else 3  # forward, and backward's two (dW2, dh); a mini-batch's five plus the clean pass
+    passes = 1 + (minibatch or config.noise > 0)  # over the outputs: the measured pass, and the updates' own
+    if config.noise and not minibatch:
+        products += 1  # the noisy pass besides the clean one
+    torch = config.backend == "torch"
+    autograd = updates if minibatch else float(config.loss == "sse" or config.flat_spot > 0)
+    work = {
+        "epoch": batches,
+        "seed": seeds,
+        "output": seeds * patterns * width * passes * wide,
+        "softmax output": seeds * patterns * width * passes * wide if config.loss == "softmax_ce" else 0,
+        "product": seeds * patterns * width * hidden * products * wide,
+        "code": seeds * patterns * hidden,
+        "update": updates if minibatch else 0,
+        "seed_update": updates * seeds if minibatch else 0,
+        "gradient": parameter_updates * wide if minibatch else 0,
+        "weight_decay": parameter_updates * wide if config.weight_decay else 0,
+        "noise": seeds * patterns * hidden if config.noise else 0,
+        "autograd": autograd if torch else 0,
+        "seed_tensors": updates * seeds if torch and config.restart_after and config.optimizer == "adam" else 0,
+        "restart": seeds / config.restart_after if config.restart_after else 0,
+    }
+    return work | {unit: 0 for unit in OPTIMIZER_UNITS} | {f"{config.optimizer} {config.dtype}": parameter_updates}
+
+
 def estimate_seconds(config: Config, seeds: int = 1) -> float:
     """Worst-case training time on one core: every epoch of every seed."""
-    patterns = config.width  # P = N one-hot patterns
-    outputs = patterns * config.width  # P x N
-    updates = -(-patterns // config.batch_size) if 0 < config.batch_size < patterns else 0  # beyond full batch
-    passes = 2 if updates else 1  # the measuring pass, and the updates' passes over every pattern
-    per_seed = (
-        PER_SEED + updates * PER_SEED_UPDATE + passes * (PER_OUTPUT * outputs + PER_PRODUCT * outputs * config.hidden)
-    )
-    overhead = EPOCH_OVERHEAD[config.backend]
-    if config.backend == "torch":
-        if config.loss == "sse" or config.flat_spot:
-            overhead = AUTOGRAD_OVERHEAD
-        overhead += max(updates, 1) * TORCH_OPTIMIZER_OVERHEAD.get(config.optimizer, 0.0)
-        if config.restart_after and config.optimizer == "adam":
-            per_seed += max(updates, 1) * ADAM_PER_SEED_TENSORS
-    per_epoch = overhead + updates * UPDATE_OVERHEAD[config.backend] + seeds * per_seed
+    costs = UNIT_SECONDS[config.backend]
+    work = epoch_work(config, seeds)
+    per_epoch = sum(count * costs[unit] for unit, count in work.items())
     return config.epochs * per_epoch
 
 
@@ -148,15 +230,22 @@ def estimate_bench_seconds(configs: Sequence[Config], seeds: int) -> float:
 
 def estimate_megabytes(config: Config, seeds: int = 1) -> float:
     """Peak memory of the server while it trains: its base, one batch's working arrays, the history
-    (at most HISTORY_BUDGET entries of 4 metrics) and the snapshots: hidden activations and, for the
-    replay, weights (at most SNAPSHOT_BUDGET float32 values each)."""
+    (at most HISTORY_BUDGET entries of 4 metrics), the snapshots (hidden activations and, for the
+    replay, weights: at most SNAPSHOT_BUDGET float32 values each), the parameters' copies (weights,
+    gradient, optimiser state, the result's and the resumable copy's) and, for a single run, what the
+    page's views make of its (P, N) outputs."""
     itemsize = 4 if config.dtype == "float32" else 8
     per_seed = values_per_seed(config)
     batch = min(seeds, seeds_per_batch(config))  # seeds trained at once (aelab.sweep)
     working = WORKING_ARRAYS * batch * per_seed * max(itemsize, 8)  # figures are measured in float64
     history = min(seeds * (config.epochs + 1), HISTORY_BUDGET) * 4 * 8
-    snapshots = 2 * SNAPSHOT_BUDGET * 4 if seeds == 1 else 0
-    return BASE_MEGABYTES[config.backend] + (working + history + snapshots) / 1e6
+    single = seeds == 1
+    snapshots = 2 * SNAPSHOT_BUDGET * 4 if single else 0
+    parameters = 2 * config.width * config.hidden + config.width + config.hidden
+    copies = PARAMETER_COPIES + 2 * OPTIMIZER_STATE_ARRAYS[config.optimizer]  # the state, and its resumable copy
+    state = batch * parameters * itemsize * copies
+    views = VIEW_BYTES_PER_OUTPUT * config.width * config.width if single else 0
+    return BASE_MEGABYTES[config.backend] + (working + history + snapshots + state + views) / 1e6
 
 
 def over_budget(budget: Budget, config: Config, seeds: int = 1) -> str | None:

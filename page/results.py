@@ -10,6 +10,7 @@ from aelab import formats
 from aelab.config import SETTINGS, Config
 from aelab.report import epoch_or_never, percent
 from aelab.results import RunResult
+from page.memory import released_note, track_memory
 from page.views import VIEWS
 
 
@@ -77,7 +78,9 @@ def results_ui(current: Config) -> None:
     A fragment with stateful tabs: switching views, pinning or scrubbing the
     snapshots reruns only this part and draws only the open tab, and such a
     click never interrupts a training run (fragment reruns wait for it)."""
+    track_memory()  # this session's kept arrays, in the server's registry (idle ones may be released)
     result: RunResult | None = st.session_state.get("result")
+    released_note()
     if result is None:
         st.info("Choose settings in the sidebar and click **Train**: the views of the run appear here.")
         return

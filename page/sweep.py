@@ -11,6 +11,7 @@ from aelab.report import cli_command, epoch_or_never, percent
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
 from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
+from page.memory import track_memory
 from page.serving import allowance_spent, training_slot, within_budget
 from page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
 
@@ -124,6 +125,7 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
             return
         latest.clear()
         st.session_state.sweep_result = result
+        track_memory()
         kept = (
             "The sweep so far is kept below (seeds not yet solved count as unsolved). All of it runs on your own "
             "machine, where there is no limit, with:"

@@ -64,6 +64,23 @@ def test_distinct_codes_matches_brute_force_single_and_batched(units):
     assert [analysis.distinct_codes(seed_bits) for seed_bits in bits] == expected
 
 
+@pytest.mark.parametrize("units", [2, 62, 63, 64, 65, 128, 200, 1024])
+def test_distinct_codes_equals_the_per_seed_unique_rows_on_random_codes(units):
+    """The vectorised count equals the old definition, np.unique over each seed's rows, at any k:
+    random codes drawn from a few prototypes (so seeds have many, few or no collisions), and codes
+    that differ only in their last unit (the word packing's edge)."""
+    rng = np.random.default_rng(1000 + units)
+    seeds, patterns = 7, 40
+    prototypes = rng.random((seeds, patterns, units)) < 0.5
+    pick = rng.integers(0, rng.integers(1, patterns + 1, size=(seeds, 1)), size=(seeds, patterns))
+    bits = np.take_along_axis(prototypes, pick[..., None], axis=1)  # (S, P, k), seed s from pick's prototypes
+    bits[0] = False
+    bits[0, ::2, -1] = True  # seed 0: two codes, told apart by the last unit only
+    expected = [len(np.unique(seed_bits, axis=0)) for seed_bits in bits]
+    assert expected[0] == 2 and len(set(expected)) > 1
+    assert analysis.distinct_codes(bits).tolist() == expected
+
+
 @pytest.mark.parametrize("units", [62, 63, 64, 70])
 def test_distinct_codes_tells_every_single_unit_apart(units):
     """The zero code and each one-unit code are all different, for every unit up to the last (no overflow)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -13,6 +14,7 @@ from aelab.budget import (
     DEFAULT_BUDGET,
     UNLIMITED,
     Budget,
+    estimate_bench_seconds,
     estimate_megabytes,
     estimate_seconds,
     load_budget,
@@ -21,9 +23,11 @@ from aelab.budget import (
 )
 from aelab.cli import build_parser
 from aelab.config import SETTINGS, Config, ConfigError
+from aelab.goals import Goal
 from aelab.report import cli_command
 from aelab.run_queue import RunQueue
 from aelab.sweep import MAX_SWEEP_SEEDS
+from aelab.train import Trainer
 from tests.test_page import APP
 
 # The most expensive work a share link can ask for: the widest net, every epoch, the most seeds.
@@ -42,15 +46,16 @@ def test_the_default_run_and_the_presets_fit_the_default_budget():
 
 def test_torch_restarts_and_autograd_steps_cost_more_in_the_estimate():
     """With restarts torch.optim loops over Adam's four tensors per seed (benchmarks/calibrate_budget.py
-    measures ~38 us per seed and epoch); sse and a flat spot take autograd's larger fixed cost."""
+    measures ~60 us per seed and epoch); sse and a flat spot take autograd's larger fixed cost. Restarts
+    themselves cost a little: new weights per seed."""
     plain = Config(backend="torch", optimizer="adam", lr=0.05)
     assert estimate_seconds(replace(plain, restart_after=100), 100) > 10 * estimate_seconds(plain, 100)
     momentum = replace(plain, optimizer="momentum", lr=1.0)  # one flat tensor, restarts or not
-    assert estimate_seconds(replace(momentum, restart_after=100), 100) == estimate_seconds(momentum, 100)
+    assert estimate_seconds(replace(momentum, restart_after=100), 100) < 1.2 * estimate_seconds(momentum, 100)
     assert estimate_seconds(replace(plain, loss="sse")) > estimate_seconds(plain)
     assert estimate_seconds(replace(plain, flat_spot=0.1)) > estimate_seconds(plain)
     numpy = replace(plain, backend="numpy")  # its optimiser state is one array for every seed
-    assert estimate_seconds(replace(numpy, restart_after=100), 100) == estimate_seconds(numpy, 100)
+    assert estimate_seconds(replace(numpy, restart_after=100), 100) < 1.5 * estimate_seconds(numpy, 100)
 
 
 def test_estimates_grow_with_the_work():
@@ -238,3 +243,91 @@ def test_a_served_page_trains_on_one_blas_thread():
     assert not page.exception
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+
+
+# One small config per knob of the estimate (aelab.budget.epoch_work), each a fraction of a second:
+# (label, config, seeds, sweep). A sweep trains to a goal never reached (a loss below 0), as the
+# worst case the estimate prices: every epoch measured and checked.
+KNOBS = [
+    ("per pattern", Config(width=256, hidden=64, batch_size=1, optimizer="adam", lr=0.01, epochs=5), 1, False),
+    ("mini-batch", Config(width=256, hidden=64, batch_size=16, optimizer="adam", lr=0.01, epochs=30), 1, False),
+    ("float64", Config(width=256, hidden=32, dtype="float64", epochs=40), 1, False),
+    ("noise", Config(width=64, hidden=6, noise=0.3, epochs=100), 50, False),
+    ("weight decay", Config(width=128, hidden=128, weight_decay=0.01, epochs=40), 1, False),
+    ("softmax", Config(width=64, hidden=6, loss="softmax_ce", activation="tanh", epochs=100), 50, False),
+    ("restarts", Config(optimizer="adam", lr=0.05, restart_after=10, epochs=200), 100, False),
+    ("codes k >= 63", Config(width=128, hidden=100, epochs=40), 20, True),
+    ("sweep of 200 seeds", Config(width=64, hidden=6, epochs=40), 200, True),
+    *[
+        (name, Config(width=128, hidden=64, optimizer=name, lr=0.01, dtype=dtype, epochs=40), 1, False)
+        for name in ("sgd", "momentum", "adam", "rprop", "quickprop")
+        for dtype in ("float32", "float64")
+    ],
+]
+NEVER = Goal("loss", -1.0)
+MARGIN = 2.0  # measured CPU time may exceed the estimate by this much before the test fails (a busy machine)
+
+
+def cpu_seconds_of(config: Config, seeds: int, sweep: bool) -> float:
+    """CPU seconds of the training itself (this thread, one BLAS and one torch thread)."""
+    trainer = Trainer(config, list(range(seeds)), goal=NEVER if sweep else None)
+    trainer.run(2)  # warm up
+    start = time.thread_time()
+    trainer.run(config.epochs - 2)
+    return (time.thread_time() - start) * config.epochs / (config.epochs - 2)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize(("label", "config", "seeds", "sweep"), KNOBS, ids=[knob[0] for knob in KNOBS])
+def test_the_estimate_holds_for_every_knob(backend, label, config, seeds, sweep):
+    """The estimate stays at or above the measured CPU time, knob by knob, within MARGIN. A term left
+    out (per-update optimiser cost of a per-pattern epoch, float64, an optimiser's own cost) misses
+    by far more: the per-pattern config makes 256 updates an epoch, each over all 33,088 parameters."""
+    if backend == "torch":
+        pytest.importorskip("torch")
+    config = replace(config, backend=backend, device="cpu")
+    with one_thread():
+        measured = min(cpu_seconds_of(config, seeds, sweep) for _ in range(2))
+    estimate = estimate_seconds(config, seeds)
+    assert estimate * MARGIN >= measured, f"{label}: estimate {estimate:.3f} s, measured {measured:.3f} s"
+
+
+@contextmanager
+def one_thread():
+    """One BLAS thread and one torch thread, as on the served page (page.serving)."""
+    from threadpoolctl import threadpool_limits
+
+    torch_threads = None
+    try:
+        import torch
+
+        torch_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        if torch_threads is not None:
+            torch.set_num_threads(torch_threads)
+
+
+def test_the_bench_estimate_holds():
+    """The literature bench, every entry at a few epochs over 100 seeds (the page's default click)."""
+    from aelab.bench import BENCH
+
+    configs = [replace(entry.config, epochs=30) for entry in BENCH.values()]
+    with one_thread():
+        measured = sum(cpu_seconds_of(config, 100, sweep=True) for config in configs)
+    assert estimate_bench_seconds(configs, 100) * MARGIN >= measured
+
+
+def test_per_pattern_and_mini_batch_updates_are_charged_over_every_parameter():
+    """An epoch of per-pattern updates at 1024-1024 runs the optimiser 1024 times over 2.1 M parameters:
+    the issue's links (about 22,000 s and 7,300 s measured) are refused at the default limit."""
+    link = Config(width=1024, hidden=1024, batch_size=1, optimizer="quickprop", weight_decay=0.1, dtype="float64")
+    assert estimate_seconds(replace(link, epochs=486)) > 22_000
+    assert estimate_seconds(replace(link, optimizer="rprop", epochs=486)) > 7_300
+    assert over_budget(DEFAULT_BUDGET, replace(link, epochs=486)) is not None
+    assert max_epochs_within(DEFAULT_BUDGET.max_seconds, link) <= 3
