@@ -28,6 +28,8 @@ LARGE_KEYS = {
     "saved_run": "the run's resumable copy (Download → Run)",
     "sweep_progress": "a stopped sweep's last batch",
     "history_spec": "",  # the curves' cached spec (it holds runs): rebuilt at the next draw
+    "replay_trainer": "",  # the replay's note of which Trainer it last played (holds the Trainer)
+    "replay_payload": "",  # the replay's frames, rebuilt at the next draw
 }
 RESULT_KEYS = ("result", "pinned", "sweep_result", "bench_results")  # summaries: kept while the tab is open
 LOCK_KEYS = ("trainer_lock", "sweep_lock")  # held while the session trains (page.training.session_lock)
@@ -88,7 +90,7 @@ def release_state(state, everything: bool = False) -> list[str]:
         _drop(state, key)
     results = [_get(state, "result"), *(run for _, run in _get(state, "pinned") or [])]
     if any(_drop_snapshots(result) for result in results if result is not None):
-        released.append("the hidden-layer snapshots (Snapshots view)")
+        released.append("the snapshots during training (Snapshots view, the replay)")
     if everything:
         for key in RESULT_KEYS:
             _drop(state, key)
@@ -98,11 +100,15 @@ def release_state(state, everything: bool = False) -> list[str]:
 
 
 def _drop_snapshots(result) -> bool:
-    """Keep only a run's last snapshot (the Snapshots view then says there is nothing to scrub)."""
-    if len(result.snapshot_epochs) < 2:
-        return False
-    result.snapshot_epochs, result.snapshots = result.snapshot_epochs[-1:], result.snapshots[-1:].copy()
-    return True
+    """Keep only a run's last snapshot of hidden values and of weights (the Snapshots view and the replay
+    then have nothing to scrub)."""
+    dropped = len(result.snapshot_epochs) > 1 or len(result.snapshot_weights) > 1
+    if len(result.snapshot_epochs) > 1:
+        result.snapshot_epochs, result.snapshots = result.snapshot_epochs[-1:], result.snapshots[-1:].copy()
+    if len(result.snapshot_weights) > 1:
+        last = max(result.snapshot_weights)
+        result.snapshot_weights = {last: result.snapshot_weights[last]}
+    return dropped
 
 
 def _get(state, key: str):
