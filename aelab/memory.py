@@ -23,6 +23,7 @@ import gc
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
 
@@ -104,6 +105,7 @@ def kept_bytes(*objects: object) -> int:
 
 _LEAVES = (str, bytes, int, float, bool, complex, type(None), type)
 _SCALARS = (int, float, type(None))
+_CODE = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.ModuleType)
 
 
 def _children(item: object) -> list[object]:
@@ -113,8 +115,8 @@ def _children(item: object) -> list[object]:
         return list(item)
     if is_dataclass(item) and not isinstance(item, type):
         return [getattr(item, f.name, None) for f in fields(item)] + list(getattr(item, "__dict__", {}).values())
-    if callable(item) or type(item).__module__ in ("builtins", "threading", "_thread"):
-        return []  # functions, locks, modules: nothing of a session's own
+    if isinstance(item, _CODE) or type(item).__module__ in ("builtins", "threading", "_thread"):
+        return []  # functions, locks, modules: nothing of a session's own (a torch Module, callable, is walked)
     return list(getattr(item, "__dict__", {}).values())
 
 
