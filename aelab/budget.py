@@ -123,7 +123,7 @@ class Budget:
     small_seconds: float = 10.0  # ... under this waits only for other small work, in a lane of its own
     # What all sessions together may keep (trained networks, snapshots, resumable copies: aelab.memory);
     # over it, idle sessions let go of theirs. An idle session lets go of them after idle_seconds anyway.
-    max_server_megabytes: float | None = 500.0
+    max_server_megabytes: float | None = 300.0
     idle_seconds: float | None = 1800.0
 
     def needs_slot(self, seconds: float) -> bool:
