@@ -30,13 +30,14 @@ from aelab.config import SETTINGS, Config, ConfigError
 from aelab.noise import HiddenNoise, PatternOrder
 from aelab.results import METRICS
 from aelab.run_schema import FORMAT, VERSION
+from aelab.schema_dialect import RunValidator, first_fault, short
 from aelab.train import Trainer
 from aelab.weights import Weights
 
 SNAPSHOT_SAVE_LIMIT = 200_000  # snapshot values saved at most (a wide net's are left out: the file stays small)
 LAST_GOOD = ("last_good_activations", "last_good_outputs")
 MAX_FILE_BYTES = 200_000_000  # the CLI reads at most this much (a 100,000-epoch run is ~20 MB)
-_HEADER = run_schema.RunValidator(run_schema.HEADER_SCHEMA)
+_HEADER = RunValidator(run_schema.HEADER_SCHEMA)
 
 
 class RunFileError(ValueError):
@@ -148,7 +149,7 @@ def _checked_config(section: dict) -> Config:
 
 
 def _check(validator, section: dict) -> None:
-    fault = run_schema.first_fault(validator, section)
+    fault = first_fault(validator, section)
     if fault is not None:
         raise RunFileError(fault)
 
@@ -246,7 +247,7 @@ def _restore_snapshots(recorder, epochs: list[int] | None, snapshots: dict | Non
         ahead = [e for e in epochs if e > epoch] or ahead
     recorder.snapshot_epochs = taken + ahead
     if sorted(set(recorder.snapshot_epochs)) != recorder.snapshot_epochs:
-        raise RunFileError(f"snapshot_epochs: {run_schema.short(epochs)} is not allowed (increasing epochs)")
+        raise RunFileError(f"snapshot_epochs: {short(epochs)} is not allowed (increasing epochs)")
     recorder.snapshot_slot = {e: slot for slot, e in enumerate(recorder.snapshot_epochs)}
     recorder.snapshots = np.full((len(recorder.snapshot_epochs), *values.shape[1:]), np.nan, dtype=np.float32)
     recorder.snapshots[: len(taken)] = values
@@ -275,7 +276,7 @@ def _changes(saved: list) -> list[tuple[int, dict]]:
     """The settings changed while paused, in the order they were, each value of its setting's type."""
     epochs = [epoch for epoch, _ in saved]
     if epochs != sorted(epochs):
-        raise RunFileError(f"changes: the epochs {run_schema.short(epochs)} are not allowed (in the order they came)")
+        raise RunFileError(f"changes: the epochs {short(epochs)} are not allowed (in the order they came)")
     kinds = {name: setting.kind for name, setting in SETTINGS.items()}
     return [
         (epoch, {name: (kinds[name](old), kinds[name](new)) for name, (old, new) in changed.items()})

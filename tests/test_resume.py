@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -294,3 +295,29 @@ def test_a_diverged_run_saves_its_last_good_pass_and_a_healthy_one_leaves_it_out
     healthy = Trainer(replace(BASE, epochs=5), [0])
     healthy.run(5)
     assert resume_section(healthy)["recorder"]["last_good_outputs"] is None
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("name", ["saved_run_ddbf1ed_numpy.json", "saved_run_ddbf1ed_torch.json"])
+def test_a_run_saved_before_later_settings_existed_loads_and_continues(name):
+    """Files written by `train --json` at commit ddbf1ed, before Rprop's bounds, the stop rule and
+    the rest: every setting they lack takes its default, and training goes on from their weights."""
+    text = (FIXTURES / name).read_text()
+    document = json.loads(text)
+    saved = document["resume"]
+    needs(saved["config"]["backend"])
+    assert set(saved["config"]) < set(Config().to_dict())  # the file really lacks settings added since
+    trainer = load_trainer(text)
+    assert trainer.epoch == saved["epoch"]
+    assert trainer.config.to_dict() == Config().to_dict() | saved["config"]
+    np.testing.assert_array_equal(
+        trainer.backend.weights().W1[0],
+        np.asarray(saved["weights"]["W1"]["values"]).reshape(saved["weights"]["W1"]["shape"])[0],
+    )
+    before = trainer.result().run(0).history["loss"][-1]
+    assert np.isclose(before, document["history"]["loss"][-1])
+    result = trainer.run(5).run(0)
+    assert trainer.epoch == saved["epoch"] + 5 and len(result.history["loss"]) == trainer.epoch + 1
+    assert np.isfinite(result.history["loss"]).all()
