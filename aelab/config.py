@@ -15,7 +15,17 @@ from dataclasses import dataclass
 
 from aelab.settings import MAX_SEED, SETTINGS, ConfigError, Setting
 
-__all__ = ["MAX_SEED", "SETTINGS", "Config", "ConfigError", "Setting", "config_from_partial_strings", "min_code_bits"]
+__all__ = [
+    "MAX_SEED",
+    "PAGE_DEFAULTS",
+    "SETTINGS",
+    "Config",
+    "ConfigError",
+    "Setting",
+    "config_from_partial_strings",
+    "fitting_hidden",
+    "min_code_bits",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class Config:
     noise_schedule: str = "constant"  # constant | linear: to 0 over an attempt
     restart_after: int = 0  # epochs an attempt gets to solve before new weights; 0: never
     epochs: int = 1000  # passes over all patterns (full batch: updates), every attempt counted
+    stop: str = "never"  # never | outputs | codes: end once solved so (the page starts with codes: PAGE_DEFAULTS)
+    hold: int = 0  # with stop: epochs more once the goal is reached
     seed: int = 0
     dtype: str = "float32"
     device: str = "auto"  # torch only: auto picks cuda when available
@@ -103,6 +115,8 @@ class Config:
             label += f" noise={self.noise:g}" + (" linear" if self.noise_schedule == "linear" else "")
         if self.restart_after:
             label += f" restart={self.restart_after}"
+        if self.stop != "never":
+            label += f" stop={self.stop}" + (f"+{self.hold}" if self.hold else "")
         return f"{label} seed={self.seed}" if with_seed else label
 
 
@@ -117,14 +131,28 @@ def min_code_bits(width: int) -> int:
     return max(1, math.ceil(math.log2(width)))
 
 
-def config_from_partial_strings(values: Mapping[str, str]) -> tuple[Config, list[str]]:
-    """Lenient parsing for share links: keep every valid value, fall back to the
-    default for each bad one, and say what was dropped and why.
+def fitting_hidden(width: int, preferred: int) -> int:
+    """`preferred` clamped to the bottlenecks that can give `width` patterns distinct binary codes,
+    ceil(log2 N) <= k <= N: what a link's missing or refused bottleneck falls back to, never an impossible one."""
+    return max(min_code_bits(width), min(preferred, width))
 
-    Each value is first checked on its own; `hidden`, whose limit is the width,
-    is then checked against the width the link ends up with."""
-    defaults, problems = Config(), []
+
+# What the page starts with, and so what a share link's missing settings mean: the CLI's defaults, but a
+# run stops once its codes are solved (the CLI trains every epoch unless asked: its JSON history keeps
+# epochs + 1 entries). The page writes every setting into its links, so they read back the same anywhere.
+PAGE_DEFAULTS = Config(stop="codes")
+
+
+def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_DEFAULTS) -> tuple[Config, list[str]]:
+    """Lenient parsing for share links: keep every valid value, fall back to `base`'s for each bad one,
+    and say what was dropped and why.
+
+    Each value is first checked on its own; `hidden`, whose limit is the width, is then checked against
+    the width the link ends up with. A bottleneck the link leaves out or gets refused falls back to one
+    that fits that width (fitting_hidden), so that a fallback never makes an impossible network."""
+    problems: list[str] = []
     good: dict[str, object] = {}
+    refused: dict[str, ConfigError] = {}
     for name, text in values.items():
         try:
             setting = _setting(name, text)
@@ -133,16 +161,16 @@ def config_from_partial_strings(values: Mapping[str, str]) -> tuple[Config, list
             setting.check(value, high=SETTINGS[setting.high_field].high if setting.high_field else None)
             good[name] = value
         except ConfigError as error:
-            fallback = "ignored" if name not in SETTINGS else f"using {getattr(defaults, name)!r} instead"
-            problems.append(f"{error}; {fallback}")
-    width, hidden = good.get("width", defaults.width), good.get("hidden", defaults.hidden)
-    if hidden > width:
-        fallback = min(defaults.hidden, width)
-        if "hidden" in good:
-            error = ConfigError("hidden", hidden, SETTINGS["hidden"].allowed(width))
-            problems.append(f"{error}; using {fallback!r} instead")
-        good["hidden"] = fallback
-    return dataclasses.replace(defaults, **good), problems
+            refused[name] = error
+    width = good.get("width", base.width)
+    if good.get("hidden", 0) > width:
+        refused["hidden"] = ConfigError("hidden", good.pop("hidden"), SETTINGS["hidden"].allowed(width))
+    if "hidden" not in good:
+        good["hidden"] = fitting_hidden(width, base.hidden)
+    for name, error in refused.items():
+        fallback = f"using {good.get(name, getattr(base, name))!r} instead" if name in SETTINGS else "ignored"
+        problems.append(f"{error}; {fallback}")
+    return dataclasses.replace(base, **good), problems
 
 
 def config_to_strings(config: Config) -> dict[str, str]:

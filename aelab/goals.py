@@ -1,13 +1,16 @@
 """What a run may train to and stop at: every output right, distinct codes too, or a low loss.
 
 A sweep trains each seed until it is solved (SOLVED); the literature bench counts each entry's
-epochs to its own criterion. The recorder notes the first epoch each seed reaches the goal, exactly,
-and the training loop stops once every seed not diverged has.
+epochs to its own criterion; a run stops where its `stop` and `hold` settings say (stop_goal).
+The recorder notes the first epoch each seed reaches the goal, exactly, and the training loop
+stops once every seed not diverged has (and, with `extra`, that many epochs later).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+import numpy as np
 
 # What a seed may have to reach for a run to stop (train_seeds' stop_when), by name.
 GOALS = {
@@ -23,6 +26,29 @@ class Goal(NamedTuple):
 
     criterion: str = "codes"
     loss_below: float = 0.0
+    extra: int = 0  # epochs trained on after the last seed reached it (Config.hold)
 
 
 SOLVED = Goal("codes")  # what a sweep trains to
+
+
+def stop_goal(stop: str, hold: int = 0) -> Goal | None:
+    """The goal a run's `stop` and `hold` settings give: None for "never" (every epoch is trained)."""
+    return None if stop == "never" else Goal(stop, extra=hold)
+
+
+def stop_point(goal: Goal, reached: np.ndarray) -> int | None:
+    """The epoch a run stops at, given (S,) when each seed reached `goal` (-1: not yet; None then): the
+    goal's `extra` epochs after the last seed did, and at least the epoch after, as the training loop
+    learns an epoch's figures while it makes the next update."""
+    if (reached < 0).any():
+        return None
+    return int(reached.max(initial=0)) + max(goal.extra, 1)
+
+
+def holds(goal: Goal, latest: dict[str, np.ndarray], patterns: int) -> np.ndarray:
+    """(S,) whether each seed meets `goal` at its last figures (the recorder's `latest`)."""
+    outputs = latest["bits_correct"] == 1.0  # a mean of booleans is 1.0 exactly when every output is right
+    if goal.criterion == "loss":
+        return latest["loss"] < goal.loss_below
+    return outputs & (latest["distinct_codes"] == patterns) if goal.criterion == "codes" else outputs

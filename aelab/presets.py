@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from aelab.config import Config
+from aelab.config import PAGE_DEFAULTS, Config, ConfigError, config_from_partial_strings
 from aelab.tables import by_name
 
 
@@ -145,7 +146,8 @@ PRESETS: dict[str, Preset] = by_name(
     Preset("8-8-8", "Overcomplete 8-8-8", {"width": 8, "hidden": 8}),
 )
 TIGHT = ("4-2-4", "8-3-8", "16-4-16", "32-5-32", "64-6-64", "12-2-12")  # the sizes with a tuned recipe
-KEPT_BY_PRESETS = ("backend", "seed", "dtype", "device")  # what a preset leaves as the user set it
+# What a preset leaves as the user set it: where and how precisely it runs, its seed, and when it stops
+KEPT_BY_PRESETS = ("backend", "seed", "dtype", "device", "stop", "hold")
 
 
 def apply_preset(name: str, current: Config) -> Config:
@@ -176,3 +178,23 @@ def with_recipe(config: Config, preset: Preset) -> Config:
 
 def uses_recipe(config: Config, preset: Preset) -> bool:
     return with_recipe(config, preset) == config
+
+
+def preset_in_use(config: Config) -> str | None:
+    """The preset whose size and recipe `config` has (what it keeps aside), or None."""
+    return next((name for name in PRESETS if apply_preset(name, config) == config), None)
+
+
+def config_from_link(values: Mapping[str, str], base: Config = PAGE_DEFAULTS) -> tuple[Config, list[str]]:
+    """A share link's settings (config_from_partial_strings) over `base`, or over `preset=NAME`'s size and
+    recipe on `base` when the link names one: the link's other settings override it, as on the CLI."""
+    values, problems = dict(values), []
+    name = values.pop("preset", None)
+    if name is not None:
+        if name.strip() in PRESETS:
+            base = apply_preset(name.strip(), base)
+        else:
+            error = ConfigError("preset", name, "choose one of: " + ", ".join(PRESETS))
+            problems.append(f"{error}; ignored")
+    config, more = config_from_partial_strings(values, base)
+    return config, problems + more

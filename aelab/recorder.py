@@ -59,7 +59,8 @@ class Recorder:
         self.pending: list[Forward] = []
         self.pending_start = 0
         values_per_entry = count * data.shape[0] * (data.shape[1] + config.hidden)
-        self.block = 1 if goal else max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))
+        self.free_block = max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))  # entries measured at once
+        self.block = 1 if goal else self.free_block
         self.history_epochs = history_epochs(config.epochs, count)  # (T,) the epoch each column holds
         self.history = {name: np.full((count, len(self.history_epochs)), np.nan) for name in METRICS}
         self.latest = {name: np.full(count, np.nan) for name in METRICS}  # (S,) each seed's last figures
@@ -226,10 +227,6 @@ class Recorder:
         """(S,) the first entry at which each seed reached the goal; -1: not yet."""
         firsts = {"outputs": self.first_output_solved, "codes": self.first_solved, "loss": self.first_loss_below}
         return firsts[self.goal.criterion]
-
-    def goal_reached(self) -> bool:
-        """Every seed still alive has reached the goal."""
-        return bool((self.reached()[self.alive] >= 0).all())
 
     def result(self, epoch: int, seconds: float, stopped: bool) -> BatchResult:
         """Measure entry `epoch` at the current weights and package the run."""

@@ -11,6 +11,7 @@ from aelab.bench import BenchEntry, BenchResult
 from aelab.code_groups import code_classes
 from aelab.config import SETTINGS, Config, min_code_bits
 from aelab.diagnosis import CAUSES
+from aelab.headline import code_headline, solved_history
 from aelab.probe import CornerTable
 from aelab.results import RunResult, SweepResult
 from aelab.train import Progress
@@ -64,24 +65,32 @@ def progress_line(progress: Progress) -> str:
     )
 
 
-def finished_line(result: RunResult) -> str:
-    """One line on how a run ended."""
+def finished_line(result: RunResult, trained: int | None = None) -> str:
+    """One line on how a run ended; `trained`: the epochs the last click trained, when the run had some
+    before ('Trained 10 epochs, 94 in all, ...')."""
     if result.diverged:
         return f"Diverged after {result.epochs_done:,} epochs (NaN or infinite values): try a smaller learning rate."
+    if result.epochs_done == 0:
+        return "Initial weights, not trained yet."
     solved = "never solved" if result.solved_epoch is None else f"solved at epoch {result.solved_epoch:,}"
-    return f"Trained {result.epochs_done:,} epochs in {result.train_seconds:.2f} s: {solved}."
+    if result.at_goal:
+        solved += f"; {result.status}"
+    epochs = f"{result.epochs_done:,} epochs"
+    if trained is not None and trained != result.epochs_done:
+        epochs = f"{trained:,} {'epoch' if trained == 1 else 'epochs'}, {result.epochs_done:,} in all,"
+    return f"Trained {epochs} in {result.train_seconds:.2f} s: {solved}."
 
 
 def run_summary(result: RunResult) -> str:
     config, report = result.config, result.code_report()
-    patterns = result.outputs.shape[0]
+    patterns, solved = result.outputs.shape[0], solved_history(result)
     lines = [
-        f"{result.status} after {result.epochs_done} epochs in {result.train_seconds:.2f} s",
+        f"{result.epochs_done} epochs in {result.train_seconds:.2f} s: {result.status}",
         f"final loss {result.history['loss'][-1]:.6f}, argmax accuracy {percent(result.history['accuracy'][-1])}, "
         f"bits right {percent(result.history['bits_correct'][-1])}",
-        f"outputs solved (40-20-40) at epoch: {epoch_or_never(result.output_solved_epoch)}",
-        f"solved with distinct codes at epoch: {epoch_or_never(result.solved_epoch)}",
-        f"distinct codes: {report.distinct} of {patterns}, binariness {report.binariness:.2f}",
+        f"outputs solved (40-20-40) at epoch: {_first(solved['outputs'])}",
+        f"solved with distinct codes at epoch: {_first(solved['codes'])}",
+        f"distinct codes: {code_headline(result).replace(' · ', ', ')}, binariness {report.binariness:.2f}",
     ]
     if config.hidden < min_code_bits(config.width):
         lines.append(f"note: {config.hidden} hidden units cannot give {patterns} patterns distinct binary codes")
@@ -93,6 +102,12 @@ def run_summary(result: RunResult) -> str:
         values = " ".join(f"{value:6.3f}" for value in row[:8]) + (" ..." if len(row) > 8 else "")
         lines.append(f"{index:>7}  {code:<{max(config.hidden, 4)}}  {values}{mark}")
     return "\n".join(lines)
+
+
+def _first(first_and_since: tuple[int | None, str]) -> str:
+    """(83, 'lost at 84') -> '83 (lost at 84)', (None, '') -> 'never'."""
+    first, since = first_and_since
+    return epoch_or_never(first) + (f" ({since})" if since else "")
 
 
 def sweep_summary(result: SweepResult) -> str:

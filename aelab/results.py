@@ -40,6 +40,7 @@ class RunResult:
     train_seconds: float
     changes: list[tuple[int, dict]] = field(default_factory=list)  # (epoch, {setting: (old, new)}) of a paused run
     snapshot_weights: dict[int, Weights] = field(default_factory=dict)  # epoch -> float32 weights (a replay's edges)
+    at_goal: bool = False  # its last stretch of training ended where the `stop` setting ends it
     _code_report: analysis.CodeReport | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -47,9 +48,24 @@ class RunResult:
         return int(self.history["epoch"][-1])
 
     @property
+    def goal_epoch(self) -> int | None:
+        """When the run reached what its `stop` setting stops at (None: not yet, or stop is never)."""
+        return {"outputs": self.output_solved_epoch, "codes": self.solved_epoch}.get(self.config.stop)
+
+    @property
     def status(self) -> str:
-        """How the run ended: 'diverged', 'stopped early' or 'finished'."""
-        return "diverged" if self.diverged else "stopped early" if self.stopped else "finished"
+        """How the run ended: 'diverged', 'stopped early' (by the user), 'initial weights, not trained yet',
+        'stopped once the codes were solved' (or the outputs: its stop setting), 'paused' (short of its
+        epochs, e.g. after a Step) or 'finished'."""
+        if self.diverged:
+            return "diverged"
+        if self.stopped:
+            return "stopped early"
+        if self.epochs_done == 0:
+            return "initial weights, not trained yet"
+        if self.at_goal:
+            return f"stopped once the {self.config.stop} were solved"
+        return "paused" if self.epochs_done < self.config.epochs else "finished"
 
     def code_report(self) -> analysis.CodeReport:
         """The final binary code; worked out once (the page asks on every rerun)."""
@@ -83,6 +99,7 @@ class BatchResult:
     changes: list[tuple[int, dict]] = field(default_factory=list)  # settings changed while paused (Trainer.change)
     reached_epoch: list[int | None] = field(default_factory=list)  # per seed, when it reached the run's goal
     snapshot_weights: dict[int, Weights] = field(default_factory=dict)  # epoch -> float32 weights, seed axis first
+    at_goal: bool = False  # the last stretch of training ended at the run's goal (every seed reached it)
 
     def run(self, index: int) -> RunResult:
         """The result of seed `seeds[index]`, as a single run would report it."""
@@ -112,6 +129,7 @@ class BatchResult:
             train_seconds=self.train_seconds,
             changes=list(self.changes),
             snapshot_weights={e: weights.select(index) for e, weights in self.snapshot_weights.items() if e < length},
+            at_goal=self.at_goal,
         )
 
 

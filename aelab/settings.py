@@ -236,6 +236,22 @@ SETTINGS: dict[str, Setting] = by_name(
         100_000,
     ),
     Setting("epochs", int, "Epochs", "passes over all patterns (full batch: updates), restarts included", 1, 100_000),
+    Setting(
+        "stop",
+        str,
+        "Stop when",
+        "end the run before its epochs once it reaches this: never (every epoch), outputs solved (40-20-40 on "
+        "every output) or codes solved (and a distinct binary code per pattern); then `hold` epochs more",
+        choices=_labels(never="never: every epoch", outputs="outputs solved", codes="codes solved"),
+    ),
+    Setting(
+        "hold",
+        int,
+        "Epochs more once solved",
+        "with stop: epochs trained on after the goal is reached, to show that it holds (0: stop at once)",
+        0,
+        100_000,
+    ),
     Setting("seed", int, "Seed", "draws the initial weights", 0, MAX_SEED),
     Setting("dtype", str, "Float type", "the precision of all arithmetic", choices=_labels(float32="", float64="")),
     Setting(

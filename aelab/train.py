@@ -29,12 +29,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from aelab import goals
 from aelab.allowance import Allowance
 from aelab.backends import make_backend
 from aelab.backends.base import Forward, StopCheck
 from aelab.config import Config, ConfigError
 from aelab.data import one_hot_patterns
-from aelab.goals import Goal
+from aelab.goals import Goal, stop_goal
 from aelab.noise import HiddenNoise, PatternOrder
 from aelab.recorder import Recorder, first_weights
 from aelab.results import BatchResult, RunResult, SweepResult, thin_indices
@@ -61,6 +62,13 @@ class Progress:
     @property
     def fraction(self) -> float:
         return self.epoch / self.epochs
+
+    @property
+    def measured(self) -> int | None:
+        """The epoch that seed 0's latest figures, hidden code and outputs were measured at (the loop
+        measures an entry as it makes the next update: usually epoch - 1); None before the first."""
+        length = int(self._state.length[0])
+        return length - 1 if length else None
 
     def hidden(self) -> np.ndarray | None:
         """(P, k) seed 0's hidden activations at the last epoch measured (no extra forward pass);
@@ -130,7 +138,8 @@ def train_seeds(
     """Train one network per seed, all in one batched computation.
 
     With `stop_when`, training ends as soon as every seed that has not diverged has reached
-    that goal (a sweep: solved, recorder.SOLVED), and the result says when each did (reached_epoch).
+    that goal (a sweep: solved, goals.SOLVED), and the result says when each did (reached_epoch);
+    without it, where the config's `stop` and `hold` say (never, by default).
     """
     trainer = Trainer(config, seeds, keep_snapshots=keep_snapshots, goal=stop_when)
     return trainer.run(config.epochs, on_progress, progress_interval, allowance)
@@ -141,8 +150,9 @@ def train_seeds(
 CONTINUABLE = frozenset(
     {"optimizer", "lr", "momentum", "max_growth", "rprop_max_step", "rprop_min_step", "flat_spot", "batch_size"}
     | {"weight_decay", "loss"}
-    | {"noise", "noise_schedule", "epochs"}
+    | {"noise", "noise_schedule", "epochs", "stop", "hold"}
 )
+UPDATE_SETTINGS = CONTINUABLE - {"epochs", "stop", "hold"}  # those that change the updates themselves
 
 
 def new_run_settings(old: Config, new: Config) -> list[str]:
@@ -171,13 +181,18 @@ class Trainer:
     """A batched run that can be trained on: `run(epochs)` trains that many more epochs from where
     the last call stopped (weights, optimiser state, noise and order draws, history), so that
     e epochs and then f more give exactly what e + f epochs at once give. `change(config)` carries
-    a paused run on with new CONTINUABLE settings. aelab.run_file saves and loads one."""
+    a paused run on with new CONTINUABLE settings. aelab.run_file saves and loads one.
+
+    A run stops at `goal` when one is given (a sweep, the bench), else where the config's `stop` and
+    `hold` say, which a paused run may change."""
 
     def __init__(self, config: Config, seeds: Sequence[int], *, keep_snapshots: bool = False, goal: Goal | None = None):
         self.config, self.seeds = config, list(seeds)
         self.data = one_hot_patterns(config.width)
         initial = Weights.stack([first_weights(config, seed) for seed in seeds])
         self.backend = make_backend(config, initial, self.data)
+        self.goal_from_settings = goal is None
+        goal = stop_goal(config.stop, config.hold) if goal is None else goal
         self.recorder = Recorder(config, self.seeds, self.data, initial, self.backend, keep_snapshots, goal)
         self.noise: HiddenNoise | None = None  # made when first needed, then kept: its draws go on
         self.order: PatternOrder | None = None
@@ -185,6 +200,7 @@ class Trainer:
         self.seconds = 0.0  # training time so far, every call together
         self.epoch_seconds: float | None = None  # how long the last epoch took (None: none yet this call)
         self.changes: list[tuple[int, dict[str, tuple[object, object]]]] = []  # (epoch, {setting: (old, new)})
+        self.at_goal = False  # the last call to run() ended at the goal
 
     def change(self, config: Config) -> None:
         """Go on with `config` from the current weights. The optimiser keeps its state when it stays
@@ -194,7 +210,12 @@ class Trainer:
         if fixed:
             name = fixed[0]
             raise ConfigError(name, getattr(config, name), "a continued run keeps it: start a new run to change it")
-        changed = {n: (getattr(self.config, n), getattr(config, n)) for n in CONTINUABLE if n != "epochs"}
+        if self.goal_from_settings and (config.stop, config.hold) != (self.config.stop, self.config.hold):
+            state = self.recorder
+            state.flush()  # the entries so far were measured in blocks; a goal is checked at every entry
+            state.goal = stop_goal(config.stop, config.hold)
+            state.block = 1 if state.goal else state.free_block
+        changed = {n: (getattr(self.config, n), getattr(config, n)) for n in UPDATE_SETTINGS}
         changed = {name: values for name, values in changed.items() if values[0] != values[1]}
         if changed:
             state = self.backend.optimizer_state() if config.optimizer == self.config.optimizer else {}
@@ -212,8 +233,25 @@ class Trainer:
     def result(self, stopped: bool = False) -> BatchResult:
         """The run so far, measured at the current weights."""
         result = self.recorder.result(self.epoch, self.seconds, stopped)
-        result.changes = list(self.changes)
+        result.changes, result.at_goal = list(self.changes), self.at_goal
         return result
+
+    def _at_goal(self, since: int) -> bool:
+        """After an update: stop here? A run that stops at `goal` (a sweep, the bench) stops the epoch after
+        every seed has reached it; one that stops where its settings say, only once every seed meets the
+        goal at the weights it would end with (the code it shows is solved), `hold` or more epochs after."""
+        state = self.recorder
+        if state.goal is None:
+            return False
+        stop_at = goals.stop_point(state.goal, state.reached()[state.alive])
+        # A stop point before `since` is a run continued past its goal: it trains on.
+        if stop_at is None or not since < stop_at <= self.epoch:
+            return False
+        if not self.goal_from_settings:
+            return True
+        state.record(self.epoch, self.backend.forward())  # the entry the run would end with (the next step
+        state.flush()  # measures these same weights again, if it goes on)
+        return bool(goals.holds(state.goal, state.latest, self.data.shape[0])[state.alive].all())
 
     @contextmanager
     def _timed(self) -> Iterator[None]:
@@ -252,6 +290,7 @@ class Trainer:
             check = allowance.should_stop
 
         start, first = time.perf_counter(), self.epoch
+        self.at_goal = False
         last_report, wait = start, progress_interval
         stopped = False
         self.epoch_seconds = None
@@ -286,7 +325,8 @@ class Trainer:
                 state.record(self.epoch, forward)
                 self.epoch += 1
                 state.check_weights(self.epoch)
-                if state.goal is not None and state.goal_reached():
+                if self._at_goal(first):
+                    self.at_goal = True
                     break
                 if restart_begins(self.epoch, config.epochs, config.restart_after):
                     state.restart_unsolved(self.epoch)
