@@ -46,8 +46,9 @@ st.markdown(
     "With a tight bottleneck (k = ceil(log2 N)) a good network gives every pattern its own **binary code**."
 )
 present_ui(config)  # ?present=1: the settings read-only, larger text
-for problem in st.session_state.pop("link_problems", []):
-    st.warning(f"Share link: {markdown_literal(problem)}")  # link text never becomes a link, image or markup
+link_problems = st.session_state.pop("link_problems", [])
+if link_problems:  # one warning, a line per problem; link text never becomes a link, image or markup
+    st.warning("  \n".join(["Share link: these values were not used."] + [markdown_literal(p) for p in link_problems]))
 
 torch_reason = torch_unavailable_reason()
 torch_blocked = config.backend == "torch" and torch_reason is not None

@@ -7,6 +7,7 @@ the training loop calls it rarely enough that drawing takes at most PROGRESS_SHA
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -15,6 +16,7 @@ from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
 from aelab.charts import live as live_charts
 from aelab.config import Config
+from aelab.headline import time_left
 from aelab.results import METRICS
 from aelab.train import Progress
 from page.replay import live_payload, show_network
@@ -31,6 +33,32 @@ def speed_label(speed: int) -> str:
     return "full speed" if speed == 0 else f"{speed} epochs/s"
 
 
+class LiveFrame(NamedTuple):
+    """One moment of a run, read once per redraw: the progress line and the live views both show it,
+    so they always agree on the epoch and its figures."""
+
+    epoch: int  # the epoch everything below was measured at
+    loss: float
+    distinct: int
+    hidden: np.ndarray | None  # (P, k) seed 0's hidden activations; None before the first epoch measured
+    outputs: np.ndarray | None  # (P, N)
+    curve: tuple[np.ndarray, np.ndarray]  # (epochs, loss) so far, thinned
+
+    @classmethod
+    def of(cls, progress: Progress) -> LiveFrame:
+        epoch = progress.measured
+        if epoch is None:
+            return cls(0, float("nan"), 0, None, None, (np.zeros(0), np.zeros(0)))
+        return cls(
+            epoch,
+            float(progress.latest("loss")[0]),
+            int(progress.latest("distinct_codes")[0]),
+            progress.hidden(),
+            progress.outputs(),
+            progress.curve("loss"),
+        )
+
+
 class LiveViews:
     """Placeholders in the status box, filled at each progress update."""
 
@@ -41,33 +69,39 @@ class LiveViews:
         self.loss = st.empty()
         self.views = st.empty() if show_views else None
         self.started: float | None = None  # the pace counts from the first update
+        self.clock: tuple[float, int] | None = None  # (time, epochs done) at the first update: the pace so far
         self.drawn = -np.inf  # when the views were last drawn
         self.redraws = 0
 
     def update(self, progress: Progress) -> None:
-        """Keep the pace, then redraw (the views at most every LIVE_REDRAW seconds when paced)."""
+        """Keep the pace, then redraw the progress line and the views from one frame (at most every
+        LIVE_REDRAW seconds when paced)."""
         done = progress.epoch - progress.first
         if self.started is None:
             self.started = time.perf_counter() - done / self.speed if self.speed else 0.0
+            self.clock = (time.perf_counter(), done)
         if self.speed:
             wait = self.started + done / self.speed - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-        self.bar.progress(min(done / max(self.epochs, 1), 1.0), text=progress_text(progress))
         now = time.perf_counter()
         if self.speed and now - self.drawn < LIVE_REDRAW and self.speed > 1 / LIVE_REDRAW:
             return
         self.drawn, self.redraws = now, self.redraws + 1
-        curve = progress.curve("loss")
-        self.loss.vega_lite_chart(charts.live_loss_spec(*curve, progress.epochs), width="stretch")
+        frame = LiveFrame.of(progress)
+        since, done_then = self.clock
+        left = time_left(done - done_then, self.epochs - done_then, now - since, self.config.stop != "never")
+        self.bar.progress(min(done / max(self.epochs, 1), 1.0), text=progress_text(frame, progress) + left)
+        # A run that may stop at its goal draws its loss to the epoch reached; one that trains every epoch, to its end.
+        x_end = None if self.config.stop != "never" else progress.epochs
+        self.loss.vega_lite_chart(charts.live_loss_spec(*frame.curve, x_end), width="stretch")
         if self.network is not None:
             figures = {name: float(progress.latest(name)[0]) for name in METRICS}
             with self.network.container():
-                show_network(live_payload(self.config, progress.weights(), progress.epoch, figures, curve))
-        hidden, outputs = progress.hidden(), progress.outputs()
-        if self.views is not None and hidden is not None:
+                show_network(live_payload(self.config, progress.weights(), progress.epoch, figures, frame.curve))
+        if self.views is not None and frame.hidden is not None:
             with self.views.container():
-                draw_code(hidden.astype(float), outputs, self.config, progress.epoch)
+                draw_code(frame.hidden.astype(float), frame.outputs, self.config, frame.epoch)
 
 
 def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: int) -> None:
@@ -116,10 +150,10 @@ def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], ro
     st.image(image, caption=caption, width=min(image.shape[1], LIVE_IMAGE_WIDTH))
 
 
-def progress_text(progress: Progress) -> str:
-    if progress.epoch == 0:
-        return f"epoch 0 of {progress.epochs:,}"
+def progress_text(frame: LiveFrame, progress: Progress) -> str:
+    if frame.hidden is None:
+        return f"epoch {frame.epoch:,} of {progress.epochs:,}"
     return (
-        f"epoch {progress.epoch:,} of {progress.epochs:,} · loss {progress.latest('loss')[0]:.4g} · "
-        f"distinct codes {int(progress.latest('distinct_codes')[0])} of {progress.config.width}"
+        f"epoch {frame.epoch:,} of {progress.epochs:,} · loss {frame.loss:.4g} · "
+        f"distinct codes {frame.distinct} of {progress.config.width}"
     )

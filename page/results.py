@@ -8,6 +8,7 @@ import streamlit as st
 
 from aelab import formats
 from aelab.config import SETTINGS, Config
+from aelab.headline import code_headline, solved_history
 from aelab.report import epoch_or_never, percent
 from aelab.results import RunResult
 from page.memory import released_note, track_memory
@@ -26,21 +27,38 @@ def describe_differences(shown: Config, current: Config) -> str:
 def results_header(result: RunResult, current: Config) -> None:
     config = result.config
     title, downloads = st.columns([5, 1], vertical_alignment="center")
-    title.markdown(f"**Showing:** `{config.describe()}` · {result.epochs_done:,} epochs · {result.status}")
+    epochs = f"{result.epochs_done:,} epochs · " if result.epochs_done else ""
+    title.markdown(f"**Showing:** `{config.describe()}` · {epochs}{result.status}")
     with downloads.popover("Download", icon=":material/download:", width="stretch"):
         downloads_ui(result)
-    changed = describe_differences(config, current)
+    # Compared with the settings the run was last trained with (its config's epochs grow as it is continued).
+    changed = describe_differences(st.session_state.get("result_settings", config), current)
     if changed:
         st.caption(f"The settings have changed since this run ({changed}). Click **Train** to run them.")
-    report = result.code_report()
+    st.markdown(_headline(result))
+    if not result.epochs_done:
+        return  # the initial weights: no history to give figures of yet
+    solved = solved_history(result)
     figures = st.columns(5)
-    figures[0].metric("Final loss", f"{result.history['loss'][-1]:.3g}")
-    figures[1].metric("Output bits right", percent(result.history["bits_correct"][-1]))
-    figures[2].metric("Distinct codes", f"{report.distinct} of {config.width}")
-    figures[3].metric("Outputs solved (epoch)", epoch_or_never(result.output_solved_epoch), help="40-20-40 rule")
-    figures[4].metric(
-        "Codes solved (epoch)", epoch_or_never(result.solved_epoch), help="outputs solved and all codes distinct"
-    )
+    figures[0].metric("Loss now", f"{result.history['loss'][-1]:.3g}")
+    figures[1].metric("Output bits right now", percent(result.history["bits_correct"][-1]))
+    figures[2].metric("Distinct codes now", f"{result.code_report().distinct} of {config.width}")
+    for column, (name, label, help_text) in zip(figures[3:], FIRST_SOLVED, strict=True):
+        first, since = solved[name]
+        column.metric(label, epoch_or_never(first), since or None, delta_color="off", delta_arrow="off", help=help_text)
+
+
+# The solved figures a run's headline shows: the first epoch each held, and what became of it since.
+FIRST_SOLVED = (
+    ("outputs", "Outputs first solved at", "the first epoch with every output right under the 40-20-40 rule"),
+    ("codes", "Codes first solved at", "the first epoch with the outputs solved and every pattern's code distinct"),
+)
+
+
+def _headline(result: RunResult) -> str:
+    """'**7 of 8 distinct now** · all distinct first at epoch 83, lost at 84'."""
+    now, _, history = code_headline(result).partition(" · ")
+    return f"**{now}**" + (f" · {history}" if history else "")
 
 
 def file_stem(config: Config) -> str:
@@ -86,7 +104,15 @@ def results_ui(current: Config) -> None:
         return
     results_header(result, current)
     tabs = st.tabs(list(VIEWS), key="view", on_change="rerun")
-    for tab, view in zip(tabs, VIEWS.values(), strict=True):
+    for tab, (name, view) in zip(tabs, VIEWS.items(), strict=True):
         if tab.open:
             with tab:
-                view(result)
+                if result.epochs_done or name not in OVER_EPOCHS:
+                    view(result)
+                else:  # one point per curve would draw as empty charts
+                    st.info(
+                        "Initial weights, not trained yet: the curves begin once it trains (**Step** or **Train**)."
+                    )
+
+
+OVER_EPOCHS = ("Training curves",)  # views of a run's history, which an untrained run does not have

@@ -8,27 +8,42 @@ import numpy as np
 import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
-from aelab.config import SETTINGS, Config, config_from_partial_strings, config_to_strings, min_code_bits
-from aelab.presets import PRESETS, apply_preset, recipe_for, uses_recipe, with_recipe
+from aelab.config import SETTINGS, Config, ConfigError, config_to_strings, min_code_bits
+from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use, recipe_for, uses_recipe, with_recipe
 from page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
+from page.live import SPEEDS
+
+PAGE_KEYS = ("speed",)  # link keys for the page's own controls, not settings (`preset` is read with them)
 
 
 def restore_settings_once() -> None:
-    """On a session's first run, fill the widgets from the share link (or the defaults), and keep
-    its lesson flags (page.lesson); settings the link hides keep the link's values."""
+    """On a session's first run, fill the widgets from the share link (or the page's defaults, with
+    `preset=NAME` under the link's settings), the speed, and keep its lesson flags (page.lesson);
+    settings the link hides keep the link's values."""
     if "restored" in st.session_state:
         return
     st.session_state.restored = True
     link = st.query_params.to_dict()
     lesson_problems = restore_lesson(link)
-    config, problems = config_from_partial_strings({k: v for k, v in link.items() if k not in FLAGS})
-    problems += lesson_problems
+    config, problems = config_from_link({k: v for k, v in link.items() if k not in FLAGS + PAGE_KEYS})
+    st.session_state.speed, speed_problems = speed_from_link(link.get("speed"))
+    problems += speed_problems + lesson_problems
     if config.backend == "torch" and torch_unavailable_reason():
         problems.append(f"backend 'torch' is not available here ({torch_unavailable_reason()}); using numpy")
         config = dataclasses.replace(config, backend="numpy")
     st.session_state.link_problems = problems
     load_into_widgets(config)
     st.session_state.locked = {name: getattr(config, name) for name in current_lesson().hidden}
+
+
+def speed_from_link(text: str | None) -> tuple[int, list[str]]:
+    """The link's `speed` (epochs per second, 0: full speed), and what was wrong with it."""
+    if text is None:
+        return SPEEDS[0], []
+    if text.strip() in map(str, SPEEDS):
+        return int(text.strip()), []
+    error = ConfigError("speed", text, f"one of {', '.join(map(str, SPEEDS))} epochs per second (0: full speed)")
+    return SPEEDS[0], [f"{error}; using full speed instead"]
 
 
 def load_into_widgets(config: Config) -> None:
@@ -53,10 +68,9 @@ def current_config() -> Config:
 
 
 def _apply_chosen_preset() -> None:
-    """on_change of the preset menu: set its widgets, then reset the menu."""
+    """on_change of the preset menu: set its widgets (the menu then names it while they match it)."""
     if st.session_state.preset in PRESETS:
         load_into_widgets(apply_preset(st.session_state.preset, current_config()))
-    st.session_state.preset = None
 
 
 def number_widget(name: str, container=st, high: float | None = None, step: float | None = None) -> None:
@@ -105,15 +119,19 @@ def settings_ui() -> Config:
     """The sidebar. Returns the config the widgets describe; changing one never retrains."""
     sidebar = st.sidebar
     sidebar.header("Settings")
+    if shown("hidden"):  # keep k valid when N shrinks (so that the settings make a Config)
+        st.session_state.hidden = min(st.session_state.hidden, setting_value("width"))
+    st.session_state.preset = preset_in_use(current_config())  # the menu names the preset the settings equal
     sidebar.selectbox(
         "Preset",
         list(PRESETS),
         format_func=lambda name: PRESETS[name].title,
         index=None,
-        placeholder="Choose a preset...",
+        placeholder="Custom settings: choose a preset...",
         key="preset",
         on_change=_apply_chosen_preset,
-        help="Sets the sizes and the recipe (backend and seed stay as they are). Everything stays editable.",
+        help="Sets the sizes and the recipe (backend, seed and when to stop stay as they are). Everything stays "
+        "editable; the menu names the preset while the settings are its own.",
     )
     torch_reason = torch_unavailable_reason()
     choice_widget(
@@ -130,8 +148,6 @@ def settings_ui() -> Config:
     sizes = sidebar.columns(2)
     number_widget("width", sizes[0])
     width = setting_value("width")
-    if shown("hidden"):
-        st.session_state.hidden = min(st.session_state.hidden, width)  # keep k valid when N shrinks
     number_widget("hidden", sizes[1], high=width)
     bottleneck_note(width, setting_value("hidden"))
     choice_widget("activation", sidebar)
@@ -149,6 +165,9 @@ def settings_ui() -> Config:
     runs = sidebar.columns(2)
     number_widget("epochs", runs[0], step=100)
     number_widget("seed", runs[1])
+    stopping = sidebar.columns([3, 2], vertical_alignment="bottom")
+    choice_widget("stop", stopping[0])
+    number_widget("hold", stopping[1], step=10)
     sidebar.markdown("**Methods for tight bottlenecks**")
     method = sidebar.columns(2)
     number_widget("noise", method[0], step=0.1)
@@ -210,7 +229,10 @@ def bottleneck_note(width: int, hidden: int) -> None:
 
 
 def mirror_to_url(config: Config) -> None:
-    """Keep the address bar a share link for the current settings (and the lesson flags)."""
-    wanted = config_to_strings(config) | lesson_link(current_lesson())
+    """Keep the address bar a share link for the current settings: the preset they equal (if any), every
+    setting, the speed and the lesson flags."""
+    preset = preset_in_use(config)
+    wanted = ({"preset": preset} if preset else {}) | config_to_strings(config)
+    wanted |= {"speed": str(st.session_state.get("speed", SPEEDS[0]))} | lesson_link(current_lesson())
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

@@ -44,9 +44,11 @@ def epochs_for(action: str, config: Config, trainer: Trainer | None) -> int:
     return continue_epochs(trainer.epoch, config.epochs)
 
 
-def keep_run(trainer: Trainer, stopped: bool) -> None:
-    """Show `trainer`'s run so far, with what a download needs to resume it."""
+def keep_run(trainer: Trainer, stopped: bool, settings: Config | None = None) -> None:
+    """Show `trainer`'s run so far, with what a download needs to resume it, and the page's `settings`
+    it was last trained with (its config's epochs grow when it is continued: not a settings change)."""
     st.session_state.result = trainer.result(stopped).run(0)
+    st.session_state.result_settings = settings or trainer.config
     st.session_state.saved_run = resume_section(trainer)
 
 
@@ -58,7 +60,7 @@ def reset_run(config: Config) -> None:
         st.error(f"Could not reset: {error}")
         return
     st.session_state.trainer = trainer
-    keep_run(trainer, stopped=False)
+    keep_run(trainer, stopped=False, settings=config)
 
 
 def train_with_progress(config: Config, action: str = "train") -> None:
@@ -93,14 +95,14 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         st.button("Pause", key="pause", icon=":material/pause_circle:", help="Pause now: Continue goes on from here.")
         live = LiveViews(config, epochs, speed)
         interval = 0.0 if speed else PROGRESS_INTERVAL  # a paced run checks its pace every epoch
+        start = trainer.epoch
         result = trainer.run(epochs, live.update, interval, allowance).run(0)
-        keep_run(trainer, stopped=result.stopped)
+        keep_run(trainer, stopped=result.stopped, settings=config)
         st.session_state.training = None
         if stopped_at_limit(allowance, status, trainer):
             return
-        status.update(
-            label=report.finished_line(result), state="error" if result.diverged else "complete", expanded=False
-        )
+        line = report.finished_line(result, trained=trainer.epoch - start)
+        status.update(label=line, state="error" if result.diverged else "complete", expanded=False)
 
 
 def stopped_at_limit(allowance: Allowance, status: StatusContainer, trainer: Trainer) -> bool:
@@ -149,7 +151,7 @@ def report_interrupted_run() -> bool:
     trainer: Trainer | None = st.session_state.get("trainer")
     if trainer is None:
         return True
-    keep_run(trainer, stopped=True)
+    keep_run(trainer, stopped=True, settings=config)
     st.info(
         f"Training paused at epoch {trainer.epoch:,}. **Continue** trains on from here, **Step** a few epochs "
         "at a time; changing the learning rate, optimizer, loss or epochs first carries on with them."

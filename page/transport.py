@@ -10,7 +10,7 @@ from aelab.charts.curves import describe_change
 from aelab.config import Config
 from aelab.report import markdown_literal
 from aelab.run_file import RunFileError, load_trainer
-from aelab.train import CONTINUABLE, Trainer, continue_epochs, new_run_settings
+from aelab.train import UPDATE_SETTINGS, Trainer, continue_epochs, new_run_settings
 from page.live import SPEEDS, speed_label
 from page.settings import load_into_widgets
 from page.training import keep_run, stopped_in_time
@@ -84,7 +84,7 @@ def explain(note: DeltaGenerator, config: Config) -> None:
     if not trainer.recorder.any_alive:
         note.caption("This run diverged: Continue and Step are off. **Train** starts a new run.")
         return
-    changed = {n: (getattr(trainer.config, n), getattr(config, n)) for n in sorted(CONTINUABLE - {"epochs"})}
+    changed = {n: (getattr(trainer.config, n), getattr(config, n)) for n in sorted(UPDATE_SETTINGS)}
     changed = {name: values for name, values in changed.items() if values[0] != values[1]}
     more = continue_epochs(trainer.epoch, config.epochs)
     text = f"At epoch {trainer.epoch:,}: Continue trains {more:,} more epochs"

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from aelab import Config, train
 from aelab.backends import torch_unavailable_reason
-from aelab.config import MAX_SEED, SETTINGS
+from aelab.config import MAX_SEED, PAGE_DEFAULTS, SETTINGS
 from aelab.presets import PRESETS
 from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed
 from aelab.train import Trainer
@@ -338,8 +338,9 @@ def test_every_refused_value_warns_and_falls_back():
             bad[name] = str(setting.high * 2 if setting.kind is int else setting.high * 1.5)
     bad["hidden"] = "0"
     page = new_page(bad, epochs=0)
-    warnings = " ".join(w.value for w in page.warning)
-    defaults = Config()
+    assert len(page.warning) == 1  # every problem in one warning
+    warnings = page.warning[0].value
+    defaults = PAGE_DEFAULTS
     for name in bad:
         assert f"{name}:" in warnings, name
         assert widget(page, name).value == getattr(defaults, name), name
@@ -360,8 +361,10 @@ def test_page_and_cli_take_their_limits_from_the_same_table(cli):
 
 def test_link_values_are_never_rendered_as_markdown():
     page = new_page({"click me": "https://example.com", "x": "![x](https://example.com/x.png)", "lr": "`[a](b)`"}, 0)
-    for warning in page.warning:
-        body = warning.value.removeprefix("Share link: ")
+    [warning] = page.warning
+    heading, *problems = warning.value.split("  \n")
+    assert heading.startswith("Share link") and len(problems) == 3
+    for body in problems:
         fence = body[: len(body) - len(body.lstrip("`"))]
         assert body.startswith(fence + " ") and body.endswith(" " + fence) and body.count(fence) == 2
 
