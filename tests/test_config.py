@@ -7,7 +7,15 @@ import math
 
 import pytest
 
-from aelab.config import SETTINGS, Config, ConfigError, min_code_bits
+from aelab.config import (
+    PAGE_DEFAULTS,
+    SETTINGS,
+    Config,
+    ConfigError,
+    config_from_partial_strings,
+    fitting_hidden,
+    min_code_bits,
+)
 
 BACKENDS, ACTIVATIONS, LOSSES, OPTIMIZERS, DTYPES, DEVICES = (
     list(SETTINGS[name].options) for name in ("backend", "activation", "loss", "optimizer", "dtype", "device")
@@ -143,3 +151,42 @@ def test_min_code_bits_is_ceil_log2(width):
     bits = min_code_bits(width)
     assert 2**bits >= width
     assert bits == 1 or 2 ** (bits - 1) < width
+
+
+@pytest.mark.parametrize(
+    ("link", "hidden", "problem"),
+    [
+        ({"width": "16", "hidden": "40"}, 4, "hidden: 40 is not allowed (a whole number from 1 to 16); using 4"),
+        ({"width": "16", "hidden": "abc"}, 4, "using 4 instead"),
+        ({"width": "1024"}, 10, None),  # no bottleneck given: the default 3 cannot code 1024 patterns
+        ({"width": "4"}, 3, None),  # the default fits: kept
+        ({"width": "huge", "hidden": "40"}, 3, "using 3 instead"),  # width falls back to 8, hidden to its default
+    ],
+)
+def test_a_links_fallback_bottleneck_can_code_its_width(link, hidden, problem):
+    """A bottleneck that a link leaves out or gets refused never makes an impossible network."""
+    config, problems = config_from_partial_strings(link)
+    assert config.hidden == hidden
+    assert min_code_bits(config.width) <= config.hidden <= config.width
+    if problem is None:
+        assert problems == []
+    else:
+        assert any(problem in line for line in problems), problems
+
+
+@pytest.mark.parametrize("width", [2, 3, 5, 8, 9, 16, 17, 100, 1024])
+@pytest.mark.parametrize("preferred", [1, 2, 3, 7, 40, 2000])
+def test_fitting_hidden_keeps_what_fits_and_clamps_the_rest(width, preferred):
+    hidden = fitting_hidden(width, preferred)
+    assert min_code_bits(width) <= hidden <= width
+    if min_code_bits(width) <= preferred <= width:
+        assert hidden == preferred
+
+
+def test_a_link_reads_over_the_pages_defaults_which_stop_when_the_codes_are_solved():
+    assert Config().stop == "never"
+    assert dataclasses.replace(Config(), stop="codes") == PAGE_DEFAULTS
+    assert config_from_partial_strings({})[0] == PAGE_DEFAULTS
+    assert config_from_partial_strings({"stop": "never"})[0].stop == "never"
+    config, problems = config_from_partial_strings({"stop": "soon", "hold": "-1"})
+    assert (config.stop, config.hold) == ("codes", 0) and len(problems) == 2

@@ -9,7 +9,18 @@ import pytest
 
 from aelab import Config
 from aelab.charts import solved_frame
-from aelab.presets import PRESETS, TIGHT, apply_preset, preset_config, recipe_for, uses_recipe, with_recipe
+from aelab.config import PAGE_DEFAULTS
+from aelab.presets import (
+    PRESETS,
+    TIGHT,
+    apply_preset,
+    config_from_link,
+    preset_config,
+    preset_in_use,
+    recipe_for,
+    uses_recipe,
+    with_recipe,
+)
 from aelab.train import train
 
 
@@ -62,3 +73,22 @@ def test_restarts_are_marked_on_the_curves():
     result = train(replace(preset_config("16-4-16"), epochs=30, restart_after=10))  # 10 left at 20: a whole attempt
     markers = solved_frame([("run", result)])
     assert list(markers[markers["marker"] == "restart"]["epoch"]) == result.restarts == [10, 20]
+
+
+def test_a_preset_keeps_when_to_stop_and_is_named_while_the_settings_are_its_own():
+    current = Config(stop="codes", hold=20, seed=4)
+    for name in PRESETS:
+        chosen = apply_preset(name, current)
+        assert (chosen.stop, chosen.hold, chosen.seed) == ("codes", 20, 4)
+        assert preset_in_use(chosen) == name
+        assert preset_in_use(replace(chosen, lr=chosen.lr / 2)) is None
+    assert preset_in_use(Config()) is None  # the defaults are no preset's recipe
+
+
+def test_a_link_names_a_preset_and_overrides_it():
+    config, problems = config_from_link({"preset": "16-4-16", "lr": "2", "seed": "5"})
+    assert problems == []
+    assert config == replace(apply_preset("16-4-16", PAGE_DEFAULTS), lr=2.0, seed=5)
+    config, problems = config_from_link({"preset": "16-4-17", "width": "16"})
+    assert config.width == 16 and config.loss == PAGE_DEFAULTS.loss
+    assert problems == [f"preset: '16-4-17' is not allowed (choose one of: {', '.join(PRESETS)}); ignored"]
