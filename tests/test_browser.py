@@ -129,7 +129,7 @@ def expect_rendered_charts(page, tab_name: str) -> None:
 
 
 def test_a_new_user_trains_a_16_4_16_and_sees_every_view(server, page):
-    page.goto(server)
+    page.goto(f"{server}/?stop=never")  # every epoch, so that the status names them all
     wait_until_idle(page)
     set_number(page, "Input width N", 16, "width")
     set_number(page, "Bottleneck k", 4, "hidden")
@@ -185,7 +185,7 @@ def test_pause_keeps_the_run_so_far(server, page):
 
 def test_switching_views_during_training_does_not_stop_it(server, page):
     """The views are a fragment: opening another tab while a run trains waits for the run instead of ending it."""
-    page.goto(f"{server}/?width=16&hidden=4&epochs=300")
+    page.goto(f"{server}/?width=16&hidden=4&epochs=300&stop=never")
     wait_until_idle(page)
     page.get_by_role("button", name="Train").click()  # a first run, so that there are views to switch between
     sync_api.expect(page.get_by_text("Trained 300 epochs")).to_be_visible(timeout=60_000)
@@ -232,7 +232,8 @@ def slider_value(page, label: str) -> float:
 @pytest.mark.parametrize("size", ["4-2-4", "8-3-8"])
 def test_the_probe_follows_its_controls_and_a_click_on_the_plane(server, page, size, tmp_path):
     width, hidden, _ = size.split("-")
-    page.goto(f"{server}/?width={width}&hidden={hidden}&loss=bce&optimizer=adam&lr=0.1&init_scale=1.0&epochs=400")
+    link = f"width={width}&hidden={hidden}&loss=bce&optimizer=adam&lr=0.1&init_scale=1.0&epochs=400&stop=never"
+    page.goto(f"{server}/?{link}")
     wait_until_idle(page)
     page.get_by_role("button", name="Train").click()
     sync_api.expect(page.get_by_text("Trained 400 epochs")).to_be_visible(timeout=60_000)
