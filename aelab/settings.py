@@ -242,7 +242,7 @@ SETTINGS: dict[str, Setting] = by_name(
         "Stop when",
         "end the run before its epochs once it reaches this: never (every epoch), outputs solved (40-20-40 on "
         "every output) or codes solved (and a distinct binary code per pattern); then `hold` epochs more",
-        choices=_labels(never="never: every epoch", outputs="outputs solved", codes="codes solved"),
+        choices=_labels(never="never", outputs="outputs solved", codes="codes solved"),
     ),
     Setting(
         "hold",

@@ -44,7 +44,7 @@ def test_the_preset_menu_names_the_preset_the_settings_equal():
     assert page.selectbox(key="preset").value is None and "preset" not in page.query_params
     page.select_slider(key="lr").set_value(lr).run()  # back to the recipe by hand
     assert page.selectbox(key="preset").value == "4-2-4"
-    page.selectbox(key="stop").set_value("never").run()  # when to stop is no part of a recipe
+    page.radio(key="stop").set_value("never").run()  # when to stop is no part of a recipe
     assert page.selectbox(key="preset").value == "4-2-4"
 
 
@@ -56,7 +56,7 @@ def test_every_link_problem_is_in_one_compact_warning():
     assert len(lines) == 1 + len(link)  # a heading, then a line per problem
     for name in link:
         assert sum(line.startswith(f"` {name}: ") for line in lines) == 1, name
-    assert page.select_slider(key="speed").value == 0 and page.selectbox(key="stop").value == PAGE_DEFAULTS.stop
+    assert page.select_slider(key="speed").value == 0 and page.radio(key="stop").value == PAGE_DEFAULTS.stop
 
 
 def test_a_refused_bottleneck_falls_back_to_one_that_can_code_the_width():
@@ -68,6 +68,6 @@ def test_a_refused_bottleneck_falls_back_to_one_that_can_code_the_width():
 
 def test_a_link_without_stop_stops_when_the_codes_are_solved_and_stop_never_trains_every_epoch():
     page = new_page(epochs=0)
-    assert page.selectbox(key="stop").value == "codes" and page.query_params["stop"] == "codes"
+    assert page.radio(key="stop").value == "codes" and page.query_params["stop"] == "codes"
     page = new_page({"stop": "never", "hold": "5"}, epochs=0)
-    assert page.selectbox(key="stop").value == "never" and page.number_input(key="hold").value == 5
+    assert page.radio(key="stop").value == "never" and page.number_input(key="hold").value == 5
