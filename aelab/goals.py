@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from aelab.analysis import HIGH, binary_codes, distinct_codes
+
 # What a seed may have to reach for a run to stop (train_seeds' stop_when), by name.
 GOALS = {
     "outputs": "40-20-40 on every output",
@@ -52,3 +54,21 @@ def holds(goal: Goal, latest: dict[str, np.ndarray], patterns: int) -> np.ndarra
     if goal.criterion == "loss":
         return latest["loss"] < goal.loss_below
     return outputs & (latest["distinct_codes"] == patterns) if goal.criterion == "codes" else outputs
+
+
+def may_reach(goal: Goal, forward, waiting: np.ndarray, one_hot: bool, activation: str) -> bool:
+    """Whether a seed in `waiting` (S,) may reach `goal` at this forward pass: a cheap necessary test, so
+    that the recorder measures such an entry at once (and knows exactly when a run reached its goal)
+    while it measures every other in blocks. Outputs solved needs each pattern's own output at least
+    HIGH (one-hot targets; other targets are measured at once), codes solved distinct codes too; a loss
+    goal, the loss under its threshold."""
+    if goal.criterion == "loss":
+        return bool((forward.loss[waiting] < goal.loss_below).any())
+    if not one_hot:
+        return True
+    own = np.diagonal(forward.outputs, axis1=1, axis2=2)  # (S, P): each pattern's output for itself
+    candidates = waiting & (own.min(axis=1) >= HIGH)
+    if goal.criterion == "codes" and candidates.any():
+        patterns = forward.activations.shape[1]
+        candidates &= distinct_codes(binary_codes(forward.activations, activation)) == patterns
+    return bool(candidates.any())

@@ -20,7 +20,7 @@ from aelab.backends import Backend, Forward
 from aelab.backends.base import surely_finite
 from aelab.config import Config
 from aelab.data import is_one_hot
-from aelab.goals import Goal
+from aelab.goals import Goal, may_reach
 from aelab.results import METRICS, BatchResult, SweepResult
 from aelab.weights import Weights, init_weights
 
@@ -51,7 +51,7 @@ class Recorder:
         goal: Goal | None = None,
     ):
         self.config, self.seeds, self.data, self.initial, self.backend = config, seeds, data, initial, backend
-        self.goal = goal  # a goal is checked after every epoch, so then every epoch is measured at once
+        self.goal = goal  # checked after every epoch: an entry that may reach it is measured at once (record)
         self.one_hot = is_one_hot(data)  # then the figures take the one-hot shortcuts
         count = len(seeds)
         # Forward passes recorded but not yet measured (consecutive entries from pending_start),
@@ -59,8 +59,7 @@ class Recorder:
         self.pending: list[Forward] = []
         self.pending_start = 0
         values_per_entry = count * data.shape[0] * (data.shape[1] + config.hidden)
-        self.free_block = max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))  # entries measured at once
-        self.block = 1 if goal else self.free_block
+        self.block = max(1, min(MEASURE_BLOCK, MEASURE_BUDGET // values_per_entry))
         self.history_epochs = history_epochs(config.epochs, count)  # (T,) the epoch each column holds
         self.history = {name: np.full((count, len(self.history_epochs)), np.nan) for name in METRICS}
         self.latest = {name: np.full(count, np.nan) for name in METRICS}  # (S,) each seed's last figures
@@ -100,7 +99,9 @@ class Recorder:
         if not self.pending:
             self.pending_start = epoch
         self.pending.append(forward)
-        if len(self.pending) >= self.block:
+        waiting = self.goal is not None and self.alive & (self.reached() < 0)  # seeds short of the goal
+        goal_near = self.goal and may_reach(self.goal, forward, waiting, self.one_hot, self.config.activation)
+        if len(self.pending) >= self.block or goal_near:
             self.flush()
         slot = self.snapshot_slot.get(epoch)
         if slot is not None:

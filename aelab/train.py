@@ -211,10 +211,8 @@ class Trainer:
             name = fixed[0]
             raise ConfigError(name, getattr(config, name), "a continued run keeps it: start a new run to change it")
         if self.goal_from_settings and (config.stop, config.hold) != (self.config.stop, self.config.hold):
-            state = self.recorder
-            state.flush()  # the entries so far were measured in blocks; a goal is checked at every entry
-            state.goal = stop_goal(config.stop, config.hold)
-            state.block = 1 if state.goal else state.free_block
+            self.recorder.flush()  # the entries so far are measured as the old goal had them
+            self.recorder.goal = stop_goal(config.stop, config.hold)
         changed = {n: (getattr(self.config, n), getattr(config, n)) for n in UPDATE_SETTINGS}
         changed = {name: values for name, values in changed.items() if values[0] != values[1]}
         if changed:
