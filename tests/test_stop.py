@@ -113,3 +113,15 @@ def test_a_code_lost_the_epoch_after_it_was_solved_trains_on_until_it_holds():
     stopped = train(replace(BASE, seed=seed, stop="codes"))
     assert stopped.epochs_done == expected_end(full, "codes", 0) > full.solved_epoch + 1
     assert stopped.history["distinct_codes"][-1] == BASE.width and stopped.status.startswith("stopped once")
+
+
+def test_a_run_saved_before_the_stop_setting_opens_as_one_that_trains_every_epoch():
+    from aelab import formats
+    from aelab.run_file import load_trainer, resume_section
+
+    trainer = Trainer(replace(BASE, epochs=5), [0], keep_snapshots=True)
+    saved = formats.run_json(trainer.run(5).run(0)) | {"resume": resume_section(trainer)}
+    for name in ("stop", "hold"):
+        del saved["resume"]["config"][name]
+    loaded = load_trainer(json.dumps(saved))
+    assert (loaded.config.stop, loaded.config.hold, loaded.epoch) == ("never", 0, 5)
