@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from aelab.analysis import HIGH, binary_codes, distinct_codes
+from aelab.analysis import HIGH, Metrics, binary_codes, distinct_codes, is_solved
 
 # What a seed may have to reach for a run to stop (train_seeds' stop_when), by name.
 GOALS = {
@@ -48,12 +48,13 @@ def stop_point(goal: Goal, reached: np.ndarray) -> int | None:
     return int(reached.max(initial=0)) + max(goal.extra, 1)
 
 
-def holds(goal: Goal, latest: dict[str, np.ndarray], patterns: int) -> np.ndarray:
-    """(S,) whether each seed meets `goal` at its last figures (the recorder's `latest`)."""
-    outputs = latest["bits_correct"] == 1.0  # a mean of booleans is 1.0 exactly when every output is right
+def holds(goal: Goal, loss: np.ndarray, metrics: Metrics, patterns: int) -> np.ndarray:
+    """(S,) whether each seed meets `goal` at one forward pass: its loss and its figures (analysis.measure)."""
     if goal.criterion == "loss":
-        return latest["loss"] < goal.loss_below
-    return outputs & (latest["distinct_codes"] == patterns) if goal.criterion == "codes" else outputs
+        return loss < goal.loss_below
+    if goal.criterion == "codes":
+        return is_solved(metrics.outputs_solved, metrics.distinct_codes, patterns)
+    return metrics.outputs_solved
 
 
 def may_reach(goal: Goal, forward, waiting: np.ndarray, one_hot: bool, activation: str) -> bool:

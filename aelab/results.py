@@ -48,11 +48,6 @@ class RunResult:
         return int(self.history["epoch"][-1])
 
     @property
-    def goal_epoch(self) -> int | None:
-        """When the run reached what its `stop` setting stops at (None: not yet, or stop is never)."""
-        return {"outputs": self.output_solved_epoch, "codes": self.solved_epoch}.get(self.config.stop)
-
-    @property
     def status(self) -> str:
         """How the run ended: 'diverged', 'stopped early' (by the user), 'initial weights, not trained yet',
         'stopped once the codes were solved' (or the outputs: its stop setting), 'paused' (short of its

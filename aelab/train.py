@@ -29,7 +29,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from aelab import goals
+from aelab import analysis, goals
 from aelab.allowance import Allowance
 from aelab.backends import make_backend
 from aelab.backends.base import Forward, StopCheck
@@ -247,9 +247,9 @@ class Trainer:
             return False
         if not self.goal_from_settings:
             return True
-        state.record(self.epoch, self.backend.forward())  # the entry the run would end with (the next step
-        state.flush()  # measures these same weights again, if it goes on)
-        return bool(goals.holds(state.goal, state.latest, self.data.shape[0])[state.alive].all())
+        ending = self.backend.forward()  # at the weights the run would end with
+        figures = analysis.measure(ending.activations, ending.outputs, self.data, self.config.activation, state.one_hot)
+        return bool(goals.holds(state.goal, ending.loss, figures, self.data.shape[0])[state.alive].all())
 
     @contextmanager
     def _timed(self) -> Iterator[None]:
