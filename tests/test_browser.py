@@ -211,7 +211,7 @@ def test_a_64_6_64_preset_sweep_shows_progress_and_stops(server, page):
     sync_api.expect(page.get_by_text("Recipe:", exact=False).first).to_be_visible()
     page.get_by_role("button", name="Run sweep").click()
     sync_api.expect(page.get_by_text(re.compile(r"of 100 seeds solved"))).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
     sync_api.expect(page.get_by_text(re.compile(r"stopped early: seeds not yet solved"))).to_be_visible(timeout=30_000)
     wait_until_idle(page)
     assert page.get_by_test_id("stException").count() == 0

@@ -25,7 +25,7 @@ def test_the_bench_shows_progress_and_stop_keeps_the_entries_so_far(server, page
     # (entries are quick, so any of the 2nd to the 14th will do: Playwright may miss one that lasts 0.3 s)
     later = re.compile(r"\((?:[2-9]|1[0-4]) of 15\) · epoch")
     sync_api.expect(page.get_by_text(later)).to_be_visible(timeout=90_000)
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
     sync_api.expect(page.get_by_text("Stopped early", exact=False)).to_be_visible(timeout=30_000)
     wait_until_idle(page)
     sync_api.expect(page.get_by_role("cell", name="snns-bp", exact=True)).to_be_visible()
