@@ -76,7 +76,8 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         return
     speed = int(st.session_state.get("speed", 0))
     verb = "Training" if trainer is None else f"Continuing from epoch {trainer.epoch:,}:"
-    label = f"{verb} {config.describe()} for {epochs:,} epochs"
+    up_to = "up to " if config.stop != "never" else ""  # it may stop once solved
+    label = f"{verb} {config.describe()} for {up_to}{epochs:,} epochs"
     with (
         st.status(label, expanded=True) as status,
         training_slot(estimate_seconds(planned), config.backend) as allowance,
