@@ -125,3 +125,13 @@ def test_a_run_saved_before_the_stop_setting_opens_as_one_that_trains_every_epoc
         del saved["resume"]["config"][name]
     loaded = load_trainer(json.dumps(saved))
     assert (loaded.config.stop, loaded.config.hold, loaded.epoch) == ("never", 0, 5)
+
+
+def test_a_resumed_run_given_stop_ends_where_a_fresh_one_would(cli, tmp_path):
+    saved = tmp_path / "run.json"
+    status, out, _ = cli(["train", "--json", "--seed", "1", "--dtype", "float64", "--epochs", "20"])
+    saved.write_text(out)
+    status, out, err = cli(["train", "--resume", str(saved), "--stop", "codes", "--epochs", "980", "--json"])
+    assert status == 0, err
+    fresh = train(replace(BASE, seed=1, stop="codes"))
+    assert json.loads(out)["history"]["epoch"] == list(range(fresh.epochs_done + 1))
