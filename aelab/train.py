@@ -63,12 +63,15 @@ class Progress:
     def fraction(self) -> float:
         return self.epoch / self.epochs
 
-    @property
-    def measured(self) -> int | None:
-        """The epoch that seed 0's latest figures, hidden code and outputs were measured at (the loop
-        measures an entry as it makes the next update: usually epoch - 1); None before the first."""
-        length = int(self._state.length[0])
-        return length - 1 if length else None
+    def now(self) -> tuple[Forward, analysis.Metrics]:
+        """Seed 0's forward pass at the current weights (epoch `epoch`) and its figures: one extra pass, so
+        that a live view shows the weights, the code, the outputs and the figures of one epoch."""
+        state, whole = self._state, self._state.backend.forward()
+        forward = Forward(whole.loss[:1], whole.activations[:1], whole.outputs[:1])
+        metrics = analysis.measure(
+            forward.activations, forward.outputs, state.data, self.config.activation, state.one_hot
+        )
+        return forward, metrics
 
     def hidden(self) -> np.ndarray | None:
         """(P, k) seed 0's hidden activations at the last epoch measured (no extra forward pass);

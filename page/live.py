@@ -19,6 +19,7 @@ from aelab.config import Config
 from aelab.headline import time_left
 from aelab.results import METRICS
 from aelab.train import Progress
+from aelab.weights import Weights
 from page.replay import live_payload, show_network
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
@@ -34,29 +35,23 @@ def speed_label(speed: int) -> str:
 
 
 class LiveFrame(NamedTuple):
-    """One moment of a run, read once per redraw: the progress line and the live views both show it,
-    so they always agree on the epoch and its figures."""
+    """One moment of a run, read once per redraw at the current weights: the progress line, the network
+    and the live views all show it, so they always agree on the epoch and its figures."""
 
-    epoch: int  # the epoch everything below was measured at
-    loss: float
-    distinct: int
-    hidden: np.ndarray | None  # (P, k) seed 0's hidden activations; None before the first epoch measured
-    outputs: np.ndarray | None  # (P, N)
-    curve: tuple[np.ndarray, np.ndarray]  # (epochs, loss) so far, thinned
+    epoch: int  # the weights' epoch: everything below is of it
+    weights: Weights  # seed 0's
+    figures: dict[str, float]  # each of METRICS at these weights
+    hidden: np.ndarray  # (P, k) hidden activations
+    outputs: np.ndarray  # (P, N)
+    curve: tuple[np.ndarray, np.ndarray]  # (epochs, loss) up to this epoch, thinned
 
     @classmethod
     def of(cls, progress: Progress) -> LiveFrame:
-        epoch = progress.measured
-        if epoch is None:
-            return cls(0, float("nan"), 0, None, None, (np.zeros(0), np.zeros(0)))
-        return cls(
-            epoch,
-            float(progress.latest("loss")[0]),
-            int(progress.latest("distinct_codes")[0]),
-            progress.hidden(),
-            progress.outputs(),
-            progress.curve("loss"),
-        )
+        forward, metrics = progress.now()
+        figures = {"loss": float(forward.loss[0])} | {name: float(getattr(metrics, name)[0]) for name in METRICS[1:]}
+        epochs, loss = progress.curve("loss")  # the epochs before this one
+        curve = (np.append(epochs, progress.epoch), np.append(loss, figures["loss"]))
+        return cls(progress.epoch, progress.weights(), figures, forward.activations[0], forward.outputs[0], curve)
 
 
 class LiveViews:
@@ -96,10 +91,9 @@ class LiveViews:
         x_end = None if self.config.stop != "never" else progress.epochs
         self.loss.vega_lite_chart(charts.live_loss_spec(*frame.curve, x_end), width="stretch")
         if self.network is not None:
-            figures = {name: float(progress.latest(name)[0]) for name in METRICS}
             with self.network.container():
-                show_network(live_payload(self.config, progress.weights(), progress.epoch, figures, frame.curve))
-        if self.views is not None and frame.hidden is not None:
+                show_network(live_payload(self.config, frame.weights, frame.epoch, frame.figures, frame.curve))
+        if self.views is not None:
             with self.views.container():
                 draw_code(frame.hidden.astype(float), frame.outputs, self.config, frame.epoch)
 
@@ -151,9 +145,7 @@ def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], ro
 
 
 def progress_text(frame: LiveFrame, progress: Progress) -> str:
-    if frame.hidden is None:
-        return f"epoch {frame.epoch:,} of {progress.epochs:,}"
     return (
-        f"epoch {frame.epoch:,} of {progress.epochs:,} · loss {frame.loss:.4g} · "
-        f"distinct codes {frame.distinct} of {progress.config.width}"
+        f"epoch {frame.epoch:,} of {progress.epochs:,} · loss {frame.figures['loss']:.4g} · "
+        f"distinct codes {int(frame.figures['distinct_codes'])} of {progress.config.width}"
     )

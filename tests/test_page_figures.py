@@ -5,6 +5,7 @@ come from one epoch."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from aelab import Config, train
 from aelab.headline import code_headline, solved_history
@@ -85,20 +86,25 @@ def weights_after(config: Config, epochs: int):
 
 
 def test_the_progress_line_and_the_live_views_show_one_epoch():
-    """At every update, the frame's figures, hidden code and outputs are those of the epoch it names."""
+    """At every update, the frame's weights, hidden code, outputs, figures and curve are all of the epoch it
+    names: the one the weights have reached."""
     config = Config(epochs=60, dtype="float64", seed=1)
     frames = []
-    Trainer(config, [config.seed]).run(
-        60, on_progress=lambda p: frames.append((LiveFrame.of(p), p)), progress_interval=0
-    )
+
+    def keep(progress):
+        frames.append((LiveFrame.of(progress), progress))
+
+    Trainer(config, [config.seed]).run(60, on_progress=keep, progress_interval=0)
     assert len(frames) == 60
     whole = train(config)
-    for frame, progress in frames[1:]:
-        assert frame.epoch == progress.epoch - 1  # what the loop has measured when it reports
+    for frame, progress in frames:
+        assert frame.epoch == progress.epoch
         at = weights_after(config, frame.epoch)
+        for name in ("W1", "b1", "W2", "b2"):
+            np.testing.assert_array_equal(getattr(frame.weights, name), getattr(at.final, name))
         np.testing.assert_allclose(frame.hidden, at.activations, rtol=1e-12)
         np.testing.assert_allclose(frame.outputs, at.outputs, rtol=1e-12)
-        assert frame.loss == whole.history["loss"][frame.epoch]
-        assert frame.distinct == whole.history["distinct_codes"][frame.epoch]
+        for name in ("loss", "accuracy", "bits_correct", "distinct_codes"):
+            assert frame.figures[name] == pytest.approx(whole.history[name][frame.epoch], rel=1e-12), name
         assert progress_text(frame, progress).startswith(f"epoch {frame.epoch:,} of 60 · ")
         assert list(frame.curve[0]) == list(range(frame.epoch + 1))
