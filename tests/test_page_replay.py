@@ -33,7 +33,7 @@ def test_before_any_click_the_page_shows_the_seeds_initial_network():
 
 def test_after_train_the_run_is_handed_over_once_to_play_by_itself():
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(width="8", hidden="3", epochs="300")
+    at.query_params.update(width="8", hidden="3", epochs="300", stop="never")  # every epoch: 300 of them
     at.run()
     at.button(key="train").click().run()
     result = at.session_state["result"]
