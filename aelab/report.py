@@ -85,7 +85,7 @@ def run_summary(result: RunResult) -> str:
     config, report = result.config, result.code_report()
     patterns, solved = result.outputs.shape[0], solved_history(result)
     lines = [
-        f"{result.epochs_done} epochs in {result.train_seconds:.2f} s: {result.status}",
+        f"{result.status} after {result.epochs_done} epochs in {result.train_seconds:.2f} s",
         f"final loss {result.history['loss'][-1]:.6f}, argmax accuracy {percent(result.history['accuracy'][-1])}, "
         f"bits right {percent(result.history['bits_correct'][-1])}",
         f"outputs solved (40-20-40) at epoch: {_first(solved['outputs'])}",

@@ -12,7 +12,7 @@ import numpy as np
 
 from aelab import analysis, diagnosis
 from aelab.code_groups import CodeGroup, group_codes, merge_groups
-from aelab.config import Config
+from aelab.config import SETTINGS, Config
 from aelab.data import one_hot_patterns
 from aelab.weights import Weights
 
@@ -50,7 +50,7 @@ class RunResult:
     @property
     def status(self) -> str:
         """How the run ended: 'diverged', 'stopped early' (by the user), 'initial weights, not trained yet',
-        'stopped once the codes were solved' (or the outputs: its stop setting), 'paused' (short of its
+        'stopped at its goal (codes solved)' (or outputs: its stop setting), 'paused' (short of its
         epochs, e.g. after a Step) or 'finished'."""
         if self.diverged:
             return "diverged"
@@ -59,7 +59,7 @@ class RunResult:
         if self.epochs_done == 0:
             return "initial weights, not trained yet"
         if self.at_goal:
-            return f"stopped once the {self.config.stop} were solved"
+            return f"stopped at its goal ({SETTINGS['stop'].options[self.config.stop]})"
         return "paused" if self.epochs_done < self.config.epochs else "finished"
 
     def code_report(self) -> analysis.CodeReport:

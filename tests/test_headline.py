@@ -84,7 +84,7 @@ def test_the_status_lines_say_what_a_click_did():
     assert done.status == "finished" and done.epochs_done == 1000
     at_goal = train(replace(config, stop="codes"))
     assert report.finished_line(at_goal).endswith(
-        f"solved at epoch {at_goal.solved_epoch}; stopped once the codes were solved."
+        f"solved at epoch {at_goal.solved_epoch}; stopped at its goal (codes solved)."
     )
 
 

@@ -25,8 +25,8 @@ def test_the_default_page_stops_once_the_codes_are_solved_and_says_so():
     assert result.config.stop == "codes" and result.at_goal and result.epochs_done < 1000
     assert result.code_report().distinct == 8  # it ends showing the code it stopped for
     [status] = page.status
-    assert status.label.endswith("; stopped once the codes were solved.")
-    assert "· stopped once the codes were solved" in markdown(page)
+    assert status.label.endswith("; stopped at its goal (codes solved).")
+    assert "· stopped at its goal (codes solved)" in markdown(page)
     [curves] = charts_in(tab(page, "Training curves"))
     assert chart_data(curves)["epoch"].max() == result.epochs_done  # the curves end where the run ended
     assert '"nice":false' in curves.proto.spec.replace(" ", "")  # the x axis is not rounded past the end

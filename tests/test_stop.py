@@ -48,7 +48,7 @@ def test_a_run_stops_once_its_goal_holds_and_is_the_whole_runs_prefix(backend, s
     stopped = train(replace(config, stop=stop, hold=hold))
     end = expected_end(full, stop, hold)
     assert stopped.epochs_done == end < config.epochs
-    assert stopped.at_goal and stopped.status == f"stopped once the {stop} were solved"
+    assert stopped.at_goal and stopped.status == f"stopped at its goal ({stop} solved)"
     for name, values in stopped.history.items():  # the check at the goal changes nothing the run computes
         np.testing.assert_allclose(values, full.history[name][: end + 1], rtol=1e-12, atol=0, err_msg=name)
     assert goal_flags(stopped, stop)[-1]  # it ends showing the goal met
@@ -95,7 +95,7 @@ def test_the_cli_runs_every_epoch_unless_asked(cli):
     assert payload["history"]["epoch"] == list(range(expected.epochs_done + 1))
     assert expected.epochs_done < BASE.epochs
     status, out, _ = cli(["train", "--seed", "1", "--stop", "codes"])
-    assert status == 0 and ": stopped once the codes were solved" in out
+    assert status == 0 and "stopped at its goal (codes solved) after " in out
     status, _, err = cli(["train", "--stop", "sometime"])
     assert status == 2 and "stop: 'sometime' is not allowed (choose one of: never, outputs, codes)" in err
 
@@ -112,7 +112,7 @@ def test_a_code_lost_the_epoch_after_it_was_solved_trains_on_until_it_holds():
         pytest.fail("no seed of 0..9 loses its code the epoch after solving it: choose another recipe")
     stopped = train(replace(BASE, seed=seed, stop="codes"))
     assert stopped.epochs_done == expected_end(full, "codes", 0) > full.solved_epoch + 1
-    assert stopped.history["distinct_codes"][-1] == BASE.width and stopped.status.startswith("stopped once")
+    assert stopped.history["distinct_codes"][-1] == BASE.width and stopped.status.startswith("stopped at its goal")
 
 
 def test_a_run_saved_before_the_stop_setting_opens_as_one_that_trains_every_epoch():
