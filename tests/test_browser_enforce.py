@@ -201,7 +201,8 @@ def link_for(config: Config, seconds: float) -> tuple[dict[str, str], float]:
     epochs = max_epochs_within(seconds, replace(config, epochs=MAX_EPOCHS))
     assert epochs >= 1
     estimate = estimate_seconds(replace(config, epochs=epochs))
-    return {"width": str(config.width), "hidden": str(config.hidden), "epochs": str(epochs)}, estimate
+    link = {"width": str(config.width), "hidden": str(config.hidden), "epochs": str(epochs), "stop": "never"}
+    return link, estimate  # every epoch (the page would stop once solved): the run takes its estimate
 
 
 def test_a_small_run_finishes_while_two_long_runs_hold_both_slots(browser):

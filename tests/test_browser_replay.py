@@ -70,7 +70,7 @@ def test_the_network_is_on_screen_before_any_click(server, page):
 
 def test_the_replay_plays_pauses_and_scrubs_without_a_word_to_the_server(server, page):
     sent = count_sent(page)
-    page.goto(f"{server}/?width=8&hidden=3&epochs=1000")
+    page.goto(f"{server}/?width=8&hidden=3&epochs=1000&stop=never")  # every epoch, as train() below
     wait_until_idle(page)
     page.get_by_role("button", name="Train").click()
     # After Train the run plays its own learning: the scrubber moves by itself to the last frame.
