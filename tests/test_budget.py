@@ -22,12 +22,12 @@ from aelab.budget import (
     over_budget,
 )
 from aelab.cli import build_parser
-from aelab.config import SETTINGS, Config, ConfigError
+from aelab.config import PAGE_DEFAULTS, SETTINGS, Config, ConfigError
 from aelab.goals import Goal
 from aelab.report import cli_command
 from aelab.run_queue import RunQueue
 from aelab.sweep import MAX_SWEEP_SEEDS
-from aelab.train import Trainer
+from aelab.train import Trainer, train
 from tests.test_page import APP
 
 # The most expensive work a share link can ask for: the widest net, every epoch, the most seeds.
@@ -207,7 +207,7 @@ def test_the_environment_sets_the_page_budget(monkeypatch):
     monkeypatch.setenv("AELAB_MAX_SECONDS", "off")
     page.button(key="train").click().run()
     assert not page.exception and not page.error
-    assert page.session_state["result"].epochs_done == Config().epochs
+    assert page.session_state["result"].epochs_done == train(PAGE_DEFAULTS).epochs_done  # the page's default run
 
 
 def test_a_misconfigured_budget_is_reported_and_the_defaults_apply(monkeypatch):
@@ -217,7 +217,7 @@ def test_a_misconfigured_budget_is_reported_and_the_defaults_apply(monkeypatch):
     page.button(key="train").click().run()
     assert not page.exception
     assert any("misconfigured" in error.value and "AELAB_MAX_RUNS" in error.value for error in page.error)
-    assert page.session_state["result"].epochs_done == Config().epochs
+    assert page.session_state["result"].epochs_done == train(PAGE_DEFAULTS).epochs_done  # the page's default run
 
 
 def test_mini_batch_epochs_cost_more_and_a_full_bench_is_checked_as_a_whole():
