@@ -40,10 +40,6 @@ MAX_FILE_BYTES = 200_000_000  # the CLI reads at most this much (a 100,000-epoch
 _HEADER = RunValidator(run_schema.HEADER_SCHEMA)
 
 
-# Settings added since version 1 files were first written, as those runs had them (the CLI's defaults)
-SETTINGS_ADDED = {"stop": "never", "hold": 0}
-
-
 class RunFileError(ValueError):
     """A file that is not a saved aelab run, or one that does not fit: one line saying why."""
 
@@ -131,8 +127,6 @@ def load_trainer(text: str | bytes) -> Trainer:
         raise RunFileError("not an aelab run: no 'resume' section (save one with `train --json` or the page's JSON)")
     if section.get("version") != VERSION:
         raise RunFileError(f"version {section.get('version')!r} of the run format is not supported (this is {VERSION})")
-    if isinstance(section.get("config"), dict):  # a file from before a setting existed ran without it
-        section["config"] = SETTINGS_ADDED | section["config"]
     return _restore(section, _checked_config(section))
 
 
