@@ -66,12 +66,8 @@ class Progress:
     def now(self) -> tuple[Forward, analysis.Metrics]:
         """Seed 0's forward pass at the current weights (epoch `epoch`) and its figures: one extra pass, so
         that a live view shows the weights, the code, the outputs and the figures of one epoch."""
-        state, whole = self._state, self._state.backend.forward()
-        forward = Forward(whole.loss[:1], whole.activations[:1], whole.outputs[:1])
-        metrics = analysis.measure(
-            forward.activations, forward.outputs, state.data, self.config.activation, state.one_hot
-        )
-        return forward, metrics
+        forward, metrics = measure_now(self._state)
+        return Forward(*(array[:1] for array in forward)), analysis.Metrics(*(array[:1] for array in metrics))
 
     def hidden(self) -> np.ndarray | None:
         """(P, k) seed 0's hidden activations at the last epoch measured (no extra forward pass);
@@ -115,6 +111,13 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], "bool | None"]
+
+
+def measure_now(state: Recorder) -> tuple[Forward, analysis.Metrics]:
+    """Every seed's forward pass at the current weights, and its figures (nothing is recorded)."""
+    forward = state.backend.forward()
+    return forward, analysis.measure(forward.activations, forward.outputs, state.data, state.config.activation,
+                                     state.one_hot)  # fmt: skip
 
 
 def train(
@@ -250,8 +253,7 @@ class Trainer:
             return False
         if not self.goal_from_settings:
             return True
-        ending = self.backend.forward()  # at the weights the run would end with
-        figures = analysis.measure(ending.activations, ending.outputs, self.data, self.config.activation, state.one_hot)
+        ending, figures = measure_now(state)  # at the weights the run would end with
         return bool(goals.holds(state.goal, ending.loss, figures, self.data.shape[0])[state.alive].all())
 
     @contextmanager
