@@ -5,9 +5,10 @@ here imports streamlit.
 """
 
 from aelab.config import Config, ConfigError
+from aelab.progress import Progress
 from aelab.results import BatchResult, RunResult, SweepResult
 from aelab.sweep import sweep
-from aelab.train import Progress, train, train_seeds
+from aelab.train import train, train_seeds
 
 __all__ = [
     "BatchResult",

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,8 +29,9 @@ from aelab.allowance import Allowance
 from aelab.config import Config
 from aelab.goals import GOALS, Goal
 from aelab.presets import preset_config
+from aelab.progress import Progress
 from aelab.tables import by_name
-from aelab.train import Progress, train_seeds
+from aelab.train import train_seeds
 
 CRITERIA = GOALS  # the criteria an entry counts to are the training loop's stop goals
 
@@ -42,7 +42,7 @@ TSS_BELOW = 0.04  # PDP's stop rule: the total squared error (the sum over patte
 _CLASSIC = Config(activation="sigmoid", loss="sse", init="uniform", init_scale=1.0, dtype="float64")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class BenchEntry:
     name: str  # what --only takes
     method: str  # in words
@@ -222,7 +222,7 @@ BENCH: dict[str, BenchEntry] = by_name(
 )
 
 
-@dataclass
+@dataclasses.dataclass
 class BenchResult:
     """One entry rerun over seeds: per seed, the epoch it met the criterion (None: not within the budget)."""
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aelab.config import Config, ConfigError
-from aelab.recorder import HISTORY_BUDGET, SNAPSHOT_BUDGET
+from aelab.kept_epochs import HISTORY_BUDGET, SNAPSHOT_BUDGET
 from aelab.sweep import seeds_per_batch, values_per_seed
 
 # CPU seconds of training on one core, in work units: what one epoch of a (batched) run does, counted

@@ -24,10 +24,11 @@ from aelab.bench import BENCH, run_entry
 from aelab.config import SETTINGS, Config, ConfigError, Setting
 from aelab.presets import PRESETS, preset_config
 from aelab.probe import MAX_CORNER_BITS, CornerTable, corner_table
+from aelab.progress import Progress
 from aelab.results import RunResult, SweepResult
 from aelab.run_file import RunFileError, read_run, resume_section
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range, sweep
-from aelab.train import Progress, Trainer, continue_epochs
+from aelab.train import Trainer, continue_epochs
 
 
 class _Parser(argparse.ArgumentParser):

@@ -21,20 +21,13 @@ from aelab.backends.base import surely_finite
 from aelab.config import Config
 from aelab.data import is_one_hot
 from aelab.goals import Goal, may_reach
+from aelab.kept_epochs import HISTORY_BUDGET, SNAPSHOT_BUDGET, history_epochs, snapshot_epochs
 from aelab.results import METRICS, BatchResult, SweepResult
-from aelab.weights import Weights, init_weights
+from aelab.weights import Weights, first_weights
 
-SNAPSHOT_COUNT = 60  # at most this many hidden-activation snapshots per run
-SNAPSHOT_BUDGET = 4_000_000  # ... and at most this many stored values in all
 MEASURE_BLOCK = 256  # epochs measured together (see Recorder.flush) ...
-HISTORY_BUDGET = 2_000_000  # history entries kept per metric, all seeds together (4 metrics x 8 bytes: 64 MB)
 MEASURE_BUDGET = 100_000  # ... holding at most this many hidden and output values while they wait (beyond
 # that, stacking the waiting outputs into one array costs more than measuring them one by one)
-
-
-def first_weights(config: Config, seed: int, attempt: int = 0) -> Weights:
-    """The weights a seed starts from: its first attempt, or the attempt after a restart."""
-    return init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype, attempt, config.init)
 
 
 class Recorder:
@@ -81,7 +74,7 @@ class Recorder:
         self.last_good_activations = np.full((count, patterns, hidden), np.nan)
         self.last_good_outputs = np.full((count, patterns, data.shape[1]), np.nan)
         self.previous: Forward | None = None
-        self.snapshot_epochs = _snapshot_epochs(config.epochs, patterns * hidden * count) if keep_snapshots else []
+        self.snapshot_epochs = snapshot_epochs(config.epochs, patterns * hidden * count) if keep_snapshots else []
         self.snapshot_slot = {epoch: slot for slot, epoch in enumerate(self.snapshot_epochs)}
         self.snapshots = np.full((len(self.snapshot_epochs), count, patterns, hidden), np.nan, dtype=np.float32)
         # The weights at the snapshot epochs too (float32, taken before the update that follows), for a
@@ -211,7 +204,7 @@ class Recorder:
 
     def _extend_snapshots(self, epochs: int, done: int) -> None:
         values_per_snapshot = int(np.prod(self.snapshots.shape[1:]))
-        whole_run = _snapshot_epochs(epochs, values_per_snapshot)
+        whole_run = snapshot_epochs(epochs, values_per_snapshot)
         taken = [epoch for epoch in self.snapshot_epochs if epoch <= done]
         ahead = [epoch for epoch in whole_run if epoch > done]
         while len(taken) > 2 and len(taken) + len(ahead) > len(whole_run):
@@ -279,23 +272,6 @@ class Recorder:
             seconds,
             stopped=True,
         )
-
-
-def _snapshot_epochs(epochs: int, values_per_snapshot: int) -> list[int]:
-    """Epochs to keep hidden activations at: dense early (where codes form), sparse late."""
-    count = max(2, min(SNAPSHOT_COUNT, SNAPSHOT_BUDGET // max(values_per_snapshot, 1), epochs + 1))
-    spaced = np.unique(np.round(np.geomspace(1, epochs + 1, count)).astype(int) - 1)
-    return sorted(set(spaced.tolist()) | {0, epochs})
-
-
-def history_epochs(epochs: int, seeds: int) -> np.ndarray:
-    """The epochs a run's history keeps: all of 0..epochs while seeds x (epochs + 1) entries fit
-    HISTORY_BUDGET, else evenly spaced ones, always with 0 and `epochs`."""
-    per_seed = max(2, HISTORY_BUDGET // seeds)
-    if epochs + 1 <= per_seed:
-        return np.arange(epochs + 1)
-    stride = -(-epochs // (per_seed - 1))  # ceil: at most per_seed columns
-    return np.unique(np.append(np.arange(0, epochs + 1, stride), epochs))
 
 
 def _note_first(first: np.ndarray, reached: np.ndarray, start: int, alive: np.ndarray) -> None:

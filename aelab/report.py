@@ -13,8 +13,8 @@ from aelab.config import SETTINGS, Config, min_code_bits
 from aelab.diagnosis import CAUSES
 from aelab.headline import code_headline, solved_history
 from aelab.probe import CornerTable
+from aelab.progress import Progress
 from aelab.results import RunResult, SweepResult
-from aelab.train import Progress
 
 
 def epoch_or_never(epoch: float | None, never: str = "never") -> str:

@@ -23,8 +23,8 @@ from functools import lru_cache
 from jsonschema import Draft202012Validator
 
 from aelab.config import SETTINGS, Config, Setting
+from aelab.kept_epochs import HISTORY_BUDGET, SNAPSHOT_COUNT
 from aelab.noise import BLOCK, ORDER_BLOCK
-from aelab.recorder import HISTORY_BUDGET, SNAPSHOT_COUNT
 from aelab.results import METRICS
 from aelab.schema_dialect import RunValidator
 from aelab.train import CONTINUABLE

@@ -18,8 +18,9 @@ import numpy as np
 from aelab.allowance import Allowance
 from aelab.config import MAX_SEED, Config, ConfigError
 from aelab.goals import SOLVED
+from aelab.progress import Progress
 from aelab.results import SweepResult
-from aelab.train import Progress, train_seeds
+from aelab.train import train_seeds
 
 MAX_SWEEP_SEEDS = 1000
 MAX_BATCH_VALUES = 4_000_000  # S x P x (N + k) per batch: 32 MB for each (S, P, N) array in float64

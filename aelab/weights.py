@@ -7,9 +7,12 @@ arrays made here, so the same seed gives the same starting point everywhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from aelab.config import Config
 
 
 class Weights(NamedTuple):
@@ -75,3 +78,8 @@ def init_weights(
     zeros_b1 = np.zeros(hidden)
     zeros_b2 = np.zeros(width)
     return Weights(*(array.astype(dtype) for array in (W1, zeros_b1, W2, zeros_b2)))
+
+
+def first_weights(config: Config, seed: int, attempt: int = 0) -> Weights:
+    """The weights a seed starts from: its first attempt, or the attempt after a restart."""
+    return init_weights(config.width, config.hidden, seed, config.init_scale, config.dtype, attempt, config.init)

@@ -6,9 +6,9 @@ import streamlit as st
 
 from aelab.bench import BENCH, BenchEntry, run_entry
 from aelab.budget import estimate_bench_seconds
+from aelab.progress import Progress
 from aelab.report import bench_table
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
-from aelab.train import Progress
 from page.serving import allowance_spent, bench_command, training_slot, within_bench_budget
 from page.training import PROGRESS_INTERVAL
 

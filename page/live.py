@@ -17,8 +17,8 @@ from aelab.activations import ACTIVATIONS
 from aelab.charts import live as live_charts
 from aelab.config import Config
 from aelab.headline import time_left
+from aelab.progress import Progress
 from aelab.results import METRICS
-from aelab.train import Progress
 from aelab.weights import Weights
 from page.replay import live_payload, show_network
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from aelab import kept_epochs
 from aelab import recorder as recorder_module
 from aelab.backends import make_backend
 from aelab.config import Config
@@ -21,6 +22,12 @@ from aelab.weights import Weights
 
 sweep_module = importlib.import_module("aelab.sweep")  # the module: aelab.sweep is also a function
 CONFIG = Config(epochs=400, dtype="float64")
+
+
+def small_history_budget(monkeypatch, entries: int) -> None:
+    """HISTORY_BUDGET as the history's first columns (kept_epochs) and its growth (recorder) read it."""
+    for module in (kept_epochs, recorder_module):
+        monkeypatch.setattr(module, "HISTORY_BUDGET", entries)
 
 
 def test_the_largest_sweep_keeps_a_bounded_history():
@@ -46,7 +53,7 @@ def test_a_short_run_keeps_every_epoch():
 def test_a_thinned_history_keeps_exact_solved_epochs_and_last_figures(monkeypatch):
     seeds = list(range(6))
     full = train_seeds(CONFIG, seeds)
-    monkeypatch.setattr(recorder_module, "HISTORY_BUDGET", 6 * 37)  # 37 columns per seed for 401 epochs
+    small_history_budget(monkeypatch, 6 * 37)  # 37 columns per seed for 401 epochs
     thin = train_seeds(CONFIG, seeds)
     assert len(thin.history_epochs) <= 37 and thin.history_epochs[-1] == CONFIG.epochs
     assert thin.solved_epoch == full.solved_epoch and thin.output_solved_epoch == full.output_solved_epoch
@@ -62,7 +69,7 @@ def test_a_thinned_history_keeps_exact_solved_epochs_and_last_figures(monkeypatc
 
 def test_a_thinned_sweep_that_stops_early_still_reports_its_last_entry(monkeypatch):
     """Seeds that stop between kept columns (solved, stop_when=SOLVED) keep their last figures."""
-    monkeypatch.setattr(recorder_module, "HISTORY_BUDGET", 4 * 10)
+    small_history_budget(monkeypatch, 4 * 10)
     batch = train_seeds(CONFIG, list(range(4)), stop_when=SOLVED)
     for index in range(4):
         run = batch.run(index)

@@ -267,7 +267,7 @@ def test_cli_resume_of_a_file_that_is_not_a_saved_run_exits_2(content, cli, tmp_
 
 
 def test_snapshots_cover_the_whole_run_however_it_was_continued_at_bounded_memory():
-    from aelab.recorder import SNAPSHOT_COUNT
+    from aelab.kept_epochs import SNAPSHOT_COUNT
 
     trainer = Trainer(replace(BASE, epochs=50), [0], keep_snapshots=True)
     trainer.run(50)
