@@ -1,12 +1,10 @@
 """A saved run that can be trained on: the `resume` section of a run's JSON, and reading it back.
 
-`train --json` (and the page's JSON download) add to aelab.formats.run_json a
-`resume` object holding what exact continuation needs: the current weights,
-the optimiser's state, the noise and pattern-order generators' states, and
-the recorder's state (history, solved epochs, restarts, snapshots). Arrays are
-{"dtype", "shape", "values"} with the values flat; no number is NaN or infinite
-in the JSON: a NaN (a diverged seed's weights, a history not yet measured, an
-unknown train_seconds) is written as null and read back as NaN.
+`train --json` (and the page's JSON download) add to aelab.formats.run_json a `resume` object
+holding what exact continuation needs: the weights, the optimiser's state, the noise and
+pattern-order generators' states, the recorder's (history, solved epochs, restarts, snapshots).
+Arrays are {"dtype", "shape", "values"}, values flat; a NaN (a diverged seed's weights, a history
+not yet measured, an unknown train_seconds) is written as null and read back as NaN.
 
 `load_trainer(text)` reads strictly: the section against aelab.run_schema (every
 field typed and ranged, every array's dtype and shape those of the config's net,
@@ -21,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 
 import numpy as np
 
@@ -44,9 +43,11 @@ class RunFileError(ValueError):
     """A file that is not a saved aelab run, or one that does not fit: one line saying why."""
 
 
-def resume_section(trainer: Trainer) -> dict:
-    """What `load_trainer` needs to continue `trainer` exactly, as JSON-ready data."""
-    recorder = trainer.recorder
+def resume_section(trainer: Trainer, as_lists: bool = True) -> dict:
+    """What `load_trainer` needs to continue `trainer` exactly, as JSON-ready data; with `as_lists=False`
+    each array's values stay a NumPy copy until `dumps` writes them (what a page keeps for its download:
+    a wide run's values as Python numbers cost a second of Pause and memory the allocator keeps)."""
+    recorder, encode = trainer.recorder, partial(encode_array, as_lists=as_lists)
     recorder.flush()
     snapshots_fit = recorder.snapshots.size <= SNAPSHOT_SAVE_LIMIT
     return {
@@ -61,7 +62,8 @@ def resume_section(trainer: Trainer) -> dict:
         "noise": trainer.noise.state() if trainer.noise is not None else None,
         "order": trainer.order.state() if trainer.order is not None else None,
         "recorder": {
-            name: _encode_recorded(name, array, recorder) for name, array in _recorder_arrays(recorder).items()
+            name: None if name in LAST_GOOD and recorder.alive.all() else encode(array)
+            for name, array in _recorder_arrays(recorder).items()
         },
         "restarts": [list(epochs) for epochs in recorder.restarts],
         "snapshot_epochs": list(recorder.snapshot_epochs) if snapshots_fit else None,
@@ -82,24 +84,36 @@ def _recorder_arrays(recorder) -> dict[str, np.ndarray]:
     return arrays | {name: getattr(recorder, name) for name in names}
 
 
-def _encode_recorded(name: str, array: np.ndarray, recorder) -> dict | None:
-    """A recorder array; the last good forward pass of diverged seeds only when one diverged (else it
-    is all NaN, and as big as the outputs: a 1024-wide net's would be a million nulls)."""
-    return None if name in LAST_GOOD and recorder.alive.all() else encode(array)
-
-
 def finite_or_none(value: float) -> float | None:
     """A number as JSON holds it: NaN and the infinities as null (JSON has none of them)."""
     return float(value) if math.isfinite(value) else None
 
 
-def encode(array: np.ndarray) -> dict:
-    """An array as {"dtype", "shape", "values"}: values flat, non-finite floats as null."""
+def encode_array(array: np.ndarray, as_lists: bool = True) -> dict:
+    """An array as {"dtype", "shape", "values"}: values flat, non-finite floats as null (`as_lists=False`:
+    a flat NumPy copy, which `dumps` writes the same way)."""
     array = np.asarray(array)
-    values = array.ravel().astype(object)
+    values = array.ravel().copy() if not as_lists else json_values(array)
+    return {"dtype": str(array.dtype), "shape": list(array.shape), "values": values}
+
+
+def json_values(array: np.ndarray) -> list:
+    """An array's values, flat, as JSON takes them: non-finite floats as null."""
+    values = np.asarray(array).ravel().astype(object)
     if array.dtype.kind == "f":
-        values[~np.isfinite(array.ravel())] = None
-    return {"dtype": str(array.dtype), "shape": list(array.shape), "values": values.tolist()}
+        values[~np.isfinite(np.asarray(array).ravel())] = None
+    return values.tolist()
+
+
+def dumps(document: dict) -> str:
+    """A run document as JSON text, with any NumPy values (resume_section's `as_lists=False`) written out."""
+    return json.dumps(document, default=_ndarray_values)
+
+
+def _ndarray_values(value: object) -> list:
+    if isinstance(value, np.ndarray):
+        return json_values(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def read_run(path: str, limit: int = MAX_FILE_BYTES) -> Trainer:
@@ -155,7 +169,7 @@ def _check(validator, section: dict) -> None:
 
 
 def decode(data: dict) -> np.ndarray:
-    """encode()'s output back to an array, once run_schema has checked it (its values fit its dtype and shape)."""
+    """encode_array()'s output back to an array, once run_schema has checked it (its values fit its dtype and shape)."""
     kind = {"bool": bool, "int64": np.int64}.get(data["dtype"], np.float64)  # null -> NaN for floats
     return np.array(data["values"], dtype=kind).astype(data["dtype"], copy=False).reshape(data["shape"])
 

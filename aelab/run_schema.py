@@ -42,7 +42,7 @@ MAX_CHANGES = 100_000
 
 
 def array_schema(dtype: str, shape: Sequence[int], nullable: bool = False, **limits: float | bool) -> dict:
-    """An array as run_file.encode writes it: {"dtype", "shape", "values"}, all fixed but the values."""
+    """An array as run_file.encode_array writes it: {"dtype", "shape", "values"}, all fixed but the values."""
     return {
         "type": "object",
         "required": ["dtype", "shape", "values"],

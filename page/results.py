@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
-from aelab import formats
+from aelab import formats, run_file
 from aelab.config import SETTINGS, Config
 from aelab.headline import code_headline, solved_history
 from aelab.report import epoch_or_never, percent
@@ -76,7 +74,7 @@ def downloads_ui(result: RunResult) -> None:
     if saved is not None and saved["epoch"] == result.epochs_done:
         # Made on click (on another thread), from data kept when the run paused or ended.
         st.download_button(
-            "Run (JSON, to open again)", lambda: json.dumps(formats.run_json(result) | {"resume": saved}),
+            "Run (JSON, to open again)", lambda: run_file.dumps(formats.run_json(result) | {"resume": saved}),
             run_file_name(result.config), "application/json", on_click="ignore", key="download_run",
             help="The whole run: settings, history, weights and optimizer state. **Open run** continues it.",
         )  # fmt: skip

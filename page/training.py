@@ -49,7 +49,7 @@ def keep_run(trainer: Trainer, stopped: bool, settings: Config | None = None) ->
     it was last trained with (its config's epochs grow when it is continued: not a settings change)."""
     st.session_state.result = trainer.result(stopped).run(0)
     st.session_state.result_settings = settings or trainer.config
-    st.session_state.saved_run = resume_section(trainer)
+    st.session_state.saved_run = resume_section(trainer, as_lists=False)  # written out on the download's click
 
 
 def reset_run(config: Config) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from aelab import Config, formats
+from aelab import Config, formats, run_file
 from aelab.run_file import resume_section
 from aelab.train import Trainer, train_seeds
 from tests.test_page import APP, chart_data, charts_in, new_page, tab
@@ -136,7 +136,7 @@ def test_the_page_download_opens_again():
     button = next(b for b in page.get("download_button") if b.proto.label.startswith("Run"))
     assert button.proto.label == "Run (JSON, to open again)"
     result, saved = shown(page), page.session_state["saved_run"]
-    data = json.dumps(formats.run_json(result) | {"resume": saved}).encode()  # what the button's callable makes
+    data = run_file.dumps(formats.run_json(result) | {"resume": saved}).encode()  # what the button's callable makes
     page.number_input(key="seed").set_value(3).run()
     page.file_uploader(key="upload").set_value(("mine.json", data, "application/json")).run()
     assert page.number_input(key="seed").value == 0 and shown(page).epochs_done == 25

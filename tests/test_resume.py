@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aelab import Config, formats
+from aelab import Config, formats, run_file
 from aelab.results import METRICS, BatchResult
 from aelab.run_file import RunFileError, load_trainer, resume_section
 from aelab.train import Trainer, train_seeds
@@ -321,3 +321,16 @@ def test_a_run_saved_before_later_settings_existed_loads_and_continues(name):
     result = trainer.run(5).run(0)
     assert trainer.epoch == saved["epoch"] + 5 and len(result.history["loss"]) == trainer.epoch + 1
     assert np.isfinite(result.history["loss"]).all()
+
+
+def test_a_section_kept_as_arrays_writes_the_same_json_as_one_kept_as_lists():
+    """The page keeps resume_section(as_lists=False) and writes it on the download's click: the same text
+    as the CLI's lists, non-finite values as null, and it loads back."""
+    trainer = Trainer(replace(BASE, optimizer="adam", lr=0.05, epochs=20), [BASE.seed], keep_snapshots=True)
+    trainer.run(20)
+    as_lists, as_arrays = resume_section(trainer), resume_section(trainer, as_lists=False)
+    assert isinstance(as_arrays["weights"]["W1"]["values"], np.ndarray)
+    text = run_file.dumps({"resume": as_arrays})
+    assert text == json.dumps({"resume": as_lists})
+    assert load_trainer(text).epoch == trainer.epoch
+    assert run_file.dumps({"values": np.array([np.nan, 1.5, -np.inf])}) == '{"values": [null, 1.5, null]}'
