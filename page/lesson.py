@@ -1,6 +1,7 @@
-"""Share-link flags for teaching: `?present=1` opens the page ready for a lesson (the sidebar
-collapsed, the settings shown read-only above the views, larger text); `?hide=optimizer,loss`
-takes those settings off the sidebar, so an exercise keeps the link's values for them.
+"""Share-link flags for teaching: `?present=1` opens the page ready for a lesson on one projector
+screen (the sidebar collapsed, a one- or two-line header with the size and the settings that act on
+the run, larger text and charts to match); `?hide=optimizer,loss` takes those settings off the
+sidebar, so an exercise keeps the link's values for them (the header marks them fixed).
 
 The flags are read once per session, beside the settings (restore_settings_once), and stay in the
 share link (mirror_to_url). A bad value is said once, as a warning, and ignored.
@@ -13,12 +14,19 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from aelab.active_settings import active_settings, setting_text
+from aelab.charts.fonts import LESSON_SCALE
 from aelab.config import SETTINGS, Config, ConfigError
 from aelab.report import markdown_literal
 
 FLAGS = ("present", "hide")  # link keys that are not settings
 PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
-PRESENT_STYLE = "<style>html { font-size: 20px; }</style>"  # Streamlit sizes its text in rem
+# Streamlit sizes its text in rem; its main column starts 6rem down, which a projector cannot spare.
+PRESENT_STYLE = (
+    "<style>html { font-size: 20px; } "
+    "[data-testid='stMainBlockContainer'] { padding-top: 1.5rem; padding-bottom: 2rem; }</style>"
+)
+HEADER_LEFT_OUT = ("width", "hidden", "dtype")  # the size leads the header; the float type is no lesson
 
 
 class Lesson(NamedTuple):
@@ -66,16 +74,34 @@ def sidebar_state(values: Mapping[str, str]) -> str:
     return "collapsed" if lesson.present else "auto"
 
 
+def chart_scale() -> float:
+    """How much larger chart text is drawn (charts.fonts): LESSON_SCALE in present mode, else 1."""
+    return LESSON_SCALE if current_lesson().present else 1.0
+
+
+def lesson_header(config: Config, fixed: tuple[str, ...] = ()) -> str:
+    """The present-mode header as Markdown: the size, then every setting that acts on the run
+    (aelab.active_settings), values as code spans; a setting the link fixes carries a lock."""
+    size = f"**{config.width}-{config.hidden}-{config.width}** (N = {config.width}, k = {config.hidden})"
+    parts = [size]
+    for name in active_settings(config):
+        if name in HEADER_LEFT_OUT:
+            continue
+        lock = " :material/lock:" if name in fixed else ""
+        parts.append(f"{SETTINGS[name].label} {markdown_literal(setting_text(name, config))}{lock}")
+    return " · ".join(parts)
+
+
 def present_ui(config: Config) -> None:
-    """In present mode: larger text, and the settings read-only above the views (hidden ones left out)."""
+    """In present mode: larger text, and a short header of the settings that act on this run."""
     lesson = current_lesson()
     if not lesson.present:
         return
     st.html(PRESENT_STYLE)
-    shown = [name for name in SETTINGS if name not in lesson.hidden and name not in ("device", "dtype")]
-    with st.container(border=True, key="lesson_settings"):
-        columns = st.columns(4)
-        for index, name in enumerate(shown):
-            setting, value = SETTINGS[name], getattr(config, name)
-            label = setting.options.get(value) or value if setting.kind is str else f"{value:g}"
-            columns[index % 4].markdown(f"**{setting.label}:** {markdown_literal(str(label))}")
+    fixed = " :material/lock: fixed by the lesson link." if lesson.hidden else ""
+    with st.container(key="lesson_settings"):
+        st.markdown(
+            lesson_header(config, lesson.hidden),
+            help="The settings that act on this run; those left out are off or belong to another optimizer or "
+            f"backend.{fixed} The sidebar (top left) changes them.",
+        )

@@ -20,7 +20,9 @@ from aelab.headline import time_left
 from aelab.progress import Progress
 from aelab.results import METRICS
 from aelab.weights import Weights
+from page.lesson import chart_scale, current_lesson
 from page.replay import live_payload, show_network
+from page.views import WATCHED_VIEW, show_code_table
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
 LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch
@@ -61,8 +63,14 @@ class LiveViews:
         self.config, self.epochs, self.speed = config, epochs, speed
         self.bar = st.progress(0.0, text="starting")
         self.network = st.empty() if show_views else None  # the network at the latest weights, high on the page
+        # On a projector the live code comes next, so that it is in view under the buttons.
+        views_first = show_views and current_lesson().present
+        self.views = st.empty() if views_first else None
         self.loss = st.empty()
-        self.views = st.empty() if show_views else None
+        if show_views and not views_first:
+            self.views = st.empty()
+        if show_views:  # once this run ends or pauses, the views open on the code it showed live
+            st.session_state.view = WATCHED_VIEW
         self.started: float | None = None  # the pace counts from the first update
         self.clock: tuple[float, int] | None = None  # (time, epochs done) at the first update: the pace so far
         self.drawn = -np.inf  # when the views were last drawn
@@ -89,7 +97,7 @@ class LiveViews:
         self.bar.progress(min(done / max(self.epochs, 1), 1.0), text=progress_text(frame, progress) + left)
         # A run that may stop at its goal draws its loss to the epoch reached; one that trains every epoch, to its end.
         x_end = None if self.config.stop != "never" else progress.epochs
-        self.loss.vega_lite_chart(charts.live_loss_spec(*frame.curve, x_end), width="stretch")
+        self.loss.vega_lite_chart(charts.live_loss_spec(*frame.curve, x_end, chart_scale()), width="stretch")
         if self.network is not None:
             with self.network.container():
                 show_network(live_payload(self.config, frame.weights, frame.epoch, frame.figures, frame.curve))
@@ -114,12 +122,10 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
         _live_matrix(hidden, "Hidden code", domain, row="pattern", column="hidden unit")
     with middle:
         if config.width <= 32:  # a longer table would not fit beside the matrices, and costs a redraw ~10 ms
-            table = charts.code_table(report, hidden)
-            shared = table["shares code with"] != ""
-            styled = table.style.apply(lambda column: np.where(shared, "background-color: #fde2e1", ""), axis=0)
-            st.dataframe(styled.format(precision=2), hide_index=True, height=min(38 + 35 * len(table), 320))
+            show_code_table(charts.code_table(report, hidden), precision=2, max_height=320)
         if config.hidden in (2, 3):
-            st.vega_lite_chart(live_charts.scatter_spec(hidden, config.activation, report.codes), width="content")
+            spec = live_charts.scatter_spec(hidden, config.activation, report.codes, scale=chart_scale())
+            st.vega_lite_chart(spec, width="content")
     with right:
         _live_matrix(outputs, "Reconstruction", (0.0, 1.0), row="pattern", column="output")
 
@@ -128,7 +134,9 @@ def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], ro
     """A small matrix as a labelled heatmap; a larger one as an image (cheap to redraw, fits its column),
     its cells enlarged so that the browser does not blur them."""
     if matrix.size <= charts.MAX_LABELLED_CELLS:
-        spec = live_charts.heatmap_spec(matrix, row=row, column=column, title=title, domain=domain, text=True)
+        spec = live_charts.heatmap_spec(
+            matrix, row=row, column=column, title=title, domain=domain, text=True, scale=chart_scale()
+        )
         st.vega_lite_chart(spec, width="content")
         return
     # A wide net's matrix is shown thinned (every `stride`-th row and column): a redraw's cost stays

@@ -87,8 +87,8 @@ def test_train_on_numpy_fills_every_view():
     closed = next(t for t in page.tabs if t.label == "Weights")
     assert not charts_in(closed)  # only the open view is drawn
     curves = charts_in(tab(page, "Training curves"))
-    assert len(curves) == 1
-    history = chart_data(curves[0])
+    assert len(curves) == 4  # one chart per metric, so that they stack on a phone
+    history = pd.concat([chart_data(chart) for chart in curves])
     assert set(history["metric"]) == {
         "Loss",
         "Argmax accuracy",
@@ -208,17 +208,18 @@ def test_an_interrupted_run_keeps_its_partial_result():
     assert not page.exception
     assert any("Training paused at epoch 100." in i.value for i in page.info)
     assert page.session_state["result"].epochs_done == 100 and page.session_state["result"].stopped
-    assert len(charts_in(tab(page, "Training curves"))) == 1
+    assert len(charts_in(tab(page, "Training curves"))) == 4
 
 
 def test_pinned_runs_overlay_on_the_curves():
     page = click_train(new_page())
-    page.button(key="pin").click().run()
+    tab(page, "Training curves").button(key="pin").click().run()
     page.selectbox(key="activation").set_value("sigmoid").run()
     click_train(page)
     history = chart_data(charts_in(tab(page, "Training curves"))[0])
     runs = sorted(history["run"].unique())
-    assert len(runs) == 2 and any("sigmoid" in r for r in runs) and any("tanh" in r for r in runs)
+    # each run is labelled by what differs between them, not by its whole description
+    assert runs == ["#1 Hidden activation tanh", "current: Hidden activation sigmoid"]
 
 
 def test_presets_set_the_sizes():

@@ -13,14 +13,43 @@ def warnings(page) -> str:
     return " ".join(warning.value for warning in page.warning)
 
 
-def test_present_shows_the_settings_read_only_and_keeps_the_flag_in_the_link():
+def test_present_shows_a_short_header_and_keeps_the_flag_in_the_link():
     page = new_page({"present": "1", "width": "16", "hidden": "4", "optimizer": "adam"}, epochs=0)
     assert page.session_state["lesson"] == Lesson(present=True)
-    texts = " ".join(markdown.value for markdown in page.markdown)
-    assert "**Input width N:** ` 16 `" in texts and "**Optimizer:** ` Adam `" in texts
+    header = lesson_markdown(page)
+    assert header.startswith("**16-4-16** (N = 16, k = 4)") and "Optimizer ` Adam `" in header
     assert any("font-size: 20px" in html.proto.body for html in page.get("html"))
     assert page.query_params["present"] == "1" and page.query_params["width"] == "16"
     assert warnings(page) == ""
+
+
+def lesson_markdown(page) -> str:
+    return next(markdown.value for markdown in page.markdown if "(N = " in markdown.value)
+
+
+@pytest.mark.parametrize(
+    ("link", "shown", "left_out"),
+    [
+        ({}, ["Optimizer ` SGD `", "Learning rate ` 50 `"], ["Momentum", "Quickprop growth", "Flat-spot offset",
+                                                             "Weight decay", "Hidden noise", "Torch device"]),
+        ({"optimizer": "momentum"}, ["Momentum ` 0.9 `"], ["Quickprop growth"]),
+        ({"optimizer": "quickprop", "lr": "0.2"}, ["Quickprop growth ` 1.75 `"], ["Momentum"]),
+        ({"flat_spot": "0.1", "noise": "0.2"}, ["Flat-spot offset ` 0.1 `", "Hidden noise ` 0.2 `",
+                                                "Noise schedule ` constant `"], ["Momentum"]),
+    ],
+)  # fmt: skip
+def test_the_lesson_header_shows_only_the_settings_that_apply(link, shown, left_out):
+    header = lesson_markdown(new_page({"present": "1"} | link, epochs=0))
+    for text in shown:
+        assert text in header, text
+    for label in left_out:
+        assert label not in header, label
+    assert header.count("\n") == 0 and len(header) < 400  # one paragraph: a line or two on a projector
+
+
+def test_the_lesson_header_marks_the_settings_the_link_fixes():
+    header = lesson_markdown(new_page({"present": "1", "hide": "optimizer", "optimizer": "adam"}, epochs=0))
+    assert "Optimizer ` Adam ` :material/lock:" in header and header.count(":material/lock:") == 1
 
 
 def test_no_present_panel_by_default():

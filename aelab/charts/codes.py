@@ -10,6 +10,7 @@ import pandas as pd
 
 from aelab.activations import ACTIVATIONS
 from aelab.analysis import CodeReport
+from aelab.charts.fonts import LABEL, font_size, scaled
 from aelab.results import RunResult
 
 
@@ -19,7 +20,10 @@ def code_frame(result: RunResult) -> pd.DataFrame:
 
 
 def code_table(report: CodeReport, activations: np.ndarray) -> pd.DataFrame:
-    """code_frame of any (P, k) activations and their code report (a live view has no RunResult)."""
+    """code_frame of any (P, k) activations and their code report (a live view has no RunResult).
+
+    The patterns that share a code come first, each group together, so that a table cut to a
+    height shows them: they are what is left to solve."""
     shared = {index: group for group in report.collisions for index in group}
     table = pd.DataFrame(
         {
@@ -33,7 +37,8 @@ def code_table(report: CodeReport, activations: np.ndarray) -> pd.DataFrame:
     )
     for unit in range(min(activations.shape[1], 16)):
         table[f"h{unit}"] = activations[:, unit]
-    return table
+    shared_first = sorted(range(len(table)), key=lambda index: (index not in shared, shared.get(index, [index])[0]))
+    return table.iloc[shared_first].reset_index(drop=True)
 
 
 def code_scatter(
@@ -43,10 +48,13 @@ def code_scatter(
     title: str = "",
     size: int = 210,
     named: bool = False,
+    scale: float = 1.0,
 ) -> alt.Chart:
     """Hidden vectors as points: k = 2 one panel, k = 3 the three pairwise projections,
     with the corners of the square (cube) of binary codes marked. With `named`, each panel's points
-    are left out, to be given as the named dataset "points<a><b>" (see charts.live)."""
+    are left out, to be given as the named dataset "points<a><b>" (see charts.live). `scale` sizes
+    the text and the panels (charts.fonts)."""
+    size = round(size * scale)
     units = activations.shape[1]
     pairs = [(0, 1)] if units == 2 else [(0, 1), (0, 2), (1, 2)]
     low, high = ACTIVATIONS[activation].corners(activations)
@@ -83,6 +91,10 @@ def code_scatter(
                 ],
             )
         )
-        labels = alt.Chart(points).mark_text(dx=9, dy=-9, fontSize=11).encode(x=axis_x, y=axis_y, text="pattern:N")
+        labels = (
+            alt.Chart(points)
+            .mark_text(dx=9 * scale, dy=-9 * scale, fontSize=font_size(LABEL + 1, scale))
+            .encode(x=axis_x, y=axis_y, text="pattern:N")
+        )
         panels.append((corner_marks + dots + labels).properties(width=size, height=size, title=f"h{a} against h{b}"))
-    return alt.hconcat(*panels).properties(title=title)
+    return scaled(alt.hconcat(*panels).properties(title=title), scale)

@@ -17,10 +17,17 @@ from aelab.charts.matrices import heatmap
 
 
 def heatmap_spec(
-    matrix: np.ndarray, *, row: str, column: str, title: str, domain: tuple[float, float], text: bool = False
+    matrix: np.ndarray,
+    *,
+    row: str,
+    column: str,
+    title: str,
+    domain: tuple[float, float],
+    text: bool = False,
+    scale: float = 1.0,
 ) -> dict:
     """charts.heatmap's Vega-Lite spec for `matrix` (P, Q)."""
-    template = _heatmap_template(matrix.shape, row, column, title, tuple(map(float, domain)), text)
+    template = _heatmap_template(matrix.shape, row, column, title, tuple(map(float, domain)), text, scale)
     rows, columns = np.indices(matrix.shape)
     values = [
         {row: int(i), column: int(j), "value": float(v)}
@@ -31,17 +38,21 @@ def heatmap_spec(
 
 @lru_cache(maxsize=32)
 def _heatmap_template(
-    shape: tuple[int, int], row: str, column: str, title: str, domain: tuple[float, float], text: bool
+    shape: tuple[int, int], row: str, column: str, title: str, domain: tuple[float, float], text: bool, scale: float
 ) -> dict:
-    chart = heatmap(np.zeros(shape), row=row, column=column, title=title, domain=domain, text=text, data_name="matrix")
+    chart = heatmap(
+        np.zeros(shape), row=row, column=column, title=title, domain=domain, text=text, data_name="matrix", scale=scale
+    )
     return chart.to_dict()
 
 
-def scatter_spec(activations: np.ndarray, activation: str, codes: Sequence[str], size: int = 120) -> dict:
+def scatter_spec(
+    activations: np.ndarray, activation: str, codes: Sequence[str], size: int = 120, scale: float = 1.0
+) -> dict:
     """charts.code_scatter's Vega-Lite spec for (P, k) activations, k = 2 or 3."""
     units = activations.shape[1]
     low, high = ACTIVATIONS[activation].corners(activations)
-    template = _scatter_template(units, activation, float(low), float(high), size)
+    template = _scatter_template(units, activation, float(low), float(high), size, scale)
     pairs = [(0, 1)] if units == 2 else [(0, 1), (0, 2), (1, 2)]
     datasets = {
         f"points{a}{b}": [
@@ -54,9 +65,9 @@ def scatter_spec(activations: np.ndarray, activation: str, codes: Sequence[str],
 
 
 @lru_cache(maxsize=32)
-def _scatter_template(units: int, activation: str, low: float, high: float, size: int) -> dict:
+def _scatter_template(units: int, activation: str, low: float, high: float, size: int, scale: float) -> dict:
     corners = np.array([[low] * units, [high] * units])  # code_scatter reads the corners off these values
-    chart = code_scatter(corners, activation, ["", ""], size=size, named=True)
+    chart = code_scatter(corners, activation, ["", ""], size=size, named=True, scale=scale)
     return chart.to_dict()
 
 
