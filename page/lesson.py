@@ -24,7 +24,9 @@ PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
 # Streamlit sizes its text in rem; its main column starts 6rem down, which a projector cannot spare.
 PRESENT_STYLE = (
     "<style>html { font-size: 20px; } "
-    "[data-testid='stMainBlockContainer'] { padding-top: 1.5rem; padding-bottom: 2rem; }</style>"
+    "[data-testid='stMainBlockContainer'] { padding-top: 3.5rem; padding-bottom: 2rem; } "
+    "[data-testid='stMainBlockContainer'] h1 { font-size: 2rem; padding-top: 0; } "
+    "[data-testid='stMetricValue'] { font-size: 1.75rem; }</style>"
 )
 HEADER_LEFT_OUT = ("width", "hidden", "dtype")  # the size leads the header; the float type is no lesson
 
@@ -92,11 +94,12 @@ def lesson_header(config: Config, fixed: tuple[str, ...] = ()) -> str:
     return " · ".join(parts)
 
 
-def present_ui(config: Config) -> None:
-    """In present mode: larger text, and a short header of the settings that act on this run."""
+def present_ui(config: Config) -> bool:
+    """In present mode: larger text, and a short header of the settings that act on this run (which
+    takes the introduction's place: a projector has no room for both). Returns whether it is on."""
     lesson = current_lesson()
     if not lesson.present:
-        return
+        return False
     st.html(PRESENT_STYLE)
     fixed = " :material/lock: fixed by the lesson link." if lesson.hidden else ""
     with st.container(key="lesson_settings"):
@@ -105,3 +108,4 @@ def present_ui(config: Config) -> None:
             help="The settings that act on this run; those left out are off or belong to another optimizer or "
             f"backend.{fixed} The sidebar (top left) changes them.",
         )
+    return True

@@ -50,13 +50,13 @@ def transport_ui(config: Config, blocked: bool) -> tuple[str | None, DeltaGenera
         "Step", key="step", icon=":material/skip_next:", disabled=not can_go_on,
         on_click=_request, args=("step",), help="Train the chosen number of epochs from the current weights.",
     )  # fmt: skip
-    row.number_input("Epochs per step", 1, MAX_STEP, key="step_epochs", help="What one Step trains.", width=150)
+    row.number_input("Epochs per step", 1, MAX_STEP, key="step_epochs", help="What one Step trains.", width=140)
     row.button(
         "Reset", key="reset", icon=":material/restart_alt:", disabled=blocked,
         on_click=_request, args=("reset",), help="Back to the seed's initial weights, nothing trained.",
     )  # fmt: skip
     row.select_slider(
-        "Speed", SPEEDS, format_func=speed_label, key="speed", width=240,
+        "Speed", SPEEDS, format_func=speed_label, key="speed", width=200,
         help="At most this many epochs per second, so that a class can follow the first hundred epochs.",
     )  # fmt: skip
     with row.popover("Open run", icon=":material/upload_file:"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -15,6 +16,7 @@ from page.probe import probe_view
 
 MAX_PINNED = 5
 TABLE_HEADER, TABLE_ROW = 38, 35  # px: st.dataframe's header and row heights
+STRETCH_ABOVE = 360  # px: a heatmap wider than this is fitted to its column
 LESSON_WHOLE_ROWS = 16  # lesson mode shows a code table of up to this many patterns whole
 
 
@@ -22,7 +24,10 @@ def show_matrix(matrix: np.ndarray, **options) -> None:
     """A matrix as charts.matrix_view decides: a heatmap chart, or an image when it is large."""
     view = charts.matrix_view(matrix, scale=chart_scale(), **options)
     if view.chart is not None:
-        st.altair_chart(view.chart, width="content")
+        if view.chart.width > STRETCH_ABOVE:  # a wide matrix fits its column (narrower cells), axes included
+            st.altair_chart(view.chart.properties(autosize=alt.AutoSizeParams(type="fit-x")), width="stretch")
+        else:
+            st.altair_chart(view.chart, width="content")
     else:
         st.image(view.image, caption=view.caption, width="stretch")
 

@@ -93,7 +93,7 @@ def plane_chart(
                 "wins:N",
                 title="Output that wins",
                 scale=alt.Scale(scheme=scheme, domain=list(range(len(codes)))),  # output j: one colour
-                legend=alt.Legend(orient=legend, columns=4 if legend == "bottom" else None) if legend else None,
+                legend=_legend(legend),
             ),
             opacity=alt.Opacity("top:Q", legend=None, scale=alt.Scale(domain=[0, 1], range=[0.25, 0.9])),
             tooltip=[alt.Tooltip("wins:N", title="winning output"), alt.Tooltip("top:Q", format=".2f")],
@@ -132,6 +132,13 @@ def plane_chart(
         .encode(x=x, y=y, text="pattern:N")
     )
     return scaled(alt.layer(*layers).properties(width=size, height=size, title=title, autosize=PAD), scale)
+
+
+def _legend(orient: str | None) -> alt.Legend | None:
+    """The plane's colour legend: at the right, or under the plane in rows of four, or none."""
+    if orient is None:
+        return None
+    return alt.Legend(orient="bottom", columns=4) if orient == "bottom" else alt.Legend(orient=orient)
 
 
 def with_probe(spec: dict, probe: np.ndarray, units: tuple[int, int]) -> dict:
