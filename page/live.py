@@ -22,7 +22,7 @@ from aelab.results import METRICS
 from aelab.weights import Weights
 from page.lesson import chart_scale, current_lesson
 from page.replay import live_payload, show_network
-from page.views import WATCHED_VIEW, show_code_table
+from page.views import WATCHED_VIEW, show_code_table, show_panels
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
 LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch
@@ -107,8 +107,8 @@ class LiveViews:
 
 
 def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: int) -> None:
-    """The hidden code (activations, bit table with collisions, the k = 2 or 3 scatter) beside the
-    reconstructions, at `epoch`."""
+    """The hidden code (activations, bit table with collisions) beside the reconstructions, and under
+    them for k = 2 or 3 the codes as points, at `epoch`."""
     report = analysis.code_report(hidden, config.activation)
     note = f"Epoch {epoch:,}: **{report.distinct} distinct codes** of {config.width}"
     if report.collisions:
@@ -123,11 +123,10 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
     with middle:
         if config.width <= 32:  # a longer table would not fit beside the matrices, and costs a redraw ~10 ms
             show_code_table(charts.code_table(report, hidden), precision=2, max_height=320)
-        if config.hidden in (2, 3):
-            spec = live_charts.scatter_spec(hidden, config.activation, report.codes, scale=chart_scale())
-            st.vega_lite_chart(spec, width="content")
     with right:
         _live_matrix(outputs, "Reconstruction", (0.0, 1.0), row="pattern", column="output")
+    if config.hidden in (2, 3):  # under the row: three squares need the width
+        show_panels(live_charts.scatter_specs(hidden, config.activation, report.codes, scale=chart_scale()))
 
 
 def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], row: str, column: str) -> None:

@@ -44,6 +44,13 @@ def show_code_table(table: pd.DataFrame, precision: int, max_height: int) -> Non
     )
 
 
+def show_panels(specs: list[dict]) -> None:
+    """Charts side by side, each in its own column, so that a phone stacks them instead of
+    scrolling sideways."""
+    for column, spec in zip(st.columns(len(specs)), specs, strict=True):
+        column.vega_lite_chart(spec, width="content")
+
+
 def curves_view(result: RunResult) -> None:
     pinned: list[RunResult] = st.session_state.setdefault("pinned", [])
     actions = st.container(horizontal=True, vertical_alignment="center")
@@ -123,16 +130,9 @@ def codes_view(result: RunResult) -> None:
             domain=(0.0, float(max(config.hidden, 1))),
         )
     if config.hidden in (2, 3):
-        st.altair_chart(
-            charts.code_scatter(
-                result.activations,
-                config.activation,
-                report.codes,
-                "Codes as points: corners are binary codes",
-                scale=chart_scale(),
-            ),
-            width="content",
-        )
+        st.markdown("**Codes as points:** the corners are the binary codes.")
+        panels = charts.code_scatter(result.activations, config.activation, report.codes, scale=chart_scale())
+        show_panels([panel.to_dict() for panel in panels])
     snapshots_view(result)
 
 
@@ -150,10 +150,8 @@ def snapshots_view(result: RunResult) -> None:
         show_matrix(activations, row="pattern", column="hidden unit", title=f"At epoch {epoch:,}", domain=domain)
     with columns[1]:
         if result.config.hidden in (2, 3):
-            st.altair_chart(
-                charts.code_scatter(activations, result.config.activation, report.codes, size=150, scale=chart_scale()),
-                width="content",
-            )
+            panels = charts.code_scatter(activations, result.config.activation, report.codes, 150, scale=chart_scale())
+            show_panels([panel.to_dict() for panel in panels])
 
 
 def weights_view(result: RunResult) -> None:

@@ -102,7 +102,8 @@ def test_train_on_numpy_fills_every_view():
     assert len(outputs) == 8 * 8 and outputs["value"].between(0, 1).all()
     code_titles = [json.loads(c.proto.spec).get("title") for c in charts_in(tab(page, "Hidden code"))]
     assert "Hidden activations" in code_titles and "Hamming distance between codes" in code_titles
-    assert any("Codes as points" in json.dumps(title) for title in code_titles)  # k = 3: pairwise projections
+    projections = {"h0 against h1", "h0 against h2", "h1 against h2"}  # k = 3: the pairwise projections
+    assert projections <= set(code_titles)  # (each its own chart, so that a phone stacks them)
     assert len(tab(page, "Hidden code").dataframe) == 1  # the code table
     weight_titles = [json.loads(c.proto.spec)["title"] for c in charts_in(tab(page, "Weights"))]
     assert weight_titles == ["Encoder W1", "Encoder b1", "Decoder W2", "Decoder b2"]
