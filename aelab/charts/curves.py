@@ -108,7 +108,7 @@ def _history_layout(metric: str, log_loss: bool, legend: bool, scale: float) -> 
         .mark_line(strokeWidth=2)
         .encode(
             x=alt.X("epoch:Q", title="Epoch", scale=alt.Scale(nice=False)),  # ends where the runs ended
-            y=alt.Y("value:Q", title=title + (" (log)" if log else ""), scale=y_scale),
+            y=alt.Y("value:Q", title=None, scale=y_scale),  # the chart's title names it
             color=color,
             tooltip=[
                 alt.Tooltip("run:N"),
@@ -133,7 +133,12 @@ def _history_layout(metric: str, log_loss: bool, legend: bool, scale: float) -> 
             tooltip=["run:N", "marker:N", "epoch:Q", alt.Tooltip("detail:N", title="changed")],
         )
     )
-    chart = (lines + rules).properties(height=round(190 * scale), title=title)
+    chart = (lines + rules).properties(
+        # the page sets the width (two charts a row, one on a phone); the height is the plot's own
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        height=round(190 * scale),
+        title=title + (" (log scale)" if log else ""),
+    )
     return scaled(chart, scale).to_dict()
 
 
