@@ -22,8 +22,9 @@ from aelab.report import markdown_literal
 FLAGS = ("present", "hide")  # link keys that are not settings
 PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
 # Streamlit sizes its text in rem; its main column starts 6rem down, which a projector cannot spare.
+PRESENT_TEXT_PX = 20
 PRESENT_STYLE = (
-    "<style>html { font-size: 20px; } "
+    f"<style>html {{ font-size: {PRESENT_TEXT_PX}px; }} "
     "[data-testid='stMainBlockContainer'] { padding-top: 3.5rem; padding-bottom: 2rem; } "
     "[data-testid='stMainBlockContainer'] h1 { font-size: 2rem; padding-top: 0; } "
     "[data-testid='stMetricValue'] { font-size: 1.75rem; }</style>"
@@ -74,6 +75,11 @@ def sidebar_state(values: Mapping[str, str]) -> str:
     session's flags are kept: the page config comes first)."""
     lesson = st.session_state.get("lesson") or lesson_from_link(values)[0]
     return "collapsed" if lesson.present else "auto"
+
+
+def text_scale() -> float:
+    """The page's text size over Streamlit's own 16 px: PRESENT_STYLE's 20 px in present mode."""
+    return PRESENT_TEXT_PX / 16 if current_lesson().present else 1.0
 
 
 def chart_scale() -> float:

@@ -22,7 +22,7 @@ from aelab.results import METRICS
 from aelab.weights import Weights
 from page.lesson import chart_scale, current_lesson
 from page.replay import live_payload, show_network
-from page.views import WATCHED_VIEW, show_code_table, show_panels
+from page.views import WATCHED_VIEW, show_code_table, show_heatmap, show_panels
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
 LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch
@@ -116,7 +116,8 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
         note += " · sharing a code: " + "; ".join(" & ".join(map(str, group[:LIVE_MAX_GROUPS])) for group in groups)
         note += " ..." if len(report.collisions) > LIVE_MAX_GROUPS else ""
     st.markdown(note, help="The live hidden code: it updates while the network trains.")
-    left, middle, right = st.columns([1, 2, 1.4])
+    # lesson mode: the table holds only the bit strings, and the reconstruction's larger cells need room
+    left, middle, right = st.columns([1, 1.2, 2] if current_lesson().present else [1, 2, 1.4])
     with left:
         domain = ACTIVATIONS[config.activation].value_range(hidden)
         _live_matrix(hidden, "Hidden code", domain, row="pattern", column="hidden unit")
@@ -136,7 +137,7 @@ def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], ro
         spec = live_charts.heatmap_spec(
             matrix, row=row, column=column, title=title, domain=domain, text=True, scale=chart_scale()
         )
-        st.vega_lite_chart(spec, width="content")
+        show_heatmap(spec)
         return
     # A wide net's matrix is shown thinned (every `stride`-th row and column): a redraw's cost stays
     # small, and so does what it takes from other visitors of the same server.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -11,12 +10,13 @@ from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
 from aelab.config import min_code_bits
 from aelab.results import RunResult
-from page.lesson import chart_scale, current_lesson
+from page.lesson import chart_scale, current_lesson, text_scale
 from page.probe import probe_view
 
 MAX_PINNED = 5
-TABLE_HEADER, TABLE_ROW = 38, 35  # px: st.dataframe's header and row heights
-STRETCH_ABOVE = 360  # px: a heatmap wider than this is fitted to its column
+TABLE_HEADER, TABLE_ROW = 38, 35  # px: st.dataframe's header and row heights at Streamlit's 16 px text
+STRETCH_ABOVE = 240  # px: a heatmap wider than this is fitted to its column
+LESSON_TABLE_COLUMNS = ["pattern", "code", "shares code with"]  # the activations are in the heatmap beside it
 LESSON_WHOLE_ROWS = 16  # lesson mode shows a code table of up to this many patterns whole
 
 
@@ -24,23 +24,36 @@ def show_matrix(matrix: np.ndarray, **options) -> None:
     """A matrix as charts.matrix_view decides: a heatmap chart, or an image when it is large."""
     view = charts.matrix_view(matrix, scale=chart_scale(), **options)
     if view.chart is not None:
-        if view.chart.width > STRETCH_ABOVE:  # a wide matrix fits its column (narrower cells), axes included
-            st.altair_chart(view.chart.properties(autosize=alt.AutoSizeParams(type="fit-x")), width="stretch")
-        else:
-            st.altair_chart(view.chart, width="content")
+        show_heatmap(view.chart.to_dict())
     else:
         st.image(view.image, caption=view.caption, width="stretch")
 
 
+def show_heatmap(spec: dict) -> None:
+    """A heatmap's Vega-Lite spec at its own size or, when wider than STRETCH_ABOVE, fitted to its
+    column with its axes (narrower cells), so that it never spills out of the column sideways."""
+    if spec.get("width", 0) > STRETCH_ABOVE:
+        st.vega_lite_chart(spec | {"autosize": {"type": "fit-x", "contains": "padding"}}, width="stretch")
+    else:
+        st.vega_lite_chart(spec, width="content")
+
+
 def show_code_table(table: pd.DataFrame, precision: int, max_height: int) -> None:
     """charts.code_table's rows, those sharing a code first and shaded; at most `max_height` px high,
-    except in lesson mode, where a table of up to LESSON_WHOLE_ROWS rows is shown whole."""
+    except in lesson mode, where a table of up to LESSON_WHOLE_ROWS rows is shown whole, and only
+    its bit strings (the activations are in the heatmap beside it), so that it is whole across too."""
     shared = table["shares code with"] != ""
     styled = table.style.apply(lambda column: np.where(shared, "background-color: #fde2e1", ""), axis=0)
-    whole = current_lesson().present and len(table) <= LESSON_WHOLE_ROWS
-    height = TABLE_HEADER + TABLE_ROW * len(table)
+    present = current_lesson().present
+    whole = present and len(table) <= LESSON_WHOLE_ROWS
+    row = round(TABLE_ROW * text_scale())  # Streamlit's rows grow with the page's text
+    height = round(TABLE_HEADER * text_scale()) + row * len(table)
     st.dataframe(
-        styled.format(precision=precision), hide_index=True, height=height if whole else min(height, max_height)
+        styled.format(precision=precision),
+        hide_index=True,
+        height=height if whole else min(height, max_height),
+        row_height=row,
+        column_order=LESSON_TABLE_COLUMNS if present else None,
     )
 
 

@@ -77,7 +77,8 @@ def heatmap(
     data_name: str | None = None,
     scale: float = 1.0,
 ) -> alt.Chart:
-    """A matrix as coloured cells, values on hover (and printed in the cell when `text`). With
+    """A matrix as coloured cells, values on hover (and printed in the cell when `text`, which
+    replaces the colour legend). With
     `data_name`, the cells' rows are left out, to be given as that named dataset (see charts.live).
     `scale` sizes the text and, so that a cell's number still fits it, the cells (charts.fonts)."""
     cell = round(cell * scale)
@@ -88,7 +89,7 @@ def heatmap(
         y=alt.Y(f"{row}:O", title=row),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("value:Q", scale=colours, title=None),
+        color=alt.Color("value:Q", scale=colours, title=None, legend=None if text else alt.Legend()),
         tooltip=[f"{row}:O", f"{column}:O", alt.Tooltip("value:Q", format=".3f")],
     )
     layers = cells
