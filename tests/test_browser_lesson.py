@@ -53,7 +53,7 @@ def assert_no_sideways_scroll(page, where: str) -> None:
 def assert_in_first_screen(locator, what: str, height: int) -> None:
     box = locator.bounding_box()
     assert box is not None, f"{what} is not drawn"
-    assert 0 <= box["y"] and box["y"] + box["height"] <= height, f"{what} is outside the first screen: {box}"
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, f"{what} is outside the first screen: {box}"
 
 
 @pytest.mark.parametrize("viewer", [PROJECTOR], indirect=True)

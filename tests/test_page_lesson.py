@@ -3,10 +3,13 @@ collapsed) and ?hide=... (those settings off the sidebar, the link's values kept
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import streamlit as st
 
 from page.lesson import Lesson, lesson_from_link, lesson_link
-from tests.test_page import new_page
+from tests.test_page import charts_in, click_train, new_page, tab
 
 
 def warnings(page) -> str:
@@ -95,3 +98,39 @@ def test_lesson_flags_round_trip_through_the_link():
     assert lesson == Lesson(True, ("loss", "optimizer")) and problems == []
     assert lesson_link(lesson) == {"present": "1", "hide": "loss,optimizer"}
     assert lesson_from_link(lesson_link(lesson))[0] == lesson
+
+
+def label_sizes(spec: dict) -> list[float]:
+    """Every text size a chart sets: its axis and legend labels and titles, and text marks."""
+    config = spec.get("config", {})
+    sizes = [
+        config.get(part, {}).get(key, 10) for part in ("axis", "legend") for key in ("labelFontSize", "titleFontSize")
+    ]
+    layers = spec.get("layer", [])
+    return sizes + [layer["mark"]["fontSize"] for layer in layers if isinstance(layer.get("mark"), dict)
+                    and layer["mark"].get("type") == "text"]  # fmt: skip
+
+
+@pytest.mark.parametrize("present", [True, False])
+def test_lesson_charts_label_at_16_px_or_more_and_the_bit_table_is_whole(present, monkeypatch):
+    heights = []  # AppTest does not expose a table's height: note what the page asks for
+
+    def dataframe(*args, height=None, **kwargs):
+        heights.append(height)
+        return real_dataframe(*args, height=height, **kwargs)
+
+    real_dataframe = st.dataframe
+    monkeypatch.setattr(st, "dataframe", dataframe)
+    link = {"width": "16", "hidden": "4"} | ({"present": "1"} if present else {})
+    page = click_train(new_page(link, epochs=40))
+    code = tab(page, "Hidden code")
+    specs = [json.loads(chart.proto.spec) for chart in charts_in(code)]
+    specs += [json.loads(chart.proto.spec) for chart in charts_in(tab(page, "Training curves"))]
+    smallest = min(min(label_sizes(spec)) for spec in specs)
+    assert smallest >= 16 if present else smallest < 16
+    table = tab(page, "Hidden code").dataframe[0]
+    if present:  # all 16 rows and a header, and only the bit strings: whole down and across
+        assert heights[-1] >= 17 * table.proto.row_height
+        assert list(table.proto.column_order) == ["pattern", "code", "shares code with"]
+    else:  # the table keeps its height cap and every column
+        assert heights[-1] < 17 * table.proto.row_height and not table.proto.column_order
