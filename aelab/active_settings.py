@@ -25,6 +25,9 @@ ACTIVE_WHEN: dict[str, Callable[[Config], bool]] = {
     "restart_after": lambda config: config.restart_after > 0,
     "device": lambda config: config.backend == "torch",
 }
+# Settings that act only as another setting allows (above, the rest are off by their own value): two
+# runs differ in one of these only where it acts in both, as the other setting already tells them apart.
+DEPENDS_ON = {"momentum": "optimizer", "max_growth": "optimizer", "noise_schedule": "noise", "device": "backend"}
 
 
 def is_active(name: str, config: Config) -> bool:
@@ -53,18 +56,33 @@ def shown_value(name: str, config: Config) -> str | None:
 
 
 def differing_settings(configs: Sequence[Config]) -> list[str]:
-    """The settings whose shown value (None when inactive) differs between some of `configs`."""
-    return [name for name in SETTINGS if len({shown_value(name, config) for config in configs}) > 1]
+    """The settings whose shown value (None when off) differs between some of `configs`; for one that
+    depends on another setting (DEPENDS_ON), between the configs it acts in."""
+    names = []
+    for name in SETTINGS:
+        values = {shown_value(name, config) for config in configs}
+        if name in DEPENDS_ON:
+            values.discard(None)
+        if len(values) > 1:
+            names.append(name)
+    return names
 
 
 def difference_labels(configs: Sequence[Config]) -> list[str]:
     """One label per config naming only what tells it apart from the others, e.g.
     ['Optimizer SGD, Learning rate 50', 'Optimizer Adam, Learning rate 0.1']; a setting one run
-    leaves off reads 'off'. Runs of the same settings are all labelled 'same settings'."""
+    leaves off reads 'off', one that does not apply to a run (Momentum with SGD) is left out of its
+    label. Runs of the same settings are all labelled 'same settings'."""
     names = differing_settings(configs)
     if not names:
         return ["same settings"] * len(configs)
-    return [
-        ", ".join(f"{SETTINGS[name].label} {shown_value(name, config) or 'off'}" for name in names)
-        for config in configs
-    ]
+    return [", ".join(_difference(name, config) for name in names if _applies(name, config)) for config in configs]
+
+
+def _applies(name: str, config: Config) -> bool:
+    """Whether `name` belongs in `config`'s label: it acts, or it is off by its own value."""
+    return name not in DEPENDS_ON or is_active(name, config)
+
+
+def _difference(name: str, config: Config) -> str:
+    return f"{SETTINGS[name].label} {shown_value(name, config) or 'off'}"

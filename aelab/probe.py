@@ -61,8 +61,12 @@ def why_no_pattern(outputs: np.ndarray) -> str:
     return ""
 
 
+_WORDS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
 def _count(number: int, one: str = "one") -> str:
-    return {1: one, 2: "two", 3: "three"}.get(number, str(number))
+    """2 -> 'two'; 1 -> `one` ('an output'); ten and more in digits."""
+    return one if number == 1 else _WORDS[number] if number < len(_WORDS) else str(number)
 
 
 class Reading(NamedTuple):

@@ -6,6 +6,7 @@ import pytest
 
 from aelab.active_settings import (
     ACTIVE_WHEN,
+    DEPENDS_ON,
     active_settings,
     difference_labels,
     differing_settings,
@@ -79,3 +80,17 @@ def test_an_inactive_setting_is_no_difference_and_an_off_one_reads_off():
 
 def test_runs_of_the_same_settings_say_so():
     assert difference_labels([Config(), Config()]) == ["same settings", "same settings"]
+
+
+def test_a_setting_that_another_switches_is_no_difference_of_its_own():
+    # the noise tells these apart; the schedule acts only in the noisy run, so it is no second difference
+    assert difference_labels([Config(), Config(noise=0.1)]) == ["Hidden noise off", "Hidden noise 0.1"]
+    # momentum differs between the two momentum runs, and does not apply to the SGD run
+    runs = [Config(), Config(optimizer="momentum", momentum=0.9), Config(optimizer="momentum", momentum=0.5)]
+    assert difference_labels(runs) == ["Optimizer SGD", "Optimizer SGD + momentum, Momentum 0.9",
+                                       "Optimizer SGD + momentum, Momentum 0.5"]  # fmt: skip
+    assert differing_settings([Config(), Config(optimizer="momentum")]) == ["optimizer"]
+
+
+def test_every_dependent_setting_names_a_real_switch():
+    assert set(DEPENDS_ON) <= set(ACTIVE_WHEN) and set(DEPENDS_ON.values()) <= set(SETTINGS)

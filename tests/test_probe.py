@@ -76,6 +76,8 @@ def test_the_corner_table_of_a_hand_made_decoder():
         ([0.7, 0.9, 0.6, 0.1], "three outputs >= 0.6"),
         ([0.7, 0.41, 0.1, 0.1], "an output between 0.4 and 0.6"),
         ([0.7, 0.41, 0.59, 0.1], "two outputs between 0.4 and 0.6"),
+        ([0.9] * 5 + [0.1] * 7, "five outputs >= 0.6"),
+        ([0.9] * 12, "12 outputs >= 0.6"),
     ],
 )
 def test_why_an_output_reads_as_no_pattern(outputs, why):

@@ -71,14 +71,16 @@ def describe_change(changed: dict) -> str:
 def history_charts(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True, scale: float = 1.0) -> list[dict]:
     """Loss, accuracy, bits right and distinct codes over epochs, one Vega-Lite spec each (so that a
     page can set them side by side, or one under another on a phone), one colour per run, with the
-    solved epochs marked as vertical rules (dashed: outputs, solid: codes); the last carries the
-    legends. Each layout is built through Altair once per metric and scale (that costs about 0.1 s);
+    solved epochs marked as vertical rules (dashed: outputs, solid: codes); the last two carry the
+    legends, the marks' under the third and the runs' under the fourth (side by side they would not fit
+    one chart's width). Each layout is built through Altair once per metric and scale (that costs about 0.1 s);
     each call only hands it the runs' data, as the named datasets "history" and "markers".
     `scale` sizes the text (charts.fonts)."""
     history, markers = history_frame(runs), solved_frame(runs)
     specs = []
     for index, metric in enumerate(METRICS):
-        spec = copy.deepcopy(_history_layout(metric, log_loss, index == len(METRICS) - 1, scale))
+        legend = {len(METRICS) - 2: "marks", len(METRICS) - 1: "runs"}.get(index)
+        spec = copy.deepcopy(_history_layout(metric, log_loss, legend, scale))
         rows = history[history["metric"] == METRIC_TITLES[metric]].reset_index(drop=True)
         spec["datasets"] = {"history": rows, "markers": markers}
         specs.append(spec)
@@ -96,10 +98,10 @@ def run_labels(configs: Sequence[Config], current: int | None = None) -> list[st
 
 
 @cache
-def _history_layout(metric: str, log_loss: bool, legend: bool, scale: float) -> dict:
+def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: float) -> dict:
     # Runs are coloured in the order of their labels ("#1 ...", "#2 ..." for pins, then "current: ...").
-    shown = alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=420) if legend else None
-    color = alt.Color("run:N", title="Run", sort="ascending", legend=shown)
+    runs = alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=420) if legend == "runs" else None
+    color = alt.Color("run:N", title="Run", sort="ascending", legend=runs)
     title = METRIC_TITLES[metric]
     log = log_loss and metric == "loss"
     y_scale = alt.Scale(type="log") if log else alt.Scale(zero=metric != "loss")
@@ -128,7 +130,7 @@ def _history_layout(metric: str, log_loss: bool, legend: bool, scale: float) -> 
                 title="Marks",
                 sort=list(MARKERS),
                 scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
-                legend=alt.Legend(orient="bottom", direction="vertical") if legend else None,
+                legend=alt.Legend(orient="bottom", direction="vertical") if legend == "marks" else None,
             ),
             tooltip=["run:N", "marker:N", "epoch:Q", alt.Tooltip("detail:N", title="changed")],
         )
