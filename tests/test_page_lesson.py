@@ -115,9 +115,9 @@ def label_sizes(spec: dict) -> list[float]:
 def test_lesson_charts_label_at_16_px_or_more_and_the_bit_table_is_whole(present, monkeypatch):
     heights = []  # AppTest does not expose a table's height: note what the page asks for
 
-    def dataframe(*args, height=None, **kwargs):
-        heights.append(height)
-        return real_dataframe(*args, height=height, **kwargs)
+    def dataframe(*args, **kwargs):
+        heights.append(kwargs.get("height"))
+        return real_dataframe(*args, **kwargs)
 
     real_dataframe = st.dataframe
     monkeypatch.setattr(st, "dataframe", dataframe)
@@ -129,8 +129,9 @@ def test_lesson_charts_label_at_16_px_or_more_and_the_bit_table_is_whole(present
     smallest = min(min(label_sizes(spec)) for spec in specs)
     assert smallest >= 16 if present else smallest < 16
     table = tab(page, "Hidden code").dataframe[0]
+    height = heights[-1]  # the code table's: the last table drawn
     if present:  # all 16 rows and a header, and only the bit strings: whole down and across
-        assert heights[-1] >= 17 * table.proto.row_height
+        assert height >= 17 * table.proto.row_height
         assert list(table.proto.column_order) == ["pattern", "code", "shares code with"]
     else:  # the table keeps its height cap and every column
-        assert heights[-1] < 17 * table.proto.row_height and not table.proto.column_order
+        assert height < 17 * table.proto.row_height and not table.proto.column_order

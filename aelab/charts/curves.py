@@ -166,10 +166,10 @@ def live_loss_spec(epochs: np.ndarray, loss: np.ndarray, total_epochs: int | Non
     } | ({"config": font_config(scale)} if scale != 1 else {})
 
 
-def solved_histogram(solved_epochs: Sequence[int | None]) -> alt.Chart:
-    """How many seeds solved (outputs and distinct codes) by when."""
+def solved_histogram(solved_epochs: Sequence[int | None], scale: float = 1.0) -> alt.Chart:
+    """How many seeds solved (outputs and distinct codes) by when; `scale` sizes the text (charts.fonts)."""
     reached = pd.DataFrame({"epoch": [epoch for epoch in solved_epochs if epoch is not None]})
-    return (
+    chart = (
         alt.Chart(reached)
         .mark_bar()
         .encode(
@@ -177,5 +177,6 @@ def solved_histogram(solved_epochs: Sequence[int | None]) -> alt.Chart:
             y=alt.Y("count():Q", title="Seeds"),
             tooltip=[alt.Tooltip("count():Q", title="seeds"), alt.Tooltip("epoch:Q", bin=alt.Bin(maxbins=30))],
         )
-        .properties(height=240)
+        .properties(height=round(240 * scale))
     )
+    return scaled(chart, scale)
