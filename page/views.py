@@ -76,7 +76,7 @@ def curves_view(result: RunResult) -> None:
     current = None
     if not any(run is result for run in pinned):
         current, runs = len(runs), [*runs, result]
-    # each run is labelled by what differs between the runs shown (the legend is under the last chart)
+    # each run is labelled by what differs between the runs shown (the legends are under the last two charts)
     labels = charts.run_labels([run.config for run in runs], current)
     specs = _history_specs(list(zip(labels, runs, strict=True)), log_loss)
     for row in (specs[:2], specs[2:]):  # two charts a row; Streamlit stacks columns on a phone
