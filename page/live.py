@@ -69,12 +69,11 @@ class LiveViews:
         self.loss = st.empty()
         if show_views and not views_first:
             self.views = st.empty()
-        if show_views:  # once this run ends or pauses, the views open on the code it showed live
-            st.session_state.view = WATCHED_VIEW
         self.started: float | None = None  # the pace counts from the first update
         self.clock: tuple[float, int] | None = None  # (time, epochs done) at the first update: the pace so far
         self.drawn = -np.inf  # when the views were last drawn
         self.redraws = 0
+        self.watched = False  # whether the live code has been shown
 
     def update(self, progress: Progress) -> None:
         """Keep the pace, then redraw the progress line and the views from one frame (at most every
@@ -102,6 +101,8 @@ class LiveViews:
             with self.network.container():
                 show_network(live_payload(self.config, frame.weights, frame.epoch, frame.figures, frame.curve))
         if self.views is not None:
+            if not self.watched:  # once this run ends or pauses, the views open on the code shown live
+                st.session_state.view, self.watched = WATCHED_VIEW, True
             with self.views.container():
                 draw_code(frame.hidden.astype(float), frame.outputs, self.config, frame.epoch)
 
