@@ -82,3 +82,11 @@ def test_a_plane_keeps_each_outputs_colour_whichever_outputs_win_in_it():
     spec = plane_chart(plane, (0, 1), [], np.zeros((8, 3)), (-1.0, 1.0), legend=None).to_dict()
     colour = colour_encodings(spec)[0]
     assert colour["scale"]["domain"] == list(range(8)) and colour["legend"] is None
+
+
+def test_the_code_scatter_is_one_square_chart_per_pair_of_units():
+    hidden = np.random.default_rng(0).uniform(-1, 1, (8, 3))
+    panels = [panel.to_dict() for panel in charts.code_scatter(hidden, "tanh", ["000"] * 8, size=180)]
+    assert [panel["title"] for panel in panels] == ["h0 against h1", "h0 against h2", "h1 against h2"]
+    for panel in panels:  # "pad": a page sizes the plot as asked, not squeezed to fit with its axes
+        assert (panel["width"], panel["height"], panel["autosize"]["type"]) == (180, 180, "pad")

@@ -13,6 +13,8 @@ from aelab.analysis import CodeReport
 from aelab.charts.fonts import LABEL, font_size, scaled
 from aelab.results import RunResult
 
+PAD = alt.AutoSizeParams(type="pad")  # width and height size the plot; axes come on top
+
 
 def code_frame(result: RunResult) -> pd.DataFrame:
     """One row per pattern: its bit-string code, whether it shares it, and its activations."""
@@ -100,6 +102,11 @@ def code_scatter(
             .mark_text(dx=9 * scale, dy=-9 * scale, fontSize=font_size(LABEL + 1, scale))
             .encode(x=axis_x, y=axis_y, text="pattern:N")
         )
-        panel = (corner_marks + dots + labels).properties(width=size, height=size, title=f"h{a} against h{b}")
+        panel = (corner_marks + dots + labels).properties(
+            width=size,
+            height=size,
+            title=f"h{a} against h{b}",
+            autosize=PAD,  # a page would squeeze it to fit
+        )
         panels.append(scaled(panel, scale))
     return panels

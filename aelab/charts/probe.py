@@ -65,9 +65,8 @@ def plane_chart(
 
     `pushes` (N, k), when given, draws where training pushes each code, as a short line from it.
     `legend` places the colour legend ("right", "bottom") or leaves it out (None); every output keeps
-    its colour in any plane or slice, so one legend serves several. `scale` sizes the text and the
-    square (charts.fonts)."""
-    size = round(size * scale)
+    its colour in any plane or slice, so one legend serves several. `scale` sizes the text
+    (charts.fonts); the square keeps `size`, so that three slices fit a projector's width."""
     a, b = units
     xx, yy = np.meshgrid(plane.x, plane.y)
     step = float(plane.x[1] - plane.x[0])
