@@ -90,13 +90,13 @@ def chart_scale() -> float:
 def lesson_header(config: Config, fixed: tuple[str, ...] = ()) -> str:
     """The present-mode header as Markdown: the size, then every setting that acts on the run
     (aelab.active_settings), values as code spans; a setting the link fixes carries a lock."""
+    lock = " :material/lock:"
     size = f"**{config.width}-{config.hidden}-{config.width}** (N = {config.width}, k = {config.hidden})"
-    parts = [size]
+    parts = [size + (lock if {"width", "hidden"} & set(fixed) else "")]
     for name in active_settings(config):
-        if name in HEADER_LEFT_OUT:
-            continue
-        lock = " :material/lock:" if name in fixed else ""
-        parts.append(f"{SETTINGS[name].label} {markdown_literal(setting_text(name, config))}{lock}")
+        if name not in HEADER_LEFT_OUT:
+            text = f"{SETTINGS[name].label} {markdown_literal(setting_text(name, config))}"
+            parts.append(text + (lock if name in fixed else ""))
     return " · ".join(parts)
 
 

@@ -53,6 +53,8 @@ def test_the_lesson_header_shows_only_the_settings_that_apply(link, shown, left_
 def test_the_lesson_header_marks_the_settings_the_link_fixes():
     header = lesson_markdown(new_page({"present": "1", "hide": "optimizer", "optimizer": "adam"}, epochs=0))
     assert "Optimizer ` Adam ` :material/lock:" in header and header.count(":material/lock:") == 1
+    header = lesson_markdown(new_page({"present": "1", "hide": "width", "width": "16", "hidden": "4"}, epochs=0))
+    assert header.startswith("**16-4-16** (N = 16, k = 4) :material/lock:")  # the size is fixed
 
 
 def test_no_present_panel_by_default():
