@@ -1,7 +1,8 @@
 """Which settings make a difference to a run, and how to say their values briefly.
 
 A setting is *active* when its value changes what the run does: Momentum only with the momentum
-optimizer, Quickprop growth only with quickprop, the Torch device only on torch, and a setting whose
+optimizer, Quickprop growth only with quickprop, Rprop's step bounds only with rprop, the Torch device
+only on torch, epochs more once solved only with a goal to stop at, and a setting whose
 value means "off" (flat-spot offset 0, weight decay 0, noise 0, restarts 0, full batch) is not. The
 lesson header shows only the active settings, and a pinned run is labelled by the active settings
 that differ between the pinned runs.
@@ -17,6 +18,8 @@ from aelab.config import SETTINGS, Config
 ACTIVE_WHEN: dict[str, Callable[[Config], bool]] = {
     "momentum": lambda config: config.optimizer == "momentum",
     "max_growth": lambda config: config.optimizer == "quickprop",
+    "rprop_max_step": lambda config: config.optimizer == "rprop",
+    "rprop_min_step": lambda config: config.optimizer == "rprop",
     "flat_spot": lambda config: config.flat_spot > 0,
     "batch_size": lambda config: config.minibatch,
     "weight_decay": lambda config: config.weight_decay > 0,
@@ -24,10 +27,18 @@ ACTIVE_WHEN: dict[str, Callable[[Config], bool]] = {
     "noise_schedule": lambda config: config.noise > 0,
     "restart_after": lambda config: config.restart_after > 0,
     "device": lambda config: config.backend == "torch",
+    "hold": lambda config: config.stop != "never" and config.hold > 0,
 }
 # Settings that act only as another setting allows (above, the rest are off by their own value): two
 # runs differ in one of these only where it acts in both, as the other setting already tells them apart.
-DEPENDS_ON = {"momentum": "optimizer", "max_growth": "optimizer", "noise_schedule": "noise", "device": "backend"}
+DEPENDS_ON = {
+    "momentum": "optimizer",
+    "max_growth": "optimizer",
+    "rprop_max_step": "optimizer",
+    "rprop_min_step": "optimizer",
+    "noise_schedule": "noise",
+    "device": "backend",
+}
 
 
 def is_active(name: str, config: Config) -> bool:

@@ -19,7 +19,7 @@ from aelab.config import SETTINGS, Config
 def test_the_default_run_leaves_out_what_does_not_act_on_it():
     active = active_settings(Config())  # SGD, full batch, no flat spot, decay, noise or restarts, numpy
     for name in ("momentum", "max_growth", "flat_spot", "batch_size", "weight_decay", "noise", "noise_schedule",
-                 "restart_after", "device"):  # fmt: skip
+                 "restart_after", "device", "hold", "rprop_max_step", "rprop_min_step"):  # fmt: skip
         assert name not in active, name
     for name in ("backend", "width", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "seed"):
         assert name in active, name
@@ -30,6 +30,8 @@ def test_the_default_run_leaves_out_what_does_not_act_on_it():
     [
         ({"optimizer": "momentum"}, "momentum"),
         ({"optimizer": "quickprop", "lr": 0.2}, "max_growth"),
+        ({"optimizer": "rprop", "lr": 0.05}, "rprop_max_step"),
+        ({"optimizer": "rprop", "lr": 0.05}, "rprop_min_step"),
         ({"flat_spot": 0.1}, "flat_spot"),
         ({"batch_size": 2}, "batch_size"),
         ({"weight_decay": 0.001}, "weight_decay"),
@@ -37,6 +39,7 @@ def test_the_default_run_leaves_out_what_does_not_act_on_it():
         ({"noise": 0.2}, "noise_schedule"),
         ({"restart_after": 300}, "restart_after"),
         ({"backend": "torch"}, "device"),
+        ({"stop": "codes", "hold": 20}, "hold"),
     ],
 )
 def test_a_setting_acts_once_its_switch_is_on(changes, name):
@@ -94,3 +97,8 @@ def test_a_setting_that_another_switches_is_no_difference_of_its_own():
 
 def test_every_dependent_setting_names_a_real_switch():
     assert set(DEPENDS_ON) <= set(ACTIVE_WHEN) and set(DEPENDS_ON.values()) <= set(SETTINGS)
+
+
+def test_epochs_more_once_solved_need_a_goal():
+    assert not is_active("hold", Config(stop="never", hold=20))  # never stops: no "once solved"
+    assert not is_active("hold", Config(stop="codes", hold=0))
