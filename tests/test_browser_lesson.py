@@ -131,7 +131,7 @@ def test_lesson_mode_fits_a_projector_and_pause_keeps_the_hidden_code(server, vi
 @pytest.mark.parametrize("viewer", [PHONE], indirect=True)
 def test_a_phone_never_scrolls_sideways(server, viewer):
     page = viewer
-    page.goto(f"{server}/?width=8&hidden=3&epochs=300")
+    page.goto(f"{server}/?width=8&hidden=3&epochs=300&stop=never")  # trains all 300 epochs
     wait_until_idle(page)
     assert_no_sideways_scroll(page, "the phone before Train")
     page.get_by_role("button", name="Train", exact=True).click()
