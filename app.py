@@ -41,11 +41,11 @@ config = settings_ui()
 mirror_to_url(config)
 
 st.title("aelab")
-st.markdown(
-    "Squeeze N one-hot patterns through k hidden units and reconstruct them: the classic **encoder problem**. "
-    "With a tight bottleneck (k = ceil(log2 N)) a good network gives every pattern its own **binary code**."
-)
-present_ui(config)  # ?present=1: the settings read-only, larger text
+if not present_ui(config):  # ?present=1: a short header of the run's settings in place of this, larger text
+    st.markdown(
+        "Squeeze N one-hot patterns through k hidden units and reconstruct them: the classic **encoder problem**. "
+        "With a tight bottleneck (k = ceil(log2 N)) a good network gives every pattern its own **binary code**."
+    )
 link_problems = st.session_state.pop("link_problems", [])
 if link_problems:  # one warning, a line per problem; link text never becomes a link, image or markup
     st.warning("  \n".join(["Share link: these values were not used."] + [markdown_literal(p) for p in link_problems]))

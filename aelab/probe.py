@@ -5,7 +5,8 @@ the second layer of `weights`, y = out(h W2 + b2) with out the run's output
 (sigmoid, or softmax for softmax_ce).
 
 - `decode` is that forward pass from the hidden layer on.
-- `reading` says which pattern a decoded output counts as under 40-20-40.
+- `reading` says which pattern a decoded output counts as under 40-20-40, and
+  `why_no_pattern` why an output reads as none.
 - `corner_table` decodes every corner of the hidden hypercube (k <= 10).
 - `plane` decodes a grid over two hidden units (the others held fixed), and
   `decision_lines` gives, for sigmoid outputs, where each output crosses 0.5.
@@ -46,6 +47,28 @@ def counts_as(outputs: np.ndarray) -> np.ndarray:
     return np.where(high & others_low, winner, -1)
 
 
+def why_no_pattern(outputs: np.ndarray) -> str:
+    """Why 40-20-40 reads (N,) outputs as no pattern ("" when it reads one): no output is high
+    enough, several are, or the one high output has a neighbour that is neither 0 nor 1."""
+    high = int((outputs >= HIGH).sum())
+    middle = int(((outputs > LOW) & (outputs < HIGH)).sum())
+    if high == 0:
+        return f"no output >= {HIGH:g}"
+    if high > 1:
+        return f"{_count(high)} outputs >= {HIGH:g}"
+    if middle:
+        return f"{_count(middle, 'an')} {'output' if middle == 1 else 'outputs'} between {LOW:g} and {HIGH:g}"
+    return ""
+
+
+_WORDS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _count(number: int, one: str = "one") -> str:
+    """2 -> 'two'; 1 -> `one` ('an output'); ten and more in digits."""
+    return one if number == 1 else _WORDS[number] if number < len(_WORDS) else str(number)
+
+
 class Reading(NamedTuple):
     """What the decoder makes of one hidden vector."""
 
@@ -73,6 +96,7 @@ class CornerTable(NamedTuple):
     counts_as: np.ndarray  # (2^k,) pattern under 40-20-40, or -1: ambiguous
     argmax: np.ndarray  # (2^k,)
     used_by: list[list[int]]  # training patterns whose binary code is this corner
+    why_none: list[str]  # why_no_pattern of each corner's outputs ("" where it reads as a pattern)
 
     @property
     def unused(self) -> int:
@@ -103,7 +127,8 @@ def corner_table(weights: Weights, config: Config, activations: np.ndarray) -> C
     codes = [tuple(row) for row in (activations > threshold)]
     used_by = [[p for p, code in enumerate(codes) if code == tuple(corner)] for corner in bits]
     strings = ["".join("1" if bit else "0" for bit in corner) for corner in bits]
-    return CornerTable(strings, hidden, counts_as(outputs), outputs.argmax(axis=-1), used_by)
+    reasons = [why_no_pattern(row) for row in outputs]
+    return CornerTable(strings, hidden, counts_as(outputs), outputs.argmax(axis=-1), used_by, reasons)
 
 
 class Plane(NamedTuple):

@@ -1,6 +1,7 @@
-"""Share-link flags for teaching: `?present=1` opens the page ready for a lesson (the sidebar
-collapsed, the settings shown read-only above the views, larger text); `?hide=optimizer,loss`
-takes those settings off the sidebar, so an exercise keeps the link's values for them.
+"""Share-link flags for teaching: `?present=1` opens the page ready for a lesson on one projector
+screen (the sidebar collapsed, a one- or two-line header with the size and the settings that act on
+the run, larger text and charts to match); `?hide=optimizer,loss` takes those settings off the
+sidebar, so an exercise keeps the link's values for them (the header marks them fixed).
 
 The flags are read once per session, beside the settings (restore_settings_once), and stay in the
 share link (mirror_to_url). A bad value is said once, as a warning, and ignored.
@@ -13,12 +14,22 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from aelab.active_settings import active_settings, setting_text
+from aelab.charts.fonts import LESSON_SCALE
 from aelab.config import SETTINGS, Config, ConfigError
 from aelab.report import markdown_literal
 
 FLAGS = ("present", "hide")  # link keys that are not settings
 PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
-PRESENT_STYLE = "<style>html { font-size: 20px; }</style>"  # Streamlit sizes its text in rem
+# Streamlit sizes its text in rem; its main column starts 6rem down, which a projector cannot spare.
+PRESENT_TEXT_PX = 20
+PRESENT_STYLE = (
+    f"<style>html {{ font-size: {PRESENT_TEXT_PX}px; }} "
+    "[data-testid='stMainBlockContainer'] { padding-top: 3.5rem; padding-bottom: 2rem; } "
+    "[data-testid='stMainBlockContainer'] h1 { font-size: 2rem; padding-top: 0; } "
+    "[data-testid='stMetricValue'] { font-size: 1.75rem; }</style>"
+)
+HEADER_LEFT_OUT = ("width", "hidden", "dtype")  # the size leads the header; the float type is no lesson
 
 
 class Lesson(NamedTuple):
@@ -66,16 +77,41 @@ def sidebar_state(values: Mapping[str, str]) -> str:
     return "collapsed" if lesson.present else "auto"
 
 
-def present_ui(config: Config) -> None:
-    """In present mode: larger text, and the settings read-only above the views (hidden ones left out)."""
+def text_scale() -> float:
+    """The page's text size over Streamlit's own 16 px: PRESENT_STYLE's 20 px in present mode."""
+    return PRESENT_TEXT_PX / 16 if current_lesson().present else 1.0
+
+
+def chart_scale() -> float:
+    """How much larger chart text is drawn (charts.fonts): LESSON_SCALE in present mode, else 1."""
+    return LESSON_SCALE if current_lesson().present else 1.0
+
+
+def lesson_header(config: Config, fixed: tuple[str, ...] = ()) -> str:
+    """The present-mode header as Markdown: the size, then every setting that acts on the run
+    (aelab.active_settings), values as code spans; a setting the link fixes carries a lock."""
+    lock = " :material/lock:"
+    size = f"**{config.width}-{config.hidden}-{config.width}** (N = {config.width}, k = {config.hidden})"
+    parts = [size + (lock if {"width", "hidden"} & set(fixed) else "")]
+    for name in active_settings(config):
+        if name not in HEADER_LEFT_OUT:
+            text = f"{SETTINGS[name].label} {markdown_literal(setting_text(name, config))}"
+            parts.append(text + (lock if name in fixed else ""))
+    return " · ".join(parts)
+
+
+def present_ui(config: Config) -> bool:
+    """In present mode: larger text, and a short header of the settings that act on this run (which
+    takes the introduction's place: a projector has no room for both). Returns whether it is on."""
     lesson = current_lesson()
     if not lesson.present:
-        return
+        return False
     st.html(PRESENT_STYLE)
-    shown = [name for name in SETTINGS if name not in lesson.hidden and name not in ("device", "dtype")]
-    with st.container(border=True, key="lesson_settings"):
-        columns = st.columns(4)
-        for index, name in enumerate(shown):
-            setting, value = SETTINGS[name], getattr(config, name)
-            label = setting.options.get(value) or value if setting.kind is str else f"{value:g}"
-            columns[index % 4].markdown(f"**{setting.label}:** {markdown_literal(str(label))}")
+    fixed = " :material/lock: fixed by the lesson link." if lesson.hidden else ""
+    with st.container(key="lesson_settings"):
+        st.markdown(
+            lesson_header(config, lesson.hidden),
+            help="The settings that act on this run; those left out are off or belong to another optimizer or "
+            f"backend.{fixed} The sidebar (top left) changes them.",
+        )
+    return True

@@ -20,7 +20,9 @@ from aelab.headline import time_left
 from aelab.progress import Progress
 from aelab.results import METRICS
 from aelab.weights import Weights
+from page.lesson import chart_scale, current_lesson
 from page.replay import live_payload, show_network
+from page.views import WATCHED_VIEW, show_code_table, show_heatmap, show_panels
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
 LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch
@@ -61,12 +63,17 @@ class LiveViews:
         self.config, self.epochs, self.speed = config, epochs, speed
         self.bar = st.progress(0.0, text="starting")
         self.network = st.empty() if show_views else None  # the network at the latest weights, high on the page
+        # On a projector the live code comes next, so that it is in view under the buttons.
+        views_first = show_views and current_lesson().present
+        self.views = st.empty() if views_first else None
         self.loss = st.empty()
-        self.views = st.empty() if show_views else None
+        if show_views and not views_first:
+            self.views = st.empty()
         self.started: float | None = None  # the pace counts from the first update
         self.clock: tuple[float, int] | None = None  # (time, epochs done) at the first update: the pace so far
         self.drawn = -np.inf  # when the views were last drawn
         self.redraws = 0
+        self.watched = False  # whether the live code has been shown
 
     def update(self, progress: Progress) -> None:
         """Keep the pace, then redraw the progress line and the views from one frame (at most every
@@ -89,18 +96,20 @@ class LiveViews:
         self.bar.progress(min(done / max(self.epochs, 1), 1.0), text=progress_text(frame, progress) + left)
         # A run that may stop at its goal draws its loss to the epoch reached; one that trains every epoch, to its end.
         x_end = None if self.config.stop != "never" else progress.epochs
-        self.loss.vega_lite_chart(charts.live_loss_spec(*frame.curve, x_end), width="stretch")
+        self.loss.vega_lite_chart(charts.live_loss_spec(*frame.curve, x_end, chart_scale()), width="stretch")
         if self.network is not None:
             with self.network.container():
                 show_network(live_payload(self.config, frame.weights, frame.epoch, frame.figures, frame.curve))
         if self.views is not None:
+            if not self.watched:  # once this run ends or pauses, the views open on the code shown live
+                st.session_state.view, self.watched = WATCHED_VIEW, True
             with self.views.container():
                 draw_code(frame.hidden.astype(float), frame.outputs, self.config, frame.epoch)
 
 
 def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: int) -> None:
-    """The hidden code (activations, bit table with collisions, the k = 2 or 3 scatter) beside the
-    reconstructions, at `epoch`."""
+    """The hidden code (activations, bit table with collisions) beside the reconstructions, and under
+    them for k = 2 or 3 the codes as points, at `epoch`."""
     report = analysis.code_report(hidden, config.activation)
     note = f"Epoch {epoch:,}: **{report.distinct} distinct codes** of {config.width}"
     if report.collisions:
@@ -108,28 +117,28 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
         note += " · sharing a code: " + "; ".join(" & ".join(map(str, group[:LIVE_MAX_GROUPS])) for group in groups)
         note += " ..." if len(report.collisions) > LIVE_MAX_GROUPS else ""
     st.markdown(note, help="The live hidden code: it updates while the network trains.")
-    left, middle, right = st.columns([1, 2, 1.4])
+    # lesson mode: the table holds only the bit strings, and the reconstruction's larger cells need room
+    left, middle, right = st.columns([1, 1.2, 2] if current_lesson().present else [1, 2, 1.4])
     with left:
         domain = ACTIVATIONS[config.activation].value_range(hidden)
         _live_matrix(hidden, "Hidden code", domain, row="pattern", column="hidden unit")
     with middle:
         if config.width <= 32:  # a longer table would not fit beside the matrices, and costs a redraw ~10 ms
-            table = charts.code_table(report, hidden)
-            shared = table["shares code with"] != ""
-            styled = table.style.apply(lambda column: np.where(shared, "background-color: #fde2e1", ""), axis=0)
-            st.dataframe(styled.format(precision=2), hide_index=True, height=min(38 + 35 * len(table), 320))
-        if config.hidden in (2, 3):
-            st.vega_lite_chart(live_charts.scatter_spec(hidden, config.activation, report.codes), width="content")
+            show_code_table(charts.code_table(report, hidden), precision=2, max_height=320)
     with right:
         _live_matrix(outputs, "Reconstruction", (0.0, 1.0), row="pattern", column="output")
+    if config.hidden in (2, 3):  # under the row: three squares need the width
+        show_panels(live_charts.scatter_specs(hidden, config.activation, report.codes, scale=chart_scale()))
 
 
 def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], row: str, column: str) -> None:
     """A small matrix as a labelled heatmap; a larger one as an image (cheap to redraw, fits its column),
     its cells enlarged so that the browser does not blur them."""
     if matrix.size <= charts.MAX_LABELLED_CELLS:
-        spec = live_charts.heatmap_spec(matrix, row=row, column=column, title=title, domain=domain, text=True)
-        st.vega_lite_chart(spec, width="content")
+        spec = live_charts.heatmap_spec(
+            matrix, row=row, column=column, title=title, domain=domain, text=True, scale=chart_scale()
+        )
+        show_heatmap(spec)
         return
     # A wide net's matrix is shown thinned (every `stride`-th row and column): a redraw's cost stays
     # small, and so does what it takes from other visitors of the same server.

@@ -12,6 +12,7 @@ from aelab import probe
 from aelab.charts.probe import PROBE_SELECTION, plane_chart, probe_outputs_chart, with_probe
 from aelab.results import RunResult
 from aelab.weights import Weights
+from page.lesson import chart_scale
 
 
 def _keys(result: RunResult) -> list[str]:
@@ -62,12 +63,13 @@ def probe_view(result: RunResult) -> None:
     hidden = np.array([st.session_state[key] for key in _keys(result)])
     seen = probe.reading(result.final, hidden, config.loss, result.activations)
     with shown:
-        verdict = f"pattern **{seen.counts_as}**" if seen.counts_as is not None else "**no pattern** (ambiguous)"
+        why = probe.why_no_pattern(seen.outputs)
+        verdict = f"pattern **{seen.counts_as}**" if seen.counts_as is not None else f"**no pattern** ({why})"
         st.markdown(
             f"40-20-40 reads this as {verdict} · largest output: {seen.argmax} · nearest training code: "
             f"pattern {seen.nearest} (distance {seen.distance:.2f})"
         )
-        st.altair_chart(probe_outputs_chart(seen.outputs, seen.counts_as), width="content")
+        st.altair_chart(probe_outputs_chart(seen.outputs, seen.counts_as, chart_scale()), width="content")
     hidden_space(result, hidden, (low, high))
     if config.hidden <= probe.MAX_CORNER_BITS:
         corner_view(result)
@@ -93,7 +95,9 @@ def hidden_space(result: RunResult, hidden: np.ndarray, span: tuple[float, float
     for column, units in zip(columns, pairs, strict=True):
         # the plane's own units do not matter to it: only the other unit's value (k = 3) keys the cache
         point = tuple(0.0 if unit in units else float(hidden[unit]) for unit in range(config.hidden))
-        plane = _plane_spec(result.final, result.activations, config.loss, units, point, span)
+        # k = 3: one legend, under the last slice (an output has the same colour in every slice)
+        legend = "right" if config.hidden == 2 else "bottom" if units == pairs[-1] else None
+        plane = _plane_spec(result.final, result.activations, config.loss, units, point, span, legend, chart_scale())
         spec = with_probe(plane, hidden, units)
         with column:
             if config.hidden == 2:
@@ -113,6 +117,8 @@ def _plane_spec(
     units: tuple[int, int],
     point: tuple[float, ...],
     span: tuple[float, float],
+    legend: str | None,
+    scale: float,
 ) -> dict:
     """The plane of `units` through `point` (k = 2: the plane; k = 3: the slice at the other unit's
     value), without the probe. Kept between reruns: moving one unit redraws only the slice that
@@ -123,8 +129,8 @@ def _plane_spec(
     pushes = probe.code_pushes(weights, activations, loss)
     others = [unit for unit in range(hidden) if unit not in units]
     title = "The hidden plane" if not others else f"Slice at h{others[0]} = {point[others[0]]:.2f}"
-    chart = plane_chart(grid, units, lines, activations, span, pushes, title=title,
-                        size=300 if hidden == 2 else 230, clickable=hidden == 2, legend=hidden == 2)  # fmt: skip
+    chart = plane_chart(grid, units, lines, activations, span, pushes, title=title, size=300 if hidden == 2 else 230,
+                        clickable=hidden == 2, legend=legend, scale=scale)  # fmt: skip
     return chart.to_dict()
 
 
@@ -140,6 +146,7 @@ def corner_view(result: RunResult) -> None:
             "reads as": [str(p) if p >= 0 else "–" for p in table.counts_as],
             "largest output": table.argmax,
             "codes here": [", ".join(map(str, used)) or "unused" for used in table.used_by],
+            "why no pattern": table.why_none,
         }
     )
     st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 360))

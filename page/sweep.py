@@ -11,6 +11,7 @@ from aelab.report import cli_command, epoch_or_never, percent
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
 from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
+from page.lesson import chart_scale
 from page.memory import track_memory
 from page.serving import allowance_spent, training_slot, within_budget
 from page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
@@ -68,7 +69,7 @@ def sweep_results(result: SweepResult) -> None:
     figures[2].metric("Median epoch", epoch_or_never(result.median_solved_epoch, never="–"))
     figures[3].metric("90th percentile", epoch_or_never(result.p90_solved_epoch, never="–"))
     if any(epoch is not None for epoch in result.solved_epoch):
-        st.altair_chart(charts.solved_histogram(result.solved_epoch), width="stretch")
+        st.altair_chart(charts.solved_histogram(result.solved_epoch, chart_scale()), width="stretch")
     failing = result.failing_seeds()
     if failing:
         st.markdown(f"**{len(failing)} seeds never solved** (outputs and distinct codes):")

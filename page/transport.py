@@ -35,30 +35,31 @@ def transport_ui(config: Config, blocked: bool) -> tuple[str | None, DeltaGenera
     else:
         fixed = new_run_settings(trainer.config, config) if trainer is not None else ["run"]
         can_go_on = trainer is not None and trainer.recorder.any_alive and not fixed and not blocked
-    buttons = st.columns([1, 1, 1, 1.1, 1, 1.6, 1.1], vertical_alignment="bottom")
-    buttons[0].button(
+    # A row that wraps: every label stays whole however large the text (lesson mode) or narrow the screen.
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="small", key="transport")
+    row.button(
         "Train", key="train", type="primary", icon=":material/play_arrow:", disabled=blocked,
         on_click=_request, args=("train",), help="A new run from the seed's initial weights.",
     )  # fmt: skip
-    buttons[1].button(
+    row.button(
         "Continue", key="continue", icon=":material/resume:", disabled=not can_go_on,
         on_click=_request, args=("continue",),
         help="From the current weights and optimizer state: the rest of the epochs, or as many again.",
     )  # fmt: skip
-    buttons[2].button(
+    row.button(
         "Step", key="step", icon=":material/skip_next:", disabled=not can_go_on,
         on_click=_request, args=("step",), help="Train the chosen number of epochs from the current weights.",
     )  # fmt: skip
-    buttons[3].number_input("Epochs per step", 1, MAX_STEP, key="step_epochs", help="What one Step trains.")
-    buttons[4].button(
+    row.number_input("Epochs per step", 1, MAX_STEP, key="step_epochs", help="What one Step trains.", width=140)
+    row.button(
         "Reset", key="reset", icon=":material/restart_alt:", disabled=blocked,
         on_click=_request, args=("reset",), help="Back to the seed's initial weights, nothing trained.",
     )  # fmt: skip
-    buttons[5].select_slider(
-        "Speed", SPEEDS, format_func=speed_label, key="speed",
+    row.select_slider(
+        "Speed", SPEEDS, format_func=speed_label, key="speed", width=200,
         help="At most this many epochs per second, so that a class can follow the first hundred epochs.",
     )  # fmt: skip
-    with buttons[6].popover("Open run", icon=":material/upload_file:", width="stretch"):
+    with row.popover("Open run", icon=":material/upload_file:"):
         st.file_uploader(
             "A run saved from this page (Run JSON) or by `python -m aelab train --json`",
             type=["json"], key="upload", on_change=_load_upload,

@@ -3,38 +3,85 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
 from aelab.config import min_code_bits
 from aelab.results import RunResult
+from page.lesson import chart_scale, current_lesson, text_scale
 from page.probe import probe_view
 
 MAX_PINNED = 5
+TABLE_HEADER, TABLE_ROW = 38, 35  # px: st.dataframe's header and row heights at Streamlit's 16 px text
+STRETCH_ABOVE = 240  # px: a heatmap wider than this is fitted to its column
+LESSON_TABLE_COLUMNS = ["pattern", "code", "shares code with"]  # the activations are in the heatmap beside it
+LESSON_WHOLE_ROWS = 16  # lesson mode shows a code table of up to this many patterns whole
 
 
 def show_matrix(matrix: np.ndarray, **options) -> None:
     """A matrix as charts.matrix_view decides: a heatmap chart, or an image when it is large."""
-    view = charts.matrix_view(matrix, **options)
+    view = charts.matrix_view(matrix, scale=chart_scale(), **options)
     if view.chart is not None:
-        st.altair_chart(view.chart, width="content")
+        show_heatmap(view.chart.to_dict())
     else:
         st.image(view.image, caption=view.caption, width="stretch")
 
 
+def show_heatmap(spec: dict) -> None:
+    """A heatmap's Vega-Lite spec at its own size or, when wider than STRETCH_ABOVE, fitted to its
+    column with its axes (narrower cells), so that it never spills out of the column sideways."""
+    if spec.get("width", 0) > STRETCH_ABOVE:
+        st.vega_lite_chart(spec | {"autosize": {"type": "fit-x", "contains": "padding"}}, width="stretch")
+    else:
+        st.vega_lite_chart(spec, width="content")
+
+
+def show_code_table(table: pd.DataFrame, precision: int, max_height: int) -> None:
+    """charts.code_table's rows, those sharing a code first and shaded; at most `max_height` px high,
+    except in lesson mode, where a table of up to LESSON_WHOLE_ROWS rows is shown whole, and only
+    its bit strings (the activations are in the heatmap beside it), so that it is whole across too."""
+    shared = table["shares code with"] != ""
+    styled = table.style.apply(lambda column: np.where(shared, "background-color: #fde2e1", ""), axis=0)
+    present = current_lesson().present
+    whole = present and len(table) <= LESSON_WHOLE_ROWS
+    row = round(TABLE_ROW * text_scale())  # Streamlit's rows grow with the page's text
+    height = round(TABLE_HEADER * text_scale()) + row * len(table)
+    st.dataframe(
+        styled.format(precision=precision),
+        hide_index=True,
+        height=height if whole else min(height, max_height),
+        row_height=row,
+        column_order=LESSON_TABLE_COLUMNS if present else None,
+    )
+
+
+def show_panels(specs: list[dict]) -> None:
+    """Charts side by side, each in its own column, so that a phone stacks them instead of
+    scrolling sideways."""
+    for column, spec in zip(st.columns(len(specs)), specs, strict=True):
+        column.vega_lite_chart(spec, width="content")
+
+
 def curves_view(result: RunResult) -> None:
-    pinned: list[tuple[str, RunResult]] = st.session_state.setdefault("pinned", [])
-    actions = st.columns([1, 1, 2])
-    if actions[0].button("Pin this run", key="pin", icon=":material/push_pin:", disabled=len(pinned) >= MAX_PINNED):
-        pinned.append((f"#{len(pinned) + 1} {result.config.describe()}", result))
-    if actions[1].button("Clear pins", disabled=not pinned):
+    pinned: list[RunResult] = st.session_state.setdefault("pinned", [])
+    actions = st.container(horizontal=True, vertical_alignment="center")
+    if actions.button("Pin this run", key="pin", icon=":material/push_pin:", disabled=len(pinned) >= MAX_PINNED):
+        pinned.append(result)
+    if actions.button("Clear pins", disabled=not pinned):
         pinned.clear()
-    log_loss = actions[2].toggle("Log-scale loss", value=True)
+    log_loss = actions.toggle("Log-scale loss", value=True)
     runs = [*pinned]
-    if not any(run is result for _, run in pinned):
-        runs.append((f"current: {result.config.describe()}", result))
-    st.vega_lite_chart(_history_spec(runs, log_loss), width="content")
+    current = None
+    if not any(run is result for run in pinned):
+        current, runs = len(runs), [*runs, result]
+    # each run is labelled by what differs between the runs shown (the legends are under the last two charts)
+    labels = charts.run_labels([run.config for run in runs], current)
+    specs = _history_specs(list(zip(labels, runs, strict=True)), log_loss)
+    for row in (specs[:2], specs[2:]):  # two charts a row; Streamlit stacks columns on a phone
+        for column, spec in zip(st.columns(2), row, strict=True):
+            column.vega_lite_chart(spec, width="stretch")
     st.caption(
         "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every pattern "
         "has its own binary code. Dotted rules: a restart began a new attempt from new weights. "
@@ -43,16 +90,16 @@ def curves_view(result: RunResult) -> None:
     )
 
 
-def _history_spec(runs: list[tuple[str, RunResult]], log_loss: bool) -> dict:
-    """The curves' Vega-Lite spec, kept while the same runs are shown: every rerun (any click on
-    the page) would otherwise build its data frames again."""
+def _history_specs(runs: list[tuple[str, RunResult]], log_loss: bool) -> list[dict]:
+    """The curves' Vega-Lite specs, kept while the same runs are shown: every rerun (any click on
+    the page) would otherwise build their data frames again."""
     kept = st.session_state.get("history_spec")
-    key = ([label for label, _ in runs], log_loss)
+    key = ([label for label, _ in runs], log_loss, chart_scale())
     if kept is not None and kept["key"] == key and all(a is b for a, (_, b) in zip(kept["runs"], runs, strict=True)):
-        return kept["spec"]
-    spec = charts.history_chart(runs, log_loss=log_loss)
-    st.session_state.history_spec = {"key": key, "runs": [run for _, run in runs], "spec": spec}
-    return spec
+        return kept["specs"]
+    specs = charts.history_charts(runs, log_loss=log_loss, scale=chart_scale())
+    st.session_state.history_spec = {"key": key, "runs": [run for _, run in runs], "specs": specs}
+    return specs
 
 
 def reconstructions_view(result: RunResult) -> None:
@@ -86,15 +133,7 @@ def codes_view(result: RunResult) -> None:
             title="Hidden activations",
             domain=activation.value_range(result.activations),
         )
-        table = charts.code_frame(result)
-        shared_rows = table["shares code with"] != ""
-        st.dataframe(
-            table.style.apply(lambda column: np.where(shared_rows, "background-color: #fde2e1", ""), axis=0).format(
-                precision=3
-            ),
-            hide_index=True,
-            height=min(38 + 35 * len(table), 420),
-        )
+        show_code_table(charts.code_frame(result), precision=3, max_height=420)
     with right:
         show_matrix(
             report.hamming.astype(float),
@@ -104,12 +143,9 @@ def codes_view(result: RunResult) -> None:
             domain=(0.0, float(max(config.hidden, 1))),
         )
     if config.hidden in (2, 3):
-        st.altair_chart(
-            charts.code_scatter(
-                result.activations, config.activation, report.codes, "Codes as points: corners are binary codes"
-            ),
-            width="content",
-        )
+        st.markdown("**Codes as points:** the corners are the binary codes.")
+        panels = charts.code_scatter(result.activations, config.activation, report.codes, scale=chart_scale())
+        show_panels([panel.to_dict() for panel in panels])
     snapshots_view(result)
 
 
@@ -127,9 +163,8 @@ def snapshots_view(result: RunResult) -> None:
         show_matrix(activations, row="pattern", column="hidden unit", title=f"At epoch {epoch:,}", domain=domain)
     with columns[1]:
         if result.config.hidden in (2, 3):
-            st.altair_chart(
-                charts.code_scatter(activations, result.config.activation, report.codes, size=150), width="content"
-            )
+            panels = charts.code_scatter(activations, result.config.activation, report.codes, 150, scale=chart_scale())
+            show_panels([panel.to_dict() for panel in panels])
 
 
 def weights_view(result: RunResult) -> None:
@@ -155,3 +190,4 @@ VIEWS = {
     "Probe": probe_view,
     "Weights": weights_view,
 }
+WATCHED_VIEW = "Hidden code"  # the live views show the hidden code: after a run the views open on it

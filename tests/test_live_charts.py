@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from aelab import analysis, charts
-from aelab.charts.live import heatmap_spec, scatter_spec
+from aelab.charts.live import heatmap_spec, scatter_specs
 
 
 def canonical(spec: dict) -> str:
@@ -28,8 +28,8 @@ def test_filled_specs_match_altairs_charts_and_follow_new_values(activation, sha
     for _ in range(2):  # the second call fills the kept templates
         hidden = rng.uniform(-1, 1, shape) if activation == "tanh" else rng.uniform(0, 1.5, shape)
         codes = analysis.code_report(hidden, activation).codes
-        full = charts.code_scatter(hidden, activation, codes, size=120).to_dict()
-        assert canonical(scatter_spec(hidden, activation, codes)) == canonical(full)
+        full = [panel.to_dict() for panel in charts.code_scatter(hidden, activation, codes, size=120)]
+        assert [canonical(spec) for spec in scatter_specs(hidden, activation, codes)] == [canonical(f) for f in full]
         options = {"row": "pattern", "column": "hidden unit", "title": "Hidden code", "domain": (-1.0, 1.0)}
         full = charts.heatmap(hidden, text=True, **options).to_dict()
         assert canonical(heatmap_spec(hidden, text=True, **options)) == canonical(full)

@@ -87,8 +87,8 @@ def test_train_on_numpy_fills_every_view():
     closed = next(t for t in page.tabs if t.label == "Weights")
     assert not charts_in(closed)  # only the open view is drawn
     curves = charts_in(tab(page, "Training curves"))
-    assert len(curves) == 1
-    history = chart_data(curves[0])
+    assert len(curves) == 4  # one chart per metric, so that they stack on a phone
+    history = pd.concat([chart_data(chart) for chart in curves])
     assert set(history["metric"]) == {
         "Loss",
         "Argmax accuracy",
@@ -102,7 +102,8 @@ def test_train_on_numpy_fills_every_view():
     assert len(outputs) == 8 * 8 and outputs["value"].between(0, 1).all()
     code_titles = [json.loads(c.proto.spec).get("title") for c in charts_in(tab(page, "Hidden code"))]
     assert "Hidden activations" in code_titles and "Hamming distance between codes" in code_titles
-    assert any("Codes as points" in json.dumps(title) for title in code_titles)  # k = 3: pairwise projections
+    projections = {"h0 against h1", "h0 against h2", "h1 against h2"}  # k = 3: the pairwise projections
+    assert projections <= set(code_titles)  # (each its own chart, so that a phone stacks them)
     assert len(tab(page, "Hidden code").dataframe) == 1  # the code table
     weight_titles = [json.loads(c.proto.spec)["title"] for c in charts_in(tab(page, "Weights"))]
     assert weight_titles == ["Encoder W1", "Encoder b1", "Decoder W2", "Decoder b2"]
@@ -208,17 +209,18 @@ def test_an_interrupted_run_keeps_its_partial_result():
     assert not page.exception
     assert any("Training paused at epoch 100." in i.value for i in page.info)
     assert page.session_state["result"].epochs_done == 100 and page.session_state["result"].stopped
-    assert len(charts_in(tab(page, "Training curves"))) == 1
+    assert len(charts_in(tab(page, "Training curves"))) == 4
 
 
 def test_pinned_runs_overlay_on_the_curves():
     page = click_train(new_page())
-    page.button(key="pin").click().run()
+    tab(page, "Training curves").button(key="pin").click().run()
     page.selectbox(key="activation").set_value("sigmoid").run()
     click_train(page)
     history = chart_data(charts_in(tab(page, "Training curves"))[0])
     runs = sorted(history["run"].unique())
-    assert len(runs) == 2 and any("sigmoid" in r for r in runs) and any("tanh" in r for r in runs)
+    # each run is labelled by what differs between them, not by its whole description
+    assert runs == ["#1 Hidden activation tanh", "current: Hidden activation sigmoid"]
 
 
 def test_presets_set_the_sizes():

@@ -10,7 +10,16 @@ import pytest
 
 from aelab import Config, train
 from aelab.backends.numpy_backend import output_layer
-from aelab.probe import code_pushes, corner_table, counts_as, decision_lines, decode, plane, reading
+from aelab.probe import (
+    code_pushes,
+    corner_table,
+    counts_as,
+    decision_lines,
+    decode,
+    plane,
+    reading,
+    why_no_pattern,
+)
 from aelab.weights import Weights
 
 BASE = Config(width=8, hidden=3, activation="tanh", loss="bce", optimizer="adam", lr=0.1, init_scale=1.0,
@@ -52,6 +61,29 @@ def test_the_corner_table_of_a_hand_made_decoder():
     assert (table.unused, table.ambiguous) == (1, 0)
     loud = corner_table(corner_decoder(bias_three=50.0), config, activations)  # output 3 always on
     assert loud.counts_as.tolist() == [-1, -1, -1, 3] and loud.ambiguous == 3
+    assert table.why_none == ["", "", "", ""]
+    # output 3 is always on, so at corners 00, 01, 10 two outputs are high; at 11 only output 3 is
+    assert loud.why_none == ["two outputs >= 0.6"] * 3 + [""]
+
+
+@pytest.mark.parametrize(
+    ("outputs", "why"),
+    [
+        ([0.7, 0.1, 0.2, 0.0], ""),  # reads as pattern 0
+        ([0.59, 0.1, 0.1, 0.1], "no output >= 0.6"),
+        ([0.5, 0.5, 0.5, 0.5], "no output >= 0.6"),
+        ([0.7, 0.9, 0.1, 0.1], "two outputs >= 0.6"),
+        ([0.7, 0.9, 0.6, 0.1], "three outputs >= 0.6"),
+        ([0.7, 0.41, 0.1, 0.1], "an output between 0.4 and 0.6"),
+        ([0.7, 0.41, 0.59, 0.1], "two outputs between 0.4 and 0.6"),
+        ([0.9] * 5 + [0.1] * 7, "five outputs >= 0.6"),
+        ([0.9] * 12, "12 outputs >= 0.6"),
+    ],
+)
+def test_why_an_output_reads_as_no_pattern(outputs, why):
+    outputs = np.array(outputs)
+    assert why_no_pattern(outputs) == why
+    assert (why == "") == (counts_as(outputs) >= 0)  # a reason exactly where 40-20-40 reads no pattern
 
 
 def test_counts_as_needs_one_high_and_every_other_low():

@@ -10,7 +10,10 @@ import pandas as pd
 
 from aelab.activations import ACTIVATIONS
 from aelab.analysis import CodeReport
+from aelab.charts.fonts import LABEL, font_size, scaled
 from aelab.results import RunResult
+
+PAD = alt.AutoSizeParams(type="pad")  # width and height size the plot; axes come on top
 
 
 def code_frame(result: RunResult) -> pd.DataFrame:
@@ -19,7 +22,10 @@ def code_frame(result: RunResult) -> pd.DataFrame:
 
 
 def code_table(report: CodeReport, activations: np.ndarray) -> pd.DataFrame:
-    """code_frame of any (P, k) activations and their code report (a live view has no RunResult)."""
+    """code_frame of any (P, k) activations and their code report (a live view has no RunResult).
+
+    The patterns that share a code come first, each group together, so that a table cut to a
+    height shows them: they are what is left to solve."""
     shared = {index: group for group in report.collisions for index in group}
     table = pd.DataFrame(
         {
@@ -33,25 +39,32 @@ def code_table(report: CodeReport, activations: np.ndarray) -> pd.DataFrame:
     )
     for unit in range(min(activations.shape[1], 16)):
         table[f"h{unit}"] = activations[:, unit]
-    return table
+    shared_first = sorted(range(len(table)), key=lambda index: (index not in shared, shared.get(index, [index])[0]))
+    return table.iloc[shared_first].reset_index(drop=True)
+
+
+def scatter_pairs(units: int) -> list[tuple[int, int]]:
+    """The pairs of hidden units the code scatter plots: k = 2 one, k = 3 the three projections."""
+    return [(0, 1)] if units == 2 else [(0, 1), (0, 2), (1, 2)]
 
 
 def code_scatter(
     activations: np.ndarray,
     activation: str,
     codes: Sequence[str],
-    title: str = "",
     size: int = 210,
     named: bool = False,
-) -> alt.Chart:
-    """Hidden vectors as points: k = 2 one panel, k = 3 the three pairwise projections,
-    with the corners of the square (cube) of binary codes marked. With `named`, each panel's points
-    are left out, to be given as the named dataset "points<a><b>" (see charts.live)."""
-    units = activations.shape[1]
-    pairs = [(0, 1)] if units == 2 else [(0, 1), (0, 2), (1, 2)]
+    scale: float = 1.0,
+) -> list[alt.LayerChart]:
+    """Hidden vectors as points, one chart per pair of units (scatter_pairs), each with the corners of
+    the square (cube) of binary codes marked and every point labelled with its pattern. Separate
+    charts, so that a page can set them side by side or, on a phone, one under another. With
+    `named`, each chart's points are left out, to be given as the named dataset "points<a><b>" (see
+    charts.live). `scale` sizes the text (charts.fonts); the squares keep `size`, so that three
+    fit a projector's width."""
     low, high = ACTIVATIONS[activation].corners(activations)
     panels = []
-    for a, b in pairs:
+    for a, b in scatter_pairs(activations.shape[1]):
         points = pd.DataFrame(
             {"x": activations[:, a], "y": activations[:, b], "pattern": np.arange(len(activations)), "code": codes}
         )
@@ -74,7 +87,8 @@ def code_scatter(
             .encode(
                 x=axis_x,
                 y=axis_y,
-                color=alt.Color("pattern:N", title="Pattern", scale=alt.Scale(scheme="category20")),
+                # no colour legend: each point carries its pattern's number
+                color=alt.Color("pattern:N", scale=alt.Scale(scheme="category20"), legend=None),
                 tooltip=[
                     "pattern:N",
                     "code:N",
@@ -83,6 +97,16 @@ def code_scatter(
                 ],
             )
         )
-        labels = alt.Chart(points).mark_text(dx=9, dy=-9, fontSize=11).encode(x=axis_x, y=axis_y, text="pattern:N")
-        panels.append((corner_marks + dots + labels).properties(width=size, height=size, title=f"h{a} against h{b}"))
-    return alt.hconcat(*panels).properties(title=title)
+        labels = (
+            alt.Chart(points)
+            .mark_text(dx=9 * scale, dy=-9 * scale, fontSize=font_size(LABEL + 1, scale))
+            .encode(x=axis_x, y=axis_y, text="pattern:N")
+        )
+        panel = (corner_marks + dots + labels).properties(
+            width=size,
+            height=size,
+            title=f"h{a} against h{b}",
+            autosize=PAD,  # a page would squeeze it to fit
+        )
+        panels.append(scaled(panel, scale))
+    return panels

@@ -10,6 +10,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from aelab.active_settings import difference_labels
+from aelab.charts.fonts import font_config, scaled
+from aelab.config import Config
 from aelab.results import MAX_HISTORY_POINTS, METRICS, RunResult, thin_indices
 
 METRIC_TITLES = {
@@ -65,73 +68,87 @@ def describe_change(changed: dict) -> str:
                      for name, (old, new) in changed.items())  # fmt: skip
 
 
-def history_chart(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True) -> dict:
-    """Loss, accuracy, bits right and distinct codes over epochs, one colour per run,
-    with the solved epochs marked as vertical rules (dashed: outputs, solid: codes), as a
-    Vega-Lite spec. The layout is built through Altair once per scale (that costs about 0.1 s);
-    each call only hands it the runs' data, as the named datasets "history" and "markers"."""
-    spec = copy.deepcopy(_history_layout(log_loss))
-    spec["datasets"] = {"history": history_frame(runs), "markers": solved_frame(runs)}
-    return spec
+def history_charts(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True, scale: float = 1.0) -> list[dict]:
+    """Loss, accuracy, bits right and distinct codes over epochs, one Vega-Lite spec each (so that a
+    page can set them side by side, or one under another on a phone), one colour per run, with the
+    solved epochs marked as vertical rules (dashed: outputs, solid: codes); the last two carry the
+    legends, the marks' under the third and the runs' under the fourth (side by side they would not fit
+    one chart's width). Each layout is built through Altair once per metric and scale (that costs about 0.1 s);
+    each call only hands it the runs' data, as the named datasets "history" and "markers".
+    `scale` sizes the text (charts.fonts)."""
+    history, markers = history_frame(runs), solved_frame(runs)
+    specs = []
+    for index, metric in enumerate(METRICS):
+        legend = {len(METRICS) - 2: "marks", len(METRICS) - 1: "runs"}.get(index)
+        spec = copy.deepcopy(_history_layout(metric, log_loss, legend, scale))
+        rows = history[history["metric"] == METRIC_TITLES[metric]].reset_index(drop=True)
+        spec["datasets"] = {"history": rows, "markers": markers}
+        specs.append(spec)
+    return specs
+
+
+def run_labels(configs: Sequence[Config], current: int | None = None) -> list[str]:
+    """Legend labels for runs shown together: "#1 ..." in order, "current: ..." for the run at
+    `current`, each naming only the settings that differ between the runs (active_settings); one run
+    alone is named by its whole description."""
+    differences = [configs[0].describe()] if len(configs) == 1 else difference_labels(configs)
+    return [
+        f"current: {text}" if index == current else f"#{index + 1} {text}" for index, text in enumerate(differences)
+    ]
 
 
 @cache
-def _history_layout(log_loss: bool) -> dict:
+def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: float) -> dict:
     # Runs are coloured in the order of their labels ("#1 ...", "#2 ..." for pins, then "current: ...").
-    color = alt.Color(
-        "run:N", title="Run", sort="ascending", legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)
-    )
-    panels = []
-    for metric in METRICS:
-        title = METRIC_TITLES[metric]
-        log = log_loss and metric == "loss"
-        y_scale = alt.Scale(type="log") if log else alt.Scale(zero=metric != "loss")
-        lines = (
-            alt.Chart(alt.NamedData("history"))
-            .transform_filter(alt.datum.metric == title)
-            .mark_line(strokeWidth=2)
-            .encode(
-                x=alt.X("epoch:Q", title="Epoch", scale=alt.Scale(nice=False)),  # ends where the runs ended
-                y=alt.Y("value:Q", title=title + (" (log)" if log else ""), scale=y_scale),
-                color=color,
-                tooltip=[
-                    alt.Tooltip("run:N"),
-                    alt.Tooltip("epoch:Q"),
-                    alt.Tooltip("value:Q", title=title, format=".4~g"),
-                ],
-            )
+    runs = alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=420) if legend == "runs" else None
+    color = alt.Color("run:N", title="Run", sort="ascending", legend=runs)
+    title = METRIC_TITLES[metric]
+    log = log_loss and metric == "loss"
+    y_scale = alt.Scale(type="log") if log else alt.Scale(zero=metric != "loss")
+    lines = (
+        alt.Chart(alt.NamedData("history"))
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("epoch:Q", title="Epoch", scale=alt.Scale(nice=False)),  # ends where the runs ended
+            y=alt.Y("value:Q", title=None, scale=y_scale),  # the chart's title names it
+            color=color,
+            tooltip=[
+                alt.Tooltip("run:N"),
+                alt.Tooltip("epoch:Q"),
+                alt.Tooltip("value:Q", title=title, format=".4~g"),
+            ],
         )
-        rules = (
-            alt.Chart(alt.NamedData("markers"))
-            .mark_rule(opacity=0.7)
-            .encode(
-                x="epoch:Q",
-                color=color,
-                strokeDash=alt.StrokeDash(
-                    "marker:N",
-                    title="Marks",
-                    sort=list(MARKERS),
-                    scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
-                ),
-                tooltip=["run:N", "marker:N", "epoch:Q", alt.Tooltip("detail:N", title="changed")],
-            )
-        )
-        panels.append((lines + rules).properties(width=330, height=190, title=title))
-    top = alt.hconcat(panels[0], panels[1])
-    bottom = alt.hconcat(panels[2], panels[3])
-    chart = (
-        alt.vconcat(top, bottom)
-        .resolve_scale(color="shared", strokeDash="shared")
-        .configure_legend(orient="bottom", direction="vertical")
     )
-    return chart.to_dict()
+    rules = (
+        alt.Chart(alt.NamedData("markers"))
+        .mark_rule(opacity=0.7)
+        .encode(
+            x="epoch:Q",
+            color=color,
+            strokeDash=alt.StrokeDash(
+                "marker:N",
+                title="Marks",
+                sort=list(MARKERS),
+                scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
+                legend=alt.Legend(orient="bottom", direction="vertical") if legend == "marks" else None,
+            ),
+            tooltip=["run:N", "marker:N", "epoch:Q", alt.Tooltip("detail:N", title="changed")],
+        )
+    )
+    chart = (lines + rules).properties(
+        # the page sets the width (two charts a row, one on a phone); the height is the plot's own
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        height=round(190 * scale),
+        title=title + (" (log scale)" if log else ""),
+    )
+    return scaled(chart, scale).to_dict()
 
 
-def live_loss_spec(epochs: np.ndarray, loss: np.ndarray, total_epochs: int | None) -> dict:
+def live_loss_spec(epochs: np.ndarray, loss: np.ndarray, total_epochs: int | None, scale: float = 1.0) -> dict:
     """A light loss-only chart for redrawing while training runs (`Progress.curve` gives its points),
     written as a Vega-Lite spec: building it through Altair would cost the training thread ~30 ms
     at every redraw. The x axis runs to `total_epochs`, or (None: a run that may stop when solved)
-    ends where the run is."""
+    ends where the run is. `scale` sizes its text (charts.fonts)."""
     values = [{"epoch": int(epoch), "loss": float(value)} for epoch, value in zip(epochs, loss, strict=True)]
     x_scale = {"domain": [0, total_epochs]} if total_epochs else {"domainMin": 0, "nice": False}
     return {
@@ -146,13 +163,13 @@ def live_loss_spec(epochs: np.ndarray, loss: np.ndarray, total_epochs: int | Non
             ],
         },
         "height": 220,
-    }
+    } | ({"config": font_config(scale)} if scale != 1 else {})
 
 
-def solved_histogram(solved_epochs: Sequence[int | None]) -> alt.Chart:
-    """How many seeds solved (outputs and distinct codes) by when."""
+def solved_histogram(solved_epochs: Sequence[int | None], scale: float = 1.0) -> alt.Chart:
+    """How many seeds solved (outputs and distinct codes) by when; `scale` sizes the text (charts.fonts)."""
     reached = pd.DataFrame({"epoch": [epoch for epoch in solved_epochs if epoch is not None]})
-    return (
+    chart = (
         alt.Chart(reached)
         .mark_bar()
         .encode(
@@ -160,5 +177,6 @@ def solved_histogram(solved_epochs: Sequence[int | None]) -> alt.Chart:
             y=alt.Y("count():Q", title="Seeds"),
             tooltip=[alt.Tooltip("count():Q", title="seeds"), alt.Tooltip("epoch:Q", bin=alt.Bin(maxbins=30))],
         )
-        .properties(height=240)
+        .properties(height=round(240 * scale))
     )
+    return scaled(chart, scale)

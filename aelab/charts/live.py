@@ -12,15 +12,22 @@ from functools import lru_cache
 import numpy as np
 
 from aelab.activations import ACTIVATIONS
-from aelab.charts.codes import code_scatter
+from aelab.charts.codes import code_scatter, scatter_pairs
 from aelab.charts.matrices import heatmap
 
 
 def heatmap_spec(
-    matrix: np.ndarray, *, row: str, column: str, title: str, domain: tuple[float, float], text: bool = False
+    matrix: np.ndarray,
+    *,
+    row: str,
+    column: str,
+    title: str,
+    domain: tuple[float, float],
+    text: bool = False,
+    scale: float = 1.0,
 ) -> dict:
     """charts.heatmap's Vega-Lite spec for `matrix` (P, Q)."""
-    template = _heatmap_template(matrix.shape, row, column, title, tuple(map(float, domain)), text)
+    template = _heatmap_template(matrix.shape, row, column, title, tuple(map(float, domain)), text, scale)
     rows, columns = np.indices(matrix.shape)
     values = [
         {row: int(i), column: int(j), "value": float(v)}
@@ -31,33 +38,42 @@ def heatmap_spec(
 
 @lru_cache(maxsize=32)
 def _heatmap_template(
-    shape: tuple[int, int], row: str, column: str, title: str, domain: tuple[float, float], text: bool
+    shape: tuple[int, int], row: str, column: str, title: str, domain: tuple[float, float], text: bool, scale: float
 ) -> dict:
-    chart = heatmap(np.zeros(shape), row=row, column=column, title=title, domain=domain, text=text, data_name="matrix")
+    chart = heatmap(
+        np.zeros(shape), row=row, column=column, title=title, domain=domain, text=text, data_name="matrix", scale=scale
+    )
     return chart.to_dict()
 
 
-def scatter_spec(activations: np.ndarray, activation: str, codes: Sequence[str], size: int = 120) -> dict:
-    """charts.code_scatter's Vega-Lite spec for (P, k) activations, k = 2 or 3."""
+def scatter_specs(
+    activations: np.ndarray, activation: str, codes: Sequence[str], size: int = 120, scale: float = 1.0
+) -> list[dict]:
+    """charts.code_scatter's Vega-Lite specs for (P, k) activations, k = 2 or 3: one per pair of units."""
     units = activations.shape[1]
     low, high = ACTIVATIONS[activation].corners(activations)
-    template = _scatter_template(units, activation, float(low), float(high), size)
-    pairs = [(0, 1)] if units == 2 else [(0, 1), (0, 2), (1, 2)]
-    datasets = {
-        f"points{a}{b}": [
-            {"x": float(point[a]), "y": float(point[b]), "pattern": index, "code": code}
-            for index, (point, code) in enumerate(zip(activations, codes, strict=True))
-        ]
-        for a, b in pairs
-    }
-    return _filled(template, datasets)
+    templates = _scatter_templates(units, activation, float(low), float(high), size, scale)
+    return [
+        _filled(template, {f"points{a}{b}": _points(activations, codes, a, b)})
+        for template, (a, b) in zip(templates, scatter_pairs(units), strict=True)
+    ]
+
+
+def _points(activations: np.ndarray, codes: Sequence[str], a: int, b: int) -> list[dict]:
+    return [
+        {"x": float(point[a]), "y": float(point[b]), "pattern": index, "code": code}
+        for index, (point, code) in enumerate(zip(activations, codes, strict=True))
+    ]
 
 
 @lru_cache(maxsize=32)
-def _scatter_template(units: int, activation: str, low: float, high: float, size: int) -> dict:
+def _scatter_templates(
+    units: int, activation: str, low: float, high: float, size: int, scale: float
+) -> tuple[dict, ...]:
     corners = np.array([[low] * units, [high] * units])  # code_scatter reads the corners off these values
-    chart = code_scatter(corners, activation, ["", ""], size=size, named=True)
-    return chart.to_dict()
+    return tuple(
+        panel.to_dict() for panel in code_scatter(corners, activation, ["", ""], size=size, named=True, scale=scale)
+    )
 
 
 def _filled(template: dict, datasets: dict[str, list[dict]]) -> dict:

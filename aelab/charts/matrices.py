@@ -12,6 +12,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from aelab.charts.fonts import LABEL, font_size, scaled
+
 MAX_HEATMAP_CELLS = 4096  # above this a matrix is drawn as an image
 MAX_LABELLED_CELLS = 128  # up to this many cells print their value
 SEQUENTIAL = "viridis"
@@ -27,9 +29,17 @@ class MatrixView(NamedTuple):
 
 
 def matrix_view(
-    matrix: np.ndarray, *, row: str, column: str, title: str, domain: tuple[float, float], scheme: str = SEQUENTIAL
+    matrix: np.ndarray,
+    *,
+    row: str,
+    column: str,
+    title: str,
+    domain: tuple[float, float],
+    scheme: str = SEQUENTIAL,
+    scale: float = 1.0,
 ) -> MatrixView:
-    """A heatmap chart with values on hover when small enough, else a one-pixel-per-cell image."""
+    """A heatmap chart with values on hover when small enough, else a one-pixel-per-cell image.
+    `scale` sizes the chart's text and cells (charts.fonts)."""
     if matrix.size <= MAX_HEATMAP_CELLS:
         chart = heatmap(
             matrix,
@@ -39,6 +49,7 @@ def matrix_view(
             domain=domain,
             scheme=scheme,
             text=matrix.size <= MAX_LABELLED_CELLS,
+            scale=scale,
         )
         return MatrixView(chart, None, "")
     caption = (
@@ -64,34 +75,40 @@ def heatmap(
     cell: int = 24,
     text: bool = False,
     data_name: str | None = None,
+    scale: float = 1.0,
 ) -> alt.Chart:
-    """A matrix as coloured cells, values on hover (and printed in the cell when `text`). With
-    `data_name`, the cells' rows are left out, to be given as that named dataset (see charts.live)."""
+    """A matrix as coloured cells, values on hover (and printed in the cell when `text`, which
+    replaces the colour legend). With
+    `data_name`, the cells' rows are left out, to be given as that named dataset (see charts.live).
+    `scale` sizes the text and, so that a cell's number still fits it, the cells (charts.fonts)."""
+    cell = round(cell * scale)
     data = alt.NamedData(data_name) if data_name else matrix_frame(np.asarray(matrix, dtype=float), row, column)
-    scale = alt.Scale(scheme=scheme, domain=list(domain)) if domain else alt.Scale(scheme=scheme)
+    colours = alt.Scale(scheme=scheme, domain=list(domain)) if domain else alt.Scale(scheme=scheme)
     base = alt.Chart(data).encode(
         x=alt.X(f"{column}:O", title=column),
         y=alt.Y(f"{row}:O", title=row),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("value:Q", scale=scale, title=None),
+        color=alt.Color("value:Q", scale=colours, title=None, legend=None if text else alt.Legend()),
         tooltip=[f"{row}:O", f"{column}:O", alt.Tooltip("value:Q", format=".3f")],
     )
     layers = cells
     if text:
-        labels = base.mark_text(fontSize=10).encode(
-            # labels must fit a 24 px cell: weights (diverging) get one decimal, values in [-1, 1] two
+        labels = base.mark_text(fontSize=font_size(LABEL, scale)).encode(
+            # labels must fit a cell (24 px for a 10 px number, both times `scale`): weights (diverging)
+            # get one decimal, values in [-1, 1] two
             text=alt.Text("value:Q", format=".1f" if scheme == DIVERGING else ".2~f"),
             color=alt.condition(_light_cell(scheme, domain), alt.value("black"), alt.value("white")),
         )
         layers = cells + labels
     rows, columns = matrix.shape
-    return layers.properties(
+    chart = layers.properties(
         autosize=alt.AutoSizeParams(type="pad"),  # width/height size the cells; axes and legend come on top
         title=title,
         width=max(min(columns * cell, 640), 60),
         height=max(min(rows * cell, 640), 40),
     )
+    return scaled(chart, scale)
 
 
 def _light_cell(scheme: str, domain: tuple[float, float] | None) -> str:

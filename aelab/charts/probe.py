@@ -9,15 +9,16 @@ import numpy as np
 import pandas as pd
 
 from aelab.analysis import HIGH, LOW
+from aelab.charts.fonts import LABEL, font_size, scaled
 from aelab.probe import Line, Plane
 
 PROBE_SELECTION = "probe_click"  # the name of the click selection on the k = 2 plane
 PAD = alt.AutoSizeParams(type="pad")  # width and height size the plot; axes and legends come on top
 
 
-def probe_outputs_chart(outputs: np.ndarray, target: int | None) -> alt.LayerChart:
+def probe_outputs_chart(outputs: np.ndarray, target: int | None, scale: float = 1.0) -> alt.LayerChart:
     """One bar per output unit, the target unit (the pattern read, else the argmax) marked, and the
-    40-20-40 thresholds as rules."""
+    40-20-40 thresholds as rules; `scale` sizes the text (charts.fonts)."""
     target = int(outputs.argmax()) if target is None else target
     data = pd.DataFrame(
         {
@@ -41,7 +42,7 @@ def probe_outputs_chart(outputs: np.ndarray, target: int | None) -> alt.LayerCha
     thresholds = pd.DataFrame({"y": [LOW, HIGH], "rule": ["0s must be <= 0.4", "the 1 must be >= 0.6"]})
     rules = alt.Chart(thresholds).mark_rule(strokeDash=[4, 3], color="#111827").encode(y="y:Q", tooltip=["rule:N"])
     width = max(min(16 * len(outputs), 440), 200)  # fits beside the probe's sliders
-    return (bars + rules).properties(height=200, width=width, autosize=PAD)
+    return scaled((bars + rules).properties(height=round(200 * scale), width=width, autosize=PAD), scale)
 
 
 def plane_chart(
@@ -55,13 +56,17 @@ def plane_chart(
     title: str = "",
     size: int = 300,
     clickable: bool = False,
-    legend: bool = True,
+    legend: str | None = "right",
+    scale: float = 1.0,
 ) -> alt.LayerChart:
     """The square of hidden values in `units`, coloured by which output wins there, with each
     output's 0.5 line, the training codes (N, k) as labelled points and the corners; the probe
     goes on top with `with_probe`, so that this part can be kept while the probe moves.
 
-    `pushes` (N, k), when given, draws where training pushes each code, as a short line from it."""
+    `pushes` (N, k), when given, draws where training pushes each code, as a short line from it.
+    `legend` places the colour legend ("right", "bottom") or leaves it out (None); every output keeps
+    its colour in any plane or slice, so one legend serves several. `scale` sizes the text
+    (charts.fonts); the square keeps `size`, so that three slices fit a projector's width."""
     a, b = units
     xx, yy = np.meshgrid(plane.x, plane.y)
     step = float(plane.x[1] - plane.x[0])
@@ -86,8 +91,8 @@ def plane_chart(
             color=alt.Color(
                 "wins:N",
                 title="Output that wins",
-                scale=alt.Scale(scheme=scheme),
-                legend=alt.Legend() if legend else None,
+                scale=alt.Scale(scheme=scheme, domain=list(range(len(codes)))),  # output j: one colour
+                legend=_legend(legend),
             ),
             opacity=alt.Opacity("top:Q", legend=None, scale=alt.Scale(domain=[0, 1], range=[0.25, 0.9])),
             tooltip=[alt.Tooltip("wins:N", title="winning output"), alt.Tooltip("top:Q", format=".2f")],
@@ -108,8 +113,8 @@ def plane_chart(
     layers.append(alt.Chart(corner_points).mark_point(shape="square", size=140, color="#111827").encode(x=x, y=y))
     points = pd.DataFrame({"x": codes[:, a], "y": codes[:, b], "pattern": np.arange(len(codes))})
     if pushes is not None:
-        scale = 0.15 * (high - low) / max(float(np.abs(pushes[:, [a, b]]).max()), 1e-12)
-        points["x2"], points["y2"] = points["x"] + scale * pushes[:, a], points["y"] + scale * pushes[:, b]
+        stretch = 0.15 * (high - low) / max(float(np.abs(pushes[:, [a, b]]).max()), 1e-12)
+        points["x2"], points["y2"] = points["x"] + stretch * pushes[:, a], points["y"] + stretch * pushes[:, b]
         layers.append(
             alt.Chart(points)
             .mark_rule(color="#dc2626", strokeWidth=2, clip=True)
@@ -120,8 +125,19 @@ def plane_chart(
         .mark_circle(size=70, color="white", stroke="#111827", strokeWidth=1.5, opacity=1)
         .encode(x=x, y=y, tooltip=["pattern:N", alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("y:Q", format=".2f")])
     )
-    layers.append(alt.Chart(points).mark_text(dx=8, dy=-8, fontSize=11).encode(x=x, y=y, text="pattern:N"))
-    return alt.layer(*layers).properties(width=size, height=size, title=title, autosize=PAD)
+    layers.append(
+        alt.Chart(points)
+        .mark_text(dx=8 * scale, dy=-8 * scale, fontSize=font_size(LABEL + 1, scale))
+        .encode(x=x, y=y, text="pattern:N")
+    )
+    return scaled(alt.layer(*layers).properties(width=size, height=size, title=title, autosize=PAD), scale)
+
+
+def _legend(orient: str | None) -> alt.Legend | None:
+    """The plane's colour legend: at the right, or under the plane in rows of four, or none."""
+    if orient is None:
+        return None
+    return alt.Legend(orient="bottom", columns=4) if orient == "bottom" else alt.Legend(orient=orient)
 
 
 def with_probe(spec: dict, probe: np.ndarray, units: tuple[int, int]) -> dict:
