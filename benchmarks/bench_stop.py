@@ -19,6 +19,8 @@ from contextlib import nullcontext
 from dataclasses import replace
 from functools import partial
 
+from bench_backends import race  # the same interleaved best-of timing, after a warm-up round
+
 from aelab import Config, train
 
 CASES = {  # k < ceil(log2 N): the code goal cannot be reached, so both runs train every epoch
@@ -50,14 +52,6 @@ def sweep_seconds(name: str, every_epoch: bool) -> float:
         return time.perf_counter() - start
 
 
-def best_of(repeats: int, contenders: dict) -> dict[str, float]:
-    best = dict.fromkeys(contenders, float("inf"))
-    for _ in range(repeats):
-        for name, run in contenders.items():
-            best[name] = min(best[name], run())
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -65,12 +59,12 @@ def main() -> None:
     print(f"{'run':<10} {'never s':>8} {'codes s':>8} {'codes / never':>14}")
     for name, config in CASES.items():
         runs = {stop: partial(seconds, replace(config, stop=stop)) for stop in ("never", "codes")}
-        best = best_of(args.repeats, runs)
+        best = race(runs, args.repeats)
         print(f"{name:<10} {best['never']:>8.3f} {best['codes']:>8.3f} {best['codes'] / best['never']:>14.2f}")
     print(f"\n{'sweep':<10} {'every s':>8} {'test s':>8} {'test / every':>14}")
     for name in ("8-3-8", "16-4-16"):
         sweeps = {mode: partial(sweep_seconds, name, mode == "every") for mode in ("every", "test")}
-        best = best_of(args.repeats, sweeps)
+        best = race(sweeps, args.repeats)
         print(f"{name:<10} {best['every']:>8.3f} {best['test']:>8.3f} {best['test'] / best['every']:>14.2f}")
 
 
