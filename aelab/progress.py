@@ -42,17 +42,6 @@ class Progress:
         forward, metrics = measure_now(self._state)
         return Forward(*(array[:1] for array in forward)), analysis.Metrics(*(array[:1] for array in metrics))
 
-    def hidden(self) -> np.ndarray | None:
-        """(P, k) seed 0's hidden activations at the last epoch measured (no extra forward pass);
-        None before the first."""
-        previous = self._state.previous
-        return None if previous is None else previous.activations[0]
-
-    def outputs(self) -> np.ndarray | None:
-        """(P, N) seed 0's outputs likewise."""
-        previous = self._state.previous
-        return None if previous is None else previous.outputs[0]
-
     def weights(self) -> Weights:
         """Seed 0's current weights (a copy): what the next epoch's forward pass uses."""
         return self._state.backend.weights().select(0)

@@ -10,10 +10,8 @@ import pandas as pd
 
 from aelab.activations import ACTIVATIONS
 from aelab.analysis import CodeReport
-from aelab.charts.fonts import LABEL, font_size, scaled
+from aelab.charts.fonts import LABEL, PAD, font_size, scaled
 from aelab.results import RunResult
-
-PAD = alt.AutoSizeParams(type="pad")  # width and height size the plot; axes come on top
 
 
 def code_frame(result: RunResult) -> pd.DataFrame:

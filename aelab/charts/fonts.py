@@ -12,6 +12,9 @@ LABEL, AXIS_TITLE, CHART_TITLE = 10, 11, 13
 LESSON_SCALE = 1.6  # 10 px labels become 16 px
 
 Chart = TypeVar("Chart", bound=alt.TopLevelMixin)
+# A chart's width and height size its plot, axes and legends come on top (a page would otherwise squeeze
+# a square plot to fit its labels).
+PAD = alt.AutoSizeParams(type="pad")
 
 
 def font_size(base: float, scale: float) -> float:

@@ -12,7 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from aelab.charts.fonts import LABEL, font_size, scaled
+from aelab.charts.fonts import LABEL, PAD, font_size, scaled
 
 MAX_HEATMAP_CELLS = 4096  # above this a matrix is drawn as an image
 MAX_LABELLED_CELLS = 128  # up to this many cells print their value
@@ -103,7 +103,7 @@ def heatmap(
         layers = cells + labels
     rows, columns = matrix.shape
     chart = layers.properties(
-        autosize=alt.AutoSizeParams(type="pad"),  # width/height size the cells; axes and legend come on top
+        autosize=PAD,  # width/height size the cells
         title=title,
         width=max(min(columns * cell, 640), 60),
         height=max(min(rows * cell, 640), 40),

@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 
 from aelab.analysis import HIGH, LOW
-from aelab.charts.fonts import LABEL, font_size, scaled
+from aelab.charts.fonts import LABEL, PAD, font_size, scaled
 from aelab.probe import Line, Plane
 
 PROBE_SELECTION = "probe_click"  # the name of the click selection on the k = 2 plane
-PAD = alt.AutoSizeParams(type="pad")  # width and height size the plot; axes and legends come on top
 
 
 def probe_outputs_chart(outputs: np.ndarray, target: int | None, scale: float = 1.0) -> alt.LayerChart:
