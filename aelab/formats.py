@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,7 +18,6 @@ from aelab.bench import BENCH, BenchEntry, BenchResult
 from aelab.code_groups import code_classes
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
-from aelab.run_file import finite_or_none
 from aelab.weights import Weights
 
 
@@ -26,12 +26,12 @@ def run_json(result: RunResult) -> dict:
     report = result.code_report()
     return {
         "config": result.config.to_dict(),
-        "history": {name: _json_list(values) for name, values in result.history.items()},
+        "history": {name: json_list(values) for name, values in result.history.items()},
         "final": {
-            "loss": _json_float(result.history["loss"][-1]),
-            "accuracy": _json_float(result.history["accuracy"][-1]),
-            "outputs": _json_list(result.outputs),
-            "hidden": _json_list(result.activations),
+            "loss": json_number(result.history["loss"][-1]),
+            "accuracy": json_number(result.history["accuracy"][-1]),
+            "outputs": json_list(result.outputs),
+            "hidden": json_list(result.activations),
             "codes": report.codes,
             "distinct_codes": report.distinct,
         },
@@ -40,7 +40,7 @@ def run_json(result: RunResult) -> dict:
         "diverged": result.diverged,
         "restarts": result.restarts,
         "stopped": result.stopped,
-        "train_seconds": _json_float(result.train_seconds),
+        "train_seconds": json_number(result.train_seconds),
         "weights": {"initial": _json_weights(result.initial), "final": _json_weights(result.final)},
     }
 
@@ -58,7 +58,7 @@ def sweep_json(result: SweepResult) -> dict:
         "p90_solved_epoch": result.p90_solved_epoch,
         "diverged": result.diverged,
         "stopped": result.stopped,
-        "seconds": _json_float(result.seconds),
+        "seconds": json_number(result.seconds),
         **diagnosis_json(result),
     }
 
@@ -114,15 +114,15 @@ def weights_npz(result: RunResult) -> bytes:
 
 
 def _json_weights(weights: Weights) -> dict[str, list]:
-    return {name: _json_list(array) for name, array in weights._asdict().items()}
+    return {name: json_list(array) for name, array in weights._asdict().items()}
 
 
-def _json_float(value: float | None) -> float | None:
+def json_number(value: float | None) -> float | None:
     """A number as JSON holds it: NaN and the infinities (which JSON has not) as null, like None."""
-    return None if value is None else finite_or_none(value)
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
-def _json_list(array: np.ndarray) -> list:
+def json_list(array: np.ndarray) -> list:
     """Nested lists of Python numbers, non-finite values as None (JSON has no NaN)."""
     array = np.asarray(array)
     if array.dtype.kind in "iub":
@@ -164,12 +164,12 @@ def bench_entry_json(entry: BenchEntry, result: BenchResult | None) -> dict:
         "seeds": len(result.seeds),
         "first_seed": result.seeds[0],
         "success_rate": result.success_rate,
-        **{f"{name}_epochs": _json_float(result.statistic(name)) for name in ("median", "mean", "std", "p10", "p90")},
-        "median_over_reference": _json_float(result.ratio),
+        **{f"{name}_epochs": json_number(result.statistic(name)) for name in ("median", "mean", "std", "p10", "p90")},
+        "median_over_reference": json_number(result.ratio),
         "epochs": result.epochs,
         "diverged": sum(result.diverged),
         "stopped": result.stopped,
-        "seconds": _json_float(result.seconds),
+        "seconds": json_number(result.seconds),
     }
     return described | {"status": "stopped" if result.stopped else "done"} | figures
 

@@ -26,6 +26,7 @@ import numpy as np
 from aelab import run_schema
 from aelab.backends import make_backend
 from aelab.config import SETTINGS, Config, ConfigError
+from aelab.formats import json_list, json_number
 from aelab.noise import HiddenNoise, PatternOrder
 from aelab.results import METRICS
 from aelab.run_schema import FORMAT, VERSION
@@ -56,7 +57,7 @@ def resume_section(trainer: Trainer, as_lists: bool = True) -> dict:
         "config": trainer.config.to_dict(),
         "seeds": list(trainer.seeds),
         "epoch": trainer.epoch,
-        "train_seconds": finite_or_none(trainer.seconds),
+        "train_seconds": json_number(trainer.seconds),
         "weights": {name: encode(array) for name, array in trainer.backend.weights()._asdict().items()},
         "optimizer": {name: encode(array) for name, array in trainer.backend.optimizer_state().items()},
         "noise": trainer.noise.state() if trainer.noise is not None else None,
@@ -84,11 +85,6 @@ def _recorder_arrays(recorder) -> dict[str, np.ndarray]:
     return arrays | {name: getattr(recorder, name) for name in names}
 
 
-def finite_or_none(value: float) -> float | None:
-    """A number as JSON holds it: NaN and the infinities as null (JSON has none of them)."""
-    return float(value) if math.isfinite(value) else None
-
-
 def encode_array(array: np.ndarray, as_lists: bool = True) -> dict:
     """An array as {"dtype", "shape", "values"}: values flat, non-finite floats as null (`as_lists=False`:
     a flat NumPy copy, which `dumps` writes the same way)."""
@@ -99,10 +95,7 @@ def encode_array(array: np.ndarray, as_lists: bool = True) -> dict:
 
 def json_values(array: np.ndarray) -> list:
     """An array's values, flat, as JSON takes them: non-finite floats as null."""
-    values = np.asarray(array).ravel().astype(object)
-    if array.dtype.kind == "f":
-        values[~np.isfinite(np.asarray(array).ravel())] = None
-    return values.tolist()
+    return json_list(np.asarray(array).ravel())
 
 
 def dumps(document: dict) -> str:
