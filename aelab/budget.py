@@ -82,8 +82,6 @@ UNIT_SECONDS: dict[str, dict[str, float]] = {
         "quickprop float64": 8.4e-08,
     },
 }
-OPTIMIZERS = ("sgd", "momentum", "adam", "rprop", "quickprop")
-OPTIMIZER_UNITS = [f"{name} {dtype}" for name in OPTIMIZERS for dtype in ("float32", "float64")]
 WORKING_ARRAYS = 10  # (S, P, N)-sized arrays alive at once in a training step (outputs, errors, gradients)
 # Copies of every parameter a run keeps: weights and gradient, the result's initial and final weights, the
 # resumable copy's weights (page.training.keep_run), and the backend's own (torch's autograd views)
@@ -213,7 +211,7 @@ def epoch_work(config: Config, seeds: int = 1) -> dict[str, float]:
         "seed_tensors": updates * seeds if torch and config.restart_after and config.optimizer == "adam" else 0,
         "restart": seeds / config.restart_after if config.restart_after else 0,
     }
-    return work | {unit: 0 for unit in OPTIMIZER_UNITS} | {f"{config.optimizer} {config.dtype}": parameter_updates}
+    return work | {f"{config.optimizer} {config.dtype}": parameter_updates}
 
 
 def estimate_seconds(config: Config, seeds: int = 1) -> float:

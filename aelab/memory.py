@@ -160,10 +160,6 @@ class SessionRegistry:
             if active:
                 session.last_active = self.clock()
 
-    def forget(self, key: str) -> None:
-        with self._lock:
-            self.sessions.pop(key, None)
-
     def total_bytes(self) -> int:
         with self._lock:
             return sum(session.kept_bytes for session in self.sessions.values())

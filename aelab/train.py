@@ -38,9 +38,9 @@ from aelab.data import one_hot_patterns
 from aelab.goals import Goal, stop_goal
 from aelab.noise import HiddenNoise, PatternOrder
 from aelab.progress import Progress, ProgressCallback, measure_now
-from aelab.recorder import Recorder, first_weights
+from aelab.recorder import Recorder
 from aelab.results import BatchResult, RunResult
-from aelab.weights import Weights
+from aelab.weights import Weights, first_weights
 
 PROGRESS_SHARE = 0.2  # at most this share of a run's time goes to progress updates
 # An epoch that took longer than this (seconds) is checked between its updates: it then costs a

@@ -16,9 +16,8 @@ import streamlit as st
 from aelab import replay
 from aelab.config import Config
 from aelab.data import one_hot_patterns
-from aelab.recorder import first_weights
 from aelab.results import RunResult
-from aelab.weights import Weights
+from aelab.weights import Weights, first_weights
 
 ASSETS = Path(__file__).parent / "replay_assets"
 network_component = st.components.v2.component(
