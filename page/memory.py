@@ -11,16 +11,16 @@ is gone from it too.
 from __future__ import annotations
 
 import contextlib
-import os
 import weakref
 
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from aelab.budget import DEFAULT_BUDGET, load_budget
+from aelab.budget import DEFAULT_BUDGET, Budget
 from aelab.config import ConfigError
 from aelab.memory import SessionRegistry, kept_bytes, tune_allocator
+from page.serving import configured_budget
 
 # Session-state keys that hold a session's large arrays, and what dropping each means to the visitor.
 LARGE_KEYS = {
@@ -163,12 +163,8 @@ def released_note() -> None:
         )
 
 
-def _server_budget():
+def _server_budget() -> Budget:
     try:
-        secrets = dict(st.secrets.get("aelab", {}))
-    except Exception:  # no secrets file at all
-        secrets = {}
-    try:
-        return load_budget(os.environ, secrets)
+        return configured_budget()
     except ConfigError:  # page.serving reports it on the page
         return DEFAULT_BUDGET

@@ -29,14 +29,19 @@ from aelab.run_queue import RunQueue
 WAIT_CHECK = 0.5  # seconds between looks at the line (each look lets a click interrupt the wait)
 
 
-def page_budget() -> Budget:
-    """The budget in force; a bad setting is reported and the defaults stand in for all of it."""
+def configured_budget() -> Budget:
+    """The budget the environment and the `[aelab]` secrets set; ConfigError for a bad setting."""
     try:
         secrets = dict(st.secrets.get("aelab", {}))
     except Exception:  # no secrets file at all (FileNotFoundError, StreamlitSecretNotFoundError)
         secrets = {}
+    return load_budget(os.environ, secrets)
+
+
+def page_budget() -> Budget:
+    """The budget in force; a bad setting is reported and the defaults stand in for all of it."""
     try:
-        return load_budget(os.environ, secrets)
+        return configured_budget()
     except ConfigError as error:
         st.error(f"The server's work budget is misconfigured, so the defaults apply: {markdown_literal(str(error))}")
         return DEFAULT_BUDGET
