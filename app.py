@@ -3,8 +3,8 @@
 Reads top to bottom: settings (from the share link, then the sidebar) -> the transport (Train,
 Pause, Continue, Step, Reset) with live views -> the views of the last run -> a seed sweep -> the
 literature bench.
-The parts live in `page/`; every decision they show is made in the `aelab`
-library, which the CLI and the tests share. Only this file and `page/`
+The parts live in `aelab_page/`; every decision they show is made in the `aelab`
+library, which the CLI and the tests share. Only this file and `aelab_page/`
 import streamlit.
 
 Session state holds plain data: the widget values (keyed by Config field
@@ -19,15 +19,15 @@ import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
 from aelab.report import markdown_literal
-from page.bench import bench_view
-from page.lesson import present_ui, sidebar_state
-from page.replay import replay_ui
-from page.results import results_ui
-from page.settings import mirror_to_url, restore_settings_once, settings_ui
-from page.source import source_ui
-from page.sweep import sweep_view
-from page.training import report_interrupted_run, train_with_progress
-from page.transport import explain, transport_ui
+from aelab_page.bench import bench_view
+from aelab_page.lesson import present_ui, sidebar_state
+from aelab_page.replay import replay_ui
+from aelab_page.results import results_ui
+from aelab_page.settings import mirror_to_url, restore_settings_once, settings_ui
+from aelab_page.source import source_ui
+from aelab_page.sweep import sweep_view
+from aelab_page.training import report_interrupted_run, train_with_progress
+from aelab_page.transport import explain, transport_ui
 
 st.set_page_config(
     page_title="aelab: what does a bottleneck learn?",

@@ -6,7 +6,7 @@ not one epoch. The allowance counts the CPU time of the thread that trains
 (`time.thread_time()`), which other visitors' threads on the same server do not add to, and which
 time spent waiting (a paced run's sleep, a place in line) does not use; the progress callback's
 drawing is set aside (`aside()`). Work on other threads is not counted either: the page trains on
-one thread (page.serving.one_thread_per_training: BLAS and torch on the calling thread), so there
+one thread (aelab_page.serving.one_thread_per_training: BLAS and torch on the calling thread), so there
 the allowance is the whole training; the CLI sets no limit. One Allowance may serve
 several trainings in turn on one thread (a sweep's batches, the bench's entries): it is one
 click's, or one command's, allowance.

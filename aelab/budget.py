@@ -84,7 +84,7 @@ UNIT_SECONDS: dict[str, dict[str, float]] = {
 }
 WORKING_ARRAYS = 10  # (S, P, N)-sized arrays alive at once in a training step (outputs, errors, gradients)
 # Copies of every parameter a run keeps: weights and gradient, the result's initial and final weights, the
-# resumable copy's weights (page.training.keep_run), and the backend's own (torch's autograd views)
+# resumable copy's weights (aelab_page.training.keep_run), and the backend's own (torch's autograd views)
 PARAMETER_COPIES = 6
 OPTIMIZER_STATE_ARRAYS = {"sgd": 0, "momentum": 1, "adam": 2, "rprop": 2, "quickprop": 2}  # parameter-sized each
 # Bytes the page's views take per (P, N) output value of a single run while it draws them: the code report's

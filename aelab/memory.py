@@ -11,7 +11,7 @@ the registry releases, with a callback the page gives it:
 
 A session is never released while it trains (`busy`) or within IDLE_GRACE seconds of its last click,
 so the visitor in front of the page keeps what they are working on. Nothing here imports streamlit:
-the page (page/memory.py) says what a session is, how to measure it and how to release it.
+the page (aelab_page/memory.py) says what a session is, how to measure it and how to release it.
 """
 
 from __future__ import annotations

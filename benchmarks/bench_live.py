@@ -22,12 +22,12 @@ MODES = ("none", "views off", "views on")
 
 
 def page_run(settings: dict, epochs: int, mode: str, results: list) -> None:
-    """The page's training part alone: a Trainer driven by page.live.LiveViews, as train_with_progress
+    """The page's training part alone: a Trainer driven by aelab_page.live.LiveViews, as train_with_progress
     does. AppTest runs it in this process, so it hands back (epochs/s, redraws) through `results`."""
     from aelab import Config
     from aelab.train import Trainer
-    from page.live import LiveViews
-    from page.training import PROGRESS_INTERVAL
+    from aelab_page.live import LiveViews
+    from aelab_page.training import PROGRESS_INTERVAL
 
     config = Config(epochs=epochs, **settings)
     trainer = Trainer(config, [config.seed], keep_snapshots=True)

@@ -132,7 +132,7 @@ def page_training_seconds(browser, port: int, settings: dict[str, str], seeds: i
 def cli_training_seconds(settings: dict[str, str], seeds: int | None) -> float:
     options = [part for name, value in settings.items() for part in (f"--{name}", value)]
     command = ["train"] if seeds is None else ["sweep", "--seeds", str(seeds)]
-    # One BLAS thread, as the page trains (page/serving.py): the same maths on the same cores.
+    # One BLAS thread, as the page trains (aelab_page/serving.py): the same maths on the same cores.
     one_thread = os.environ | {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     output = subprocess.run([sys.executable, "-m", "aelab", *command, "--json", *options], cwd=ROOT, env=one_thread,
                             capture_output=True, text=True, check=True).stdout  # fmt: skip

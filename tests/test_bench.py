@@ -186,7 +186,7 @@ def test_sigterm_reports_the_entries_so_far():
 def test_cli_bench_json_interrupted_says_stopped_and_lists_the_entries_not_run(cli, monkeypatch):
     """Ctrl-C during the second entry: it is reported as stopped, the rest as not run, with their
     figures null, and the object as a whole says `stopped` (exit status 130)."""
-    from aelab import cli as cli_module
+    from aelab.cli import bench as cli_module
 
     def run_entry_then_interrupt(entry, seeds, on_progress, interval, allowance=None):
         if entry.name == "snns-momentum":

@@ -104,7 +104,7 @@ def test_lesson_mode_fits_a_projector_and_pause_keeps_the_hidden_code(server, vi
     set_speed(page, "20 epochs/s")  # paced: still training, and drawing live, when the checks run
     train.click()
     status = page.get_by_test_id("stExpander").filter(has_text="Training numpy 8-3-8").first
-    # the live network and the hidden code beside it (page.replay), redrawn as training goes
+    # the live network and the hidden code beside it (aelab_page.replay), redrawn as training goes
     network, code = status.locator("canvas.net"), status.locator("canvas.code")
     sync_api.expect(code).to_be_visible(timeout=30_000)
     assert_in_first_screen(train, "Train", PROJECTOR["height"])

@@ -294,7 +294,7 @@ def test_the_estimate_holds_for_every_knob(backend, label, config, seeds, sweep)
 
 @contextmanager
 def one_thread():
-    """One BLAS thread and one torch thread, as on the served page (page.serving)."""
+    """One BLAS thread and one torch thread, as on the served page (aelab_page.serving)."""
     from threadpoolctl import threadpool_limits
 
     torch_threads = None

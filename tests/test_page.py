@@ -270,7 +270,7 @@ def test_downloads_are_offered():
 
 
 def test_no_deprecated_streamlit_api():
-    sources = [ROOT / "app.py", *sorted((ROOT / "aelab").rglob("*.py")), *sorted((ROOT / "page").rglob("*.py"))]
+    sources = [ROOT / "app.py", *sorted((ROOT / "aelab").rglob("*.py")), *sorted((ROOT / "aelab_page").rglob("*.py"))]
     for path in sources:
         text = path.read_text()
         for name in ("use_container_width", "add_rows", "experimental_"):
@@ -278,7 +278,7 @@ def test_no_deprecated_streamlit_api():
 
 
 def test_only_the_page_imports_streamlit():
-    """The library never imports streamlit; the page's own parts (app.py, page/) may."""
+    """The library never imports streamlit; the page's own parts (app.py, aelab_page/) may."""
     for path in sorted((ROOT / "aelab").rglob("*.py")):
         assert "import streamlit" not in path.read_text(), path
     importers = {
@@ -286,7 +286,7 @@ def test_only_the_page_imports_streamlit():
         for path in ROOT.glob("**/*.py")
         if "import streamlit" in path.read_text() and ".venv" not in path.parts
     }
-    assert importers <= {"app.py", "page", "tests"}
+    assert importers <= {"app.py", "aelab_page", "tests"}
 
 
 def widget(page: AppTest, name: str):

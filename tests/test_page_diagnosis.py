@@ -75,7 +75,7 @@ def test_a_sweep_stopped_from_the_page_is_diagnosed_too():
 
     sweep(config, list(range(6)), stop_at_50, progress_interval=0)
     page = new_page(epochs=EPOCHS)
-    page.session_state["sweep_progress"] = latest  # as page/sweep.py leaves it when a click interrupts
+    page.session_state["sweep_progress"] = latest  # as aelab_page/sweep.py leaves it when a click interrupts
     page.run()
     assert not page.exception, page.exception
     kept = page.session_state["sweep_result"]

@@ -9,9 +9,9 @@ import re
 import pytest
 
 import aelab.budget
-import page.bench
-import page.sweep
-import page.training
+import aelab_page.bench
+import aelab_page.sweep
+import aelab_page.training
 from tests.test_page import click_train, new_page
 
 LIMIT = 0.5  # AELAB_MAX_SECONDS here: the click's CPU seconds
@@ -22,9 +22,9 @@ def estimates_far_too_low(monkeypatch):
     """Every click is estimated at 0.1 s, so that none is refused and only the allowance can stop it."""
     monkeypatch.setenv("AELAB_MAX_SECONDS", str(LIMIT))
     low = lambda *args, **kwargs: 0.1  # noqa: E731
-    for module in (aelab.budget, page.training, page.sweep):
+    for module in (aelab.budget, aelab_page.training, aelab_page.sweep):
         monkeypatch.setattr(module, "estimate_seconds", low)
-    for module in (aelab.budget, page.bench):
+    for module in (aelab.budget, aelab_page.bench):
         monkeypatch.setattr(module, "estimate_bench_seconds", low)
 
 

@@ -10,7 +10,7 @@ import pytest
 from aelab import Config, train
 from aelab.headline import code_headline, solved_history
 from aelab.train import Trainer
-from page.live import LiveFrame, progress_text
+from aelab_page.live import LiveFrame, progress_text
 from tests.test_page import chart_data, charts_in, new_page, tab
 from tests.test_page_transport import captions, click, saved_run, shown
 

@@ -8,7 +8,7 @@ import json
 import pytest
 import streamlit as st
 
-from page.lesson import Lesson, lesson_from_link, lesson_link
+from aelab_page.lesson import Lesson, lesson_from_link, lesson_link
 from tests.test_page import charts_in, click_train, new_page, tab
 
 

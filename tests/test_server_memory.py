@@ -84,10 +84,10 @@ def test_the_server_memory_budget_comes_from_the_environment_or_secrets():
 
 
 def test_an_idle_session_over_the_budget_is_released_and_says_so():
-    """The page's own release (page.memory.release_state), picked by the registry's policy for a session
+    """The page's own release (aelab_page.memory.release_state), picked by the registry's policy for a session
     idle past the grace time with the server over budget: the trained network, its resumable copy and the
     snapshots go; the figures stay; the page says what went and that Train brings it back."""
-    from page.memory import NOTE_KEY, release_state
+    from aelab_page.memory import NOTE_KEY, release_state
 
     page = AppTest.from_file(APP, default_timeout=60)
     page.run()

@@ -123,14 +123,14 @@ def test_a_link_with_a_small_width_and_its_bottleneck_opens_as_written():
 
 
 def test_no_library_module_is_long():
-    for path in [*(ROOT / "aelab").rglob("*.py"), *(ROOT / "page").rglob("*.py")]:
+    for path in [*(ROOT / "aelab").rglob("*.py"), *(ROOT / "aelab_page").rglob("*.py")]:
         assert len(path.read_text().splitlines()) <= 300, path
 
 
 def test_readme_layout_names_every_module():
     readme = (ROOT / "README.md").read_text()
     layout = readme[readme.index("## Layout") :]
-    for path in [*(ROOT / "aelab").rglob("*.py"), *(ROOT / "page").rglob("*.py")]:
+    for path in [*(ROOT / "aelab").rglob("*.py"), *(ROOT / "aelab_page").rglob("*.py")]:
         if path.name != "__init__.py":
             assert path.stem in layout, path
 

@@ -11,9 +11,9 @@ from aelab.config import Config
 from aelab.report import markdown_literal
 from aelab.run_file import RunFileError, load_trainer
 from aelab.train import UPDATE_SETTINGS, Trainer, continue_epochs, new_run_settings
-from page.live import SPEEDS, speed_label
-from page.settings import load_into_widgets
-from page.training import keep_run, stopped_in_time
+from aelab_page.live import SPEEDS, speed_label
+from aelab_page.settings import load_into_widgets
+from aelab_page.training import keep_run, stopped_in_time
 
 MAX_UPLOAD_BYTES = 8_000_000  # a saved run larger than this is refused (a 30,000-epoch 8-3-8 run is about 3 MB)
 MAX_STEP = 10_000

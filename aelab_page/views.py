@@ -10,8 +10,8 @@ from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
 from aelab.config import min_code_bits
 from aelab.results import RunResult
-from page.lesson import chart_scale, current_lesson, text_scale
-from page.probe import probe_view
+from aelab_page.lesson import chart_scale, current_lesson, text_scale
+from aelab_page.probe import probe_view
 
 MAX_PINNED = 5
 TABLE_HEADER, TABLE_ROW = 38, 35  # px: st.dataframe's header and row heights at Streamlit's 16 px text

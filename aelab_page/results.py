@@ -9,8 +9,8 @@ from aelab.config import SETTINGS, Config
 from aelab.headline import code_headline, solved_history
 from aelab.report import epoch_or_never, percent
 from aelab.results import RunResult
-from page.memory import released_note, track_memory
-from page.views import VIEWS
+from aelab_page.memory import released_note, track_memory
+from aelab_page.views import VIEWS
 
 
 def describe_differences(shown: Config, current: Config) -> str:

@@ -20,9 +20,9 @@ from aelab.headline import time_left
 from aelab.progress import Progress
 from aelab.results import METRICS
 from aelab.weights import Weights
-from page.lesson import chart_scale, current_lesson
-from page.replay import live_payload, show_network
-from page.views import WATCHED_VIEW, show_code_table, show_heatmap, show_panels
+from aelab_page.lesson import chart_scale, current_lesson
+from aelab_page.replay import live_payload, show_network
+from aelab_page.views import WATCHED_VIEW, show_code_table, show_heatmap, show_panels
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
 LIVE_REDRAW = 0.3  # seconds between redraws of the live views when the pace calls every epoch

@@ -12,7 +12,7 @@ from aelab import probe
 from aelab.charts.probe import PROBE_SELECTION, plane_chart, probe_outputs_chart, with_probe
 from aelab.results import RunResult
 from aelab.weights import Weights
-from page.lesson import chart_scale
+from aelab_page.lesson import chart_scale
 
 
 def _keys(result: RunResult) -> list[str]:

@@ -9,8 +9,8 @@ from aelab.budget import estimate_bench_seconds
 from aelab.progress import Progress
 from aelab.report import bench_table
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
-from page.serving import allowance_spent, bench_command, training_slot, within_bench_budget
-from page.training import PROGRESS_INTERVAL
+from aelab_page.serving import allowance_spent, bench_command, training_slot, within_bench_budget
+from aelab_page.training import PROGRESS_INTERVAL
 
 ALL = "all"
 

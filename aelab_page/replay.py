@@ -1,6 +1,6 @@
 """The network, drawn, and a run's replay played in the browser (aelab.replay builds the frames).
 
-One Streamlit v2 component with inline HTML/CSS/JS (page/replay_assets, no build step): the
+One Streamlit v2 component with inline HTML/CSS/JS (aelab_page/replay_assets, no build step): the
 frames are sent once, and Play, Pause, the scrubber and the pattern menu redraw in the browser
 without a rerun. Before any click it shows the seed's initial weights; while training, the live
 views draw it at the latest weights (one frame); after a new run, the run's frames, auto-played once.

@@ -10,15 +10,15 @@ import streamlit as st
 from aelab.backends import torch_unavailable_reason
 from aelab.config import SETTINGS, Config, ConfigError, config_to_strings, min_code_bits
 from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use, recipe_for, uses_recipe, with_recipe
-from page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
-from page.live import SPEEDS
+from aelab_page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
+from aelab_page.live import SPEEDS
 
 PAGE_KEYS = ("speed",)  # link keys for the page's own controls, not settings (`preset` is read with them)
 
 
 def restore_settings_once() -> None:
     """On a session's first run, fill the widgets from the share link (or the page's defaults, with
-    `preset=NAME` under the link's settings), the speed, and keep its lesson flags (page.lesson);
+    `preset=NAME` under the link's settings), the speed, and keep its lesson flags (aelab_page.lesson);
     settings the link hides keep the link's values."""
     if "restored" in st.session_state:
         return

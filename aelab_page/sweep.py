@@ -10,11 +10,11 @@ from aelab.config import Config, ConfigError
 from aelab.report import cli_command, epoch_or_never, percent
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
-from page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
-from page.lesson import chart_scale
-from page.memory import track_memory
-from page.serving import allowance_spent, training_slot, within_budget
-from page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
+from aelab_page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
+from aelab_page.lesson import chart_scale
+from aelab_page.memory import track_memory
+from aelab_page.serving import allowance_spent, training_slot, within_budget
+from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
 
 
 def open_seed(seed: int) -> None:

@@ -20,7 +20,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from aelab.budget import DEFAULT_BUDGET, Budget
 from aelab.config import ConfigError
 from aelab.memory import SessionRegistry, kept_bytes, tune_allocator
-from page.serving import configured_budget
+from aelab_page.serving import configured_budget
 
 # Session-state keys that hold a session's large arrays, and what dropping each means to the visitor.
 LARGE_KEYS = {
@@ -32,7 +32,7 @@ LARGE_KEYS = {
     "replay_payload": "",  # the replay's frames, rebuilt at the next draw
 }
 RESULT_KEYS = ("result", "pinned", "sweep_result", "bench_results")  # summaries: kept while the tab is open
-LOCK_KEYS = ("trainer_lock", "sweep_lock")  # held while the session trains (page.training.session_lock)
+LOCK_KEYS = ("trainer_lock", "sweep_lock")  # held while the session trains (aelab_page.training.session_lock)
 NOTE_KEY = "memory_released"  # what was released, for the page to say
 
 
@@ -166,5 +166,5 @@ def released_note() -> None:
 def _server_budget() -> Budget:
     try:
         return configured_budget()
-    except ConfigError:  # page.serving reports it on the page
+    except ConfigError:  # aelab_page.serving reports it on the page
         return DEFAULT_BUDGET

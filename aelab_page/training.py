@@ -2,7 +2,7 @@
 then a status box with a progress bar, the live views and Pause.
 
 The run is a Trainer kept in session state (`trainer`). A click while it trains (Pause, or any other
-control) interrupts it at a redraw or between two updates (page.serving.stop_requested); the Trainer
+control) interrupts it at a redraw or between two updates (aelab_page.serving.stop_requested); the Trainer
 is then consistent, at the end of its last whole epoch, so the rerun shows the run so far
 (report_interrupted_run) and Continue trains on from it. The click's allowance of CPU time stops
 it likewise, with a message (stopped_at_limit).
@@ -26,9 +26,9 @@ from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
 from aelab.run_file import resume_section
 from aelab.train import Trainer, continue_epochs
-from page.live import LiveViews
-from page.results import run_file_name
-from page.serving import allowance_spent, training_slot, within_budget
+from aelab_page.live import LiveViews
+from aelab_page.results import run_file_name
+from aelab_page.serving import allowance_spent, training_slot, within_budget
 
 PROGRESS_INTERVAL = 0.5  # seconds from the end of one redraw to the next: drawing must not dominate training
 LOCK_WAIT = 20.0  # seconds a rerun waits for an interrupted run's thread to reach its next redraw

@@ -1,0 +1,37 @@
+"""`sweep`: many seeds of one setting at once, their success rates and epochs."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+
+from aelab import formats, report
+from aelab.backends import check_available
+from aelab.cli.common import add_settings, config_from, interruptible, refuse, run_and_report, whole_number
+from aelab.config import ConfigError
+from aelab.sweep import MAX_SWEEP_SEEDS, seed_range, sweep
+
+HELP = "train many seeds at once and report success rates"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seeds", default="20", help=f"how many seeds (1..{MAX_SWEEP_SEEDS}; default: 20)")
+    parser.add_argument(
+        "--first-seed", "--seed", default="0", help="seeds run from F to F+S-1 (default: 0); --seed means the same"
+    )
+    add_settings(parser, skip=("seed",))  # a sweep's seeds come from --first-seed and --seeds
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = config_from(args)
+        seeds = seed_range(whole_number("seeds", args.seeds), whole_number("first-seed", args.first_seed))
+        check_available(config)
+    except ConfigError as error:
+        return refuse(error)
+    header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
+    start = partial(sweep, config, seeds)
+    epochs = (0, config.epochs)
+    return interruptible(
+        partial(run_and_report, start, header, report.sweep_summary, formats.sweep_json, epochs, args.json)
+    )
