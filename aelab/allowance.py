@@ -70,13 +70,14 @@ class Allowance:
     def spent(self) -> bool:
         return self.cpu_seconds is not None and self.used >= self.cpu_seconds
 
-    def should_stop(self) -> bool:
+    def should_stop(self, look_now: bool = False) -> bool:
         """True once the allowance is spent or a stop was requested (and from then on). Cheap enough
-        to ask between any two updates: it looks at most every CHECK_EVERY seconds."""
+        to ask between any two updates: it looks at most every CHECK_EVERY seconds, unless `look_now`
+        (a rare check, as between two trainings, where a stop asked a moment ago must count)."""
         if self.reason is not None:
             return True
         now = time.perf_counter()
-        if now < self._next_look:
+        if now < self._next_look and not look_now:
             return False
         self._next_look = now + CHECK_EVERY
         self.start()

@@ -288,13 +288,26 @@ def run_bench(
     on_progress: EntryProgress | None = None,
     progress_interval: float = 0.2,
     allowance: Allowance | None = None,
+    *,
+    on_start: Callable[[BenchEntry], None] | None = None,
+    on_result: Callable[[BenchResult], None] | None = None,
 ) -> list[BenchResult]:
-    """Run the named entries in turn; a stop (or the one `allowance`, spent) ends the bench after
-    the entry it stopped."""
-    results = []
+    """Run the named entries in turn: the one loop the CLI and the page share.
+
+    `on_start(entry)` is called before an entry trains and `on_result(result)` as soon as it ends
+    (the page keeps each there, so a click that interrupts the next entry loses nothing). A stop
+    (the callback's True, or the one `allowance`, spent or asked to stop) ends the bench after the
+    entry it stopped; one asked for between two entries ends it before the next."""
+    results: list[BenchResult] = []
     for name in names:
+        if results and allowance is not None and allowance.should_stop(look_now=True):
+            break
+        if on_start is not None:
+            on_start(BENCH[name])
         result = run_entry(BENCH[name], seeds, on_progress, progress_interval, allowance)
         results.append(result)
+        if on_result is not None:
+            on_result(result)
         if result.stopped:
             break
     return results

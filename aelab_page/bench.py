@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aelab.bench import BENCH, BenchEntry, run_entry
+from aelab.bench import BENCH, BenchEntry, BenchResult, run_bench
 from aelab.budget import estimate_bench_seconds
 from aelab.progress import Progress
 from aelab.report import bench_table
@@ -55,16 +55,16 @@ def run_bench_with_progress(names: list[str], seeds: list[int]) -> None:
     with st.status(label, expanded=True) as status, training_slot(seconds) as allowance:
         bar = st.progress(0.0, text="starting")
         st.button("Stop", key="stop_bench", icon=":material/stop_circle:", help="Stop now and keep the entries so far.")
-        for index, name in enumerate(names):
 
-            def on_progress(entry: BenchEntry, progress: Progress, index: int = index) -> None:
-                text = f"{entry.name} ({index + 1} of {len(names)}) · epoch {progress.epoch:,} of {progress.epochs:,}"
-                bar.progress((index + progress.fraction) / len(names), text=text)
+        def on_progress(entry: BenchEntry, progress: Progress) -> None:
+            index = names.index(entry.name)
+            text = f"{entry.name} ({index + 1} of {len(names)}) · epoch {progress.epoch:,} of {progress.epochs:,}"
+            bar.progress((index + progress.fraction) / len(names), text=text)
 
-            result = run_entry(BENCH[name], seeds, on_progress, PROGRESS_INTERVAL, allowance)
-            st.session_state.bench_results = [*st.session_state.bench_results, result]  # kept if interrupted
-            if result.stopped:
-                break
+        def keep(result: BenchResult) -> None:  # at once, so a click that interrupts the next entry loses nothing
+            st.session_state.bench_results = [*st.session_state.bench_results, result]
+
+        run_bench(names, seeds, on_progress, PROGRESS_INTERVAL, allowance, on_result=keep)
         kept = "The entries so far are kept below. The bench runs on your own machine, where there is no limit, with:"
         if allowance_spent(allowance, status, "Stopped", kept, bench_command(names, seeds)):
             return

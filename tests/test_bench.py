@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from aelab import formats, train
-from aelab.bench import BENCH, CRITERIA, BenchResult, run_entry
+from aelab.allowance import REQUEST, Allowance
+from aelab.bench import BENCH, CRITERIA, BenchResult, run_bench, run_entry
 from aelab.report import bench_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,6 +128,37 @@ def test_stopping_from_the_progress_callback_keeps_what_was_reached():
     assert result.epochs == [None, None, None]  # backprop needs hundreds of epochs
 
 
+def test_the_bench_loop_reports_each_entry_as_it_ends_and_a_stop_between_entries_runs_no_more():
+    """run_bench, the loop the CLI and the page share: on_start before an entry, on_result as it ends,
+    and a stop asked between two entries (here, as the first one's result arrives) starts no other."""
+    asked: list[bool] = []
+    events: list[tuple[str, str]] = []
+
+    def on_result(result: BenchResult) -> None:
+        events.append(("result", result.entry.name))
+        asked.append(True)
+
+    allowance = Allowance(requested=lambda: bool(asked))
+    names = ["snns-rprop", "snns-quickprop", "snns-bp"]
+    on_start = lambda entry: events.append(("start", entry.name))  # noqa: E731
+    results = run_bench(names, [0, 1], allowance=allowance, on_start=on_start, on_result=on_result)
+    assert events == [("start", "snns-rprop"), ("result", "snns-rprop")]
+    assert [result.entry.name for result in results] == ["snns-rprop"] and not results[0].stopped
+    assert allowance.reason == REQUEST
+
+
+def test_the_bench_loop_ends_after_the_entry_a_callback_stopped():
+    seen: list[str] = []
+
+    def stop_in_the_second(entry, progress):
+        seen.append(entry.name)
+        return entry.name == "snns-quickprop"
+
+    results = run_bench(["snns-rprop", "snns-quickprop", "snns-bp"], [0, 1], stop_in_the_second, 0)
+    assert [result.entry.name for result in results] == ["snns-rprop", "snns-quickprop"]
+    assert results[-1].stopped and "snns-bp" not in seen
+
+
 def test_cli_bench_json_runs_every_entry(cli):
     status, out, err = cli(["bench", "--json", "--seeds", "3"])
     assert status == 0, err
@@ -186,7 +218,7 @@ def test_sigterm_reports_the_entries_so_far():
 def test_cli_bench_json_interrupted_says_stopped_and_lists_the_entries_not_run(cli, monkeypatch):
     """Ctrl-C during the second entry: it is reported as stopped, the rest as not run, with their
     figures null, and the object as a whole says `stopped` (exit status 130)."""
-    from aelab.cli import bench as cli_module
+    from aelab import bench as bench_module
 
     def run_entry_then_interrupt(entry, seeds, on_progress, interval, allowance=None):
         if entry.name == "snns-momentum":
@@ -194,7 +226,7 @@ def test_cli_bench_json_interrupted_says_stopped_and_lists_the_entries_not_run(c
         stopped = bool(on_progress(entry, None))  # what the entry's progress check would answer
         return BenchResult(entry, list(seeds), [7] * len(seeds), [False] * len(seeds), 0.5, stopped=stopped)
 
-    monkeypatch.setattr(cli_module, "run_entry", run_entry_then_interrupt)
+    monkeypatch.setattr(bench_module, "run_entry", run_entry_then_interrupt)  # under the one bench loop
     status, out, err = cli(["bench", "--json", "--seeds", "2"])
     assert status == 130, err
     report = json.loads(out)

@@ -7,7 +7,7 @@ import json
 from functools import partial
 
 from aelab import formats, report
-from aelab.bench import BENCH, run_entry
+from aelab.bench import BENCH, BenchEntry, run_bench
 from aelab.cli.common import StopOnInterrupt, interruptible, refuse, whole_number
 from aelab.config import ConfigError
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
@@ -35,13 +35,14 @@ def _bench(args: argparse.Namespace) -> int:
         return refuse(error)
     names = [args.only] if args.only else list(BENCH)
     with StopOnInterrupt() as interrupt:
-        stop, allowance = interrupt.callback(), interrupt.allowance()
-        results = []
-        for name in names:
-            if not args.json:
-                print(report.bench_start_line(BENCH[name], len(seeds)), flush=True)
-            results.append(run_entry(BENCH[name], seeds, lambda entry, progress: stop(progress), 0.1, allowance))
-            if interrupt.requested:
-                break
+        stop = interrupt.callback()
+
+        def announce(entry: BenchEntry) -> None:
+            print(report.bench_start_line(entry, len(seeds)), flush=True)
+
+        on_start = None if args.json else announce
+        results = run_bench(
+            names, seeds, lambda entry, progress: stop(progress), 0.1, interrupt.allowance(), on_start=on_start
+        )
         print(json.dumps(formats.bench_json(results, names)) if args.json else "\n" + report.bench_table(results))
     return interrupt.status
