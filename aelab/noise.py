@@ -15,10 +15,14 @@ of the hidden cube.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from aelab.weights import NOISE_STREAM, ORDER_STREAM, seed_stream
+
+if TYPE_CHECKING:
+    from aelab.config import Config
 
 BLOCK = 64  # epochs drawn at once per seed: one generator call per seed per block, not per epoch ...
 BLOCK_BUDGET = 1_000_000  # ... holding at most this many draws (8 MB): a 1000-seed 1024-10-1024 sweep draws fewer
@@ -74,6 +78,14 @@ class HiddenNoise(_Blocks):
         epochs = max(1, min(BLOCK, BLOCK_BUDGET // (len(seeds) * patterns * hidden)))
         self.block = np.empty((len(seeds), epochs, patterns, hidden))  # (S, epochs, P, k)
         self.used = epochs
+
+    @classmethod
+    def for_run(cls, config: Config, seeds: Sequence[int], patterns: int) -> HiddenNoise:
+        """The noise of a run of `config` over `seeds` and `patterns` patterns (new, or to load a state into):
+        its std and schedule, over one attempt, in its dtype."""
+        return cls(
+            seeds, patterns, config.hidden, config.noise, config.noise_schedule, config.attempt_length, config.dtype
+        )
 
     def scale(self, attempt_epochs: np.ndarray) -> np.ndarray:
         """(S,) the noise std of each seed, `attempt_epochs` (S,) into its current attempt."""

@@ -264,12 +264,10 @@ def _draws(trainer: Trainer, name: str, state: dict | None) -> HiddenNoise | Pat
     """The noise or order generators from their saved state (None: not made yet)."""
     if state is None:
         return None
-    config, patterns = trainer.config, trainer.data.shape[0]
+    patterns = trainer.data.shape[0]
+    draws: HiddenNoise | PatternOrder
     if name == "noise":
-        length = config.attempt_length
-        draws = HiddenNoise(
-            trainer.seeds, patterns, config.hidden, config.noise, config.noise_schedule, length, config.dtype
-        )
+        draws = HiddenNoise.for_run(trainer.config, trainer.seeds, patterns)
     else:
         draws = PatternOrder(trainer.seeds, patterns)
     try:

@@ -208,10 +208,7 @@ class Trainer:
             self.change(replace(self.config, epochs=target))
         config, state = self.config, self.recorder
         if config.noise and self.noise is None:
-            patterns, length = self.data.shape[0], config.attempt_length
-            self.noise = HiddenNoise(
-                self.seeds, patterns, config.hidden, config.noise, config.noise_schedule, length, config.dtype
-            )
+            self.noise = HiddenNoise.for_run(config, self.seeds, self.data.shape[0])
         if config.minibatch and self.order is None:  # shuffled per epoch, per seed
             self.order = PatternOrder(self.seeds, self.data.shape[0])
         noise = self.noise if config.noise else None

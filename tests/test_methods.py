@@ -69,6 +69,19 @@ def test_noise_draws_are_per_seed_and_follow_the_schedule():
     np.testing.assert_allclose(linear.scale(np.array([0, 50, 100, 150])), [0.5, 0.25, 0.0, 0.0])
 
 
+def test_a_runs_noise_is_made_from_its_config_in_one_place():
+    """HiddenNoise.for_run, which the trainer and a run file's reader both call: the config's std, schedule,
+    dtype and attempt length (restart_after, not the run's epochs), with the trainer's draws."""
+    config = replace(BASE, noise=0.4, noise_schedule="linear", epochs=300, restart_after=100, dtype="float32")
+    trainer = Trainer(config, [5, 6])
+    trainer.run(3)
+    noise = HiddenNoise.for_run(config, [5, 6], 8)
+    assert (noise.std, noise.schedule, noise.length, noise.dtype) == (0.4, "linear", 100, "float32")
+    assert noise.block.shape[2:] == (8, config.hidden)
+    noise.load_state(trainer.noise.state())
+    np.testing.assert_array_equal(noise.draw(np.array([3, 3])), trainer.noise.draw(np.array([3, 3])))
+
+
 def test_softmax_outputs_are_distributions_and_judged_by_40_20_40():
     result = train(replace(BASE, epochs=400))
     np.testing.assert_allclose(result.outputs.sum(axis=1), 1.0, rtol=1e-12)
