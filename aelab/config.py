@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from aelab.settings import MAX_SEED, SETTINGS, ConfigError, Setting
@@ -22,7 +22,9 @@ __all__ = [
     "Config",
     "ConfigError",
     "Setting",
+    "changed_settings",
     "config_from_partial_strings",
+    "describe_changes",
     "fitting_hidden",
     "min_code_bits",
 ]
@@ -118,6 +120,19 @@ class Config:
         if self.stop != "never":
             label += f" stop={self.stop}" + (f"+{self.hold}" if self.hold else "")
         return f"{label} seed={self.seed}" if with_seed else label
+
+
+def changed_settings(old: Config, new: Config, names: Iterable[str] = SETTINGS) -> dict[str, tuple[object, object]]:
+    """{setting: (old value, new value)} for each of `names` that differs, in the order of `names`."""
+    return {
+        name: (getattr(old, name), getattr(new, name)) for name in names if getattr(old, name) != getattr(new, name)
+    }
+
+
+def describe_changes(changes: Mapping[str, tuple[object, object]]) -> str:
+    """changed_settings in words, e.g. "lr 50 → 10, optimizer sgd → adam"."""
+    return ", ".join(f"{name} {old:g} → {new:g}" if isinstance(old, float) else f"{name} {old} → {new}"
+                     for name, (old, new) in changes.items())  # fmt: skip
 
 
 def _setting(name: str, text: object) -> Setting:

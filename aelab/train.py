@@ -33,7 +33,7 @@ from aelab import goals
 from aelab.allowance import Allowance
 from aelab.backends import make_backend
 from aelab.backends.base import Forward, StopCheck
-from aelab.config import Config, ConfigError
+from aelab.config import Config, ConfigError, changed_settings
 from aelab.data import one_hot_patterns
 from aelab.goals import Goal, stop_goal
 from aelab.noise import HiddenNoise, PatternOrder
@@ -92,7 +92,12 @@ UPDATE_SETTINGS = CONTINUABLE - {"epochs", "stop", "hold"}  # those that change 
 
 def new_run_settings(old: Config, new: Config) -> list[str]:
     """The settings that differ between `old` and `new` and cannot change in a paused run."""
-    return [name for name in old.to_dict() if name not in CONTINUABLE and getattr(old, name) != getattr(new, name)]
+    return [name for name in changed_settings(old, new) if name not in CONTINUABLE]
+
+
+def update_changes(old: Config, new: Config) -> dict[str, tuple[object, object]]:
+    """{setting: (old, new)} for the UPDATE_SETTINGS that differ, by name: what a continued run records."""
+    return changed_settings(old, new, sorted(UPDATE_SETTINGS))
 
 
 def restart_begins(epoch: int, planned: int, restart_after: int) -> bool:
@@ -148,14 +153,13 @@ class Trainer:
         if self.goal_from_settings and (config.stop, config.hold) != (self.config.stop, self.config.hold):
             self.recorder.flush()  # the entries so far are measured as the old goal had them
             self.recorder.goal = stop_goal(config.stop, config.hold)
-        changed = {n: (getattr(self.config, n), getattr(config, n)) for n in UPDATE_SETTINGS}
-        changed = {name: values for name, values in changed.items() if values[0] != values[1]}
+        changed = update_changes(self.config, config)
         if changed:
             state = self.backend.optimizer_state() if config.optimizer == self.config.optimizer else {}
             self.backend = make_backend(config, self.backend.weights(), self.data)
             self.backend.load_optimizer_state(state)
             self.recorder.backend = self.backend
-            self.changes.append((self.epoch, dict(sorted(changed.items()))))
+            self.changes.append((self.epoch, changed))
         if config.epochs > self.config.epochs:
             self.recorder.extend(config.epochs, self.epoch)
         self.config = self.recorder.config = replace(config, epochs=max(config.epochs, self.config.epochs))

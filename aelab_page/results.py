@@ -5,21 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from aelab import formats, run_file
-from aelab.config import SETTINGS, Config
+from aelab.config import Config, changed_settings, describe_changes
 from aelab.headline import code_headline, solved_history
 from aelab.report import epoch_or_never, percent
 from aelab.results import RunResult
 from aelab_page.memory import released_note, track_memory
 from aelab_page.views import VIEWS
-
-
-def describe_differences(shown: Config, current: Config) -> str:
-    changes = [
-        f"{name} {getattr(shown, name)} → {getattr(current, name)}"
-        for name in SETTINGS
-        if getattr(shown, name) != getattr(current, name)
-    ]
-    return ", ".join(changes)
 
 
 def results_header(result: RunResult, current: Config) -> None:
@@ -30,7 +21,7 @@ def results_header(result: RunResult, current: Config) -> None:
     with downloads.popover("Download", icon=":material/download:", width="stretch"):
         downloads_ui(result)
     # Compared with the settings the run was last trained with (its config's epochs grow as it is continued).
-    changed = describe_differences(st.session_state.get("result_settings", config), current)
+    changed = describe_changes(changed_settings(st.session_state.get("result_settings", config), current))
     if changed:
         st.caption(f"The settings have changed since this run ({changed}). Click **Train** to run them.")
     st.markdown(_headline(result))

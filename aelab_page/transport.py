@@ -6,11 +6,10 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from aelab.charts.curves import describe_change
-from aelab.config import Config
+from aelab.config import Config, changed_settings, describe_changes
 from aelab.report import markdown_literal
 from aelab.run_file import RunFileError, load_trainer
-from aelab.train import UPDATE_SETTINGS, Trainer, continue_epochs, new_run_settings
+from aelab.train import Trainer, continue_epochs, new_run_settings, update_changes
 from aelab_page.live import SPEEDS, speed_label
 from aelab_page.settings import load_into_widgets
 from aelab_page.training import keep_run, stopped_in_time
@@ -77,7 +76,7 @@ def explain(note: DeltaGenerator, config: Config) -> None:
         return
     fixed = new_run_settings(trainer.config, config)
     if fixed:
-        changes = ", ".join(f"{name} {getattr(trainer.config, name)} → {getattr(config, name)}" for name in fixed)
+        changes = describe_changes(changed_settings(trainer.config, config, fixed))
         note.caption(
             f"Changed {changes}: that is a new network, so **Train** starts a new run; Continue and Step are off."
         )
@@ -85,12 +84,11 @@ def explain(note: DeltaGenerator, config: Config) -> None:
     if not trainer.recorder.any_alive:
         note.caption("This run diverged: Continue and Step are off. **Train** starts a new run.")
         return
-    changed = {n: (getattr(trainer.config, n), getattr(config, n)) for n in sorted(UPDATE_SETTINGS)}
-    changed = {name: values for name, values in changed.items() if values[0] != values[1]}
+    changed = update_changes(trainer.config, config)
     more = continue_epochs(trainer.epoch, config.epochs)
     text = f"At epoch {trainer.epoch:,}: Continue trains {more:,} more epochs"
     if changed:
-        text += f", going on from the current weights with {describe_change(changed)} (marked on the curves)"
+        text += f", going on from the current weights with {describe_changes(changed)} (marked on the curves)"
     note.caption(text + ".")
 
 

@@ -12,7 +12,9 @@ from aelab.config import (
     SETTINGS,
     Config,
     ConfigError,
+    changed_settings,
     config_from_partial_strings,
+    describe_changes,
     fitting_hidden,
     min_code_bits,
 )
@@ -190,3 +192,17 @@ def test_a_link_reads_over_the_pages_defaults_which_stop_when_the_codes_are_solv
     assert config_from_partial_strings({"stop": "never"})[0].stop == "never"
     config, problems = config_from_partial_strings({"stop": "soon", "hold": "-1"})
     assert (config.stop, config.hold) == ("codes", 0) and len(problems) == 2
+
+
+def test_changed_settings_in_the_order_asked_and_in_words():
+    """The one computation and the one wording of changed settings (the curves' markers, the page's
+    notes about Continue and about results shown from older settings): floats as :g."""
+    old, new = Config(), Config(lr=10.0, optimizer="adam", seed=3, weight_decay=1e-4)
+    assert changed_settings(old, new) == {
+        name: (getattr(old, name), getattr(new, name)) for name in ("optimizer", "lr", "weight_decay", "seed")
+    }
+    assert list(changed_settings(old, new, ["seed", "lr", "width"])) == ["seed", "lr"]
+    assert changed_settings(old, old) == {}
+    assert describe_changes(changed_settings(old, new, ["lr", "optimizer", "seed", "weight_decay"])) == (
+        "lr 50 → 10, optimizer sgd → adam, seed 0 → 3, weight_decay 0 → 0.0001"
+    )

@@ -188,6 +188,9 @@ def test_results_say_which_config_they_came_from_after_a_control_changes():
     captions = " ".join(c.value for c in page.caption)
     assert "seed 0 → 5" in captions
     assert page.session_state["result"].config.seed == 0  # nothing retrained
+    page.select_slider(key="lr").set_value(20.0).run()
+    captions = " ".join(c.value for c in page.caption)
+    assert "(lr 50 → 20, seed 0 → 5)" in captions  # the curves' wording: not "50.0 → 20.0"
 
 
 def test_an_interrupted_run_keeps_its_partial_result():

@@ -12,7 +12,7 @@ import pandas as pd
 
 from aelab.active_settings import difference_labels
 from aelab.charts.fonts import font_config, scaled
-from aelab.config import Config
+from aelab.config import Config, describe_changes
 from aelab.results import MAX_HISTORY_POINTS, METRICS, RunResult, thin_indices
 
 METRIC_TITLES = {
@@ -56,16 +56,10 @@ def solved_frame(runs: Sequence[tuple[str, RunResult]]) -> pd.DataFrame:
                 rows.append({"run": label, "marker": what, "epoch": epoch, "detail": ""})
         rows += [{"run": label, "marker": "restart", "epoch": epoch, "detail": ""} for epoch in result.restarts]
         rows += [
-            {"run": label, "marker": "setting changed", "epoch": epoch, "detail": describe_change(changed)}
+            {"run": label, "marker": "setting changed", "epoch": epoch, "detail": describe_changes(changed)}
             for epoch, changed in result.changes
         ]
     return pd.DataFrame(rows, columns=["run", "marker", "epoch", "detail"])
-
-
-def describe_change(changed: dict) -> str:
-    """e.g. "lr 50 → 10, optimizer sgd → adam"."""
-    return ", ".join(f"{name} {old:g} → {new:g}" if isinstance(old, float) else f"{name} {old} → {new}"
-                     for name, (old, new) in changed.items())  # fmt: skip
 
 
 def history_charts(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True, scale: float = 1.0) -> list[dict]:
