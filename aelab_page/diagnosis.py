@@ -7,15 +7,11 @@ import streamlit as st
 from aelab.diagnosis import CAUSES
 from aelab.report import LOST_CODE, causes_note, code_groups_note, seed_list
 from aelab.results import SweepResult
+from aelab_page.lesson import table_size
 
 MAX_TABLE_HEIGHT = 300
 # the longest cause ("ran out of epochs while still improving") fits whole; its detail takes the rest
 FAILURE_COLUMNS = {"why": st.column_config.TextColumn(width=260), "what was seen": st.column_config.TextColumn()}
-
-
-def table_height(rows: int) -> int:
-    """Tall enough for a few rows without scrolling, capped so a long table scrolls."""
-    return min(38 + 35 * rows, MAX_TABLE_HEIGHT)
 
 
 def failure_columns(result: SweepResult, index: int) -> dict[str, str]:
@@ -63,7 +59,7 @@ def codes_ui(result: SweepResult) -> None:
             {"code": " ".join(group.code), "seeds": len(group.seeds), "which": seed_list(group.seeds)}
             for group in result.code_groups
         ]
-        st.dataframe(rows, hide_index=True, height=table_height(len(rows)))
+        st.dataframe(rows, hide_index=True, **table_size(len(rows), MAX_TABLE_HEIGHT))
     lost = result.ungrouped_seeds()
     if lost:
         st.caption(f"Not grouped: {len(lost)} solved seeds {LOST_CODE} (seeds {seed_list(lost)}).")

@@ -23,6 +23,7 @@ FLAGS = ("present", "hide")  # link keys that are not settings
 PRESENT_VALUES = {"1": True, "true": True, "0": False, "false": False}
 # Streamlit sizes its text in rem; its main column starts 6rem down, which a projector cannot spare.
 PRESENT_TEXT_PX = 20
+TABLE_HEADER, TABLE_ROW = 38, 35  # px: st.dataframe's header and row heights at Streamlit's 16 px text
 PRESENT_STYLE = (
     f"<style>html {{ font-size: {PRESENT_TEXT_PX}px; }} "
     "[data-testid='stMainBlockContainer'] { padding-top: 3.5rem; padding-bottom: 2rem; } "
@@ -80,6 +81,14 @@ def sidebar_state(values: Mapping[str, str]) -> str:
 def text_scale() -> float:
     """The page's text size over Streamlit's own 16 px: PRESENT_STYLE's 20 px in present mode."""
     return PRESENT_TEXT_PX / 16 if current_lesson().present else 1.0
+
+
+def table_size(rows: int, at_most: int | None = None) -> dict[str, int]:
+    """st.dataframe's height and row_height (px) for a header and `rows` rows at the page's text size:
+    the whole table, or at most `at_most` px high, so that a long one scrolls."""
+    row = round(TABLE_ROW * text_scale())
+    height = round(TABLE_HEADER * text_scale()) + row * rows
+    return {"height": height if at_most is None else min(height, at_most), "row_height": row}
 
 
 def chart_scale() -> float:

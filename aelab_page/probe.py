@@ -12,7 +12,9 @@ from aelab import probe
 from aelab.charts.probe import PROBE_SELECTION, plane_chart, probe_outputs_chart, with_probe
 from aelab.results import RunResult
 from aelab.weights import Weights
-from aelab_page.lesson import chart_scale
+from aelab_page.lesson import chart_scale, table_size
+
+CORNER_TABLE_HEIGHT = 360  # px: 2^k corners, so a long table scrolls
 
 
 def _keys(result: RunResult) -> list[str]:
@@ -149,4 +151,4 @@ def corner_view(result: RunResult) -> None:
             "why no pattern": table.why_none,
         }
     )
-    st.dataframe(rows, hide_index=True, height=min(38 + 35 * len(rows), 360))
+    st.dataframe(rows, hide_index=True, **table_size(len(rows), CORNER_TABLE_HEIGHT))

@@ -10,8 +10,8 @@ from aelab.config import Config, ConfigError
 from aelab.report import cli_command, epoch_or_never, percent
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
-from aelab_page.diagnosis import FAILURE_COLUMNS, diagnosis_ui, failure_columns, table_height
-from aelab_page.lesson import chart_scale
+from aelab_page.diagnosis import FAILURE_COLUMNS, MAX_TABLE_HEIGHT, diagnosis_ui, failure_columns
+from aelab_page.lesson import chart_scale, table_size
 from aelab_page.memory import track_memory
 from aelab_page.serving import allowance_spent, training_slot, within_budget
 from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
@@ -83,7 +83,7 @@ def sweep_results(result: SweepResult) -> None:
             for index, solved in enumerate(result.solved_epoch)
             if solved is None
         ]
-        st.dataframe(rows, hide_index=True, height=table_height(len(rows)), column_config=FAILURE_COLUMNS)
+        st.dataframe(rows, hide_index=True, column_config=FAILURE_COLUMNS, **table_size(len(rows), MAX_TABLE_HEIGHT))
     diagnosis_ui(result)
     chosen = st.selectbox(
         "Open a seed as a single run",

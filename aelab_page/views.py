@@ -10,11 +10,10 @@ from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
 from aelab.config import min_code_bits
 from aelab.results import RunResult
-from aelab_page.lesson import chart_scale, current_lesson, text_scale
+from aelab_page.lesson import chart_scale, current_lesson, table_size
 from aelab_page.probe import probe_view
 
 MAX_PINNED = 5
-TABLE_HEADER, TABLE_ROW = 38, 35  # px: st.dataframe's header and row heights at Streamlit's 16 px text
 STRETCH_ABOVE = 240  # px: a heatmap wider than this is fitted to its column
 LESSON_TABLE_COLUMNS = ["pattern", "code", "shares code with"]  # the activations are in the heatmap beside it
 LESSON_WHOLE_ROWS = 16  # lesson mode shows a code table of up to this many patterns whole
@@ -46,14 +45,11 @@ def show_code_table(table: pd.DataFrame, precision: int, max_height: int) -> Non
     styled = table.style.apply(lambda column: np.where(shared, "background-color: #fde2e1", ""), axis=0)
     present = current_lesson().present
     whole = present and len(table) <= LESSON_WHOLE_ROWS
-    row = round(TABLE_ROW * text_scale())  # Streamlit's rows grow with the page's text
-    height = round(TABLE_HEADER * text_scale()) + row * len(table)
     st.dataframe(
         styled.format(precision=precision),
         hide_index=True,
-        height=height if whole else min(height, max_height),
-        row_height=row,
         column_order=LESSON_TABLE_COLUMNS if present else None,
+        **table_size(len(table), None if whole else max_height),
     )
 
 

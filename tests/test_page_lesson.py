@@ -140,3 +140,5 @@ def test_lesson_charts_label_at_16_px_or_more_and_the_bit_table_is_whole(present
         assert list(table.proto.column_order) == ["pattern", "code", "shares code with"]
     else:  # the table keeps its height cap and every column
         assert height < 17 * table.proto.row_height and not table.proto.column_order
+    corners = next(frame for frame in tab(page, "Probe").dataframe if "corner" in frame.value.columns)
+    assert corners.proto.row_height == table.proto.row_height == round(35 * (20 / 16 if present else 1))
