@@ -73,11 +73,15 @@ def _refuse(message: str, command: str) -> bool:
 
 
 @st.cache_resource(show_spinner=False)
-def _one_blas_thread() -> object:
+def _one_blas_thread() -> None:
     """Process-wide, once per server: NumPy's BLAS on one thread. A served page shares its CPUs with
     every visitor; left alone, OpenBLAS spreads one 1024-wide run over both of Community Cloud's
-    CPUs for about 12% more speed (measured: 1.7 cores busy), slowing every other visitor."""
-    return threadpool_limits(limits=1, user_api="blas")  # kept: the limit lasts while it lives
+    CPUs for about 12% more speed (measured: 1.7 cores busy), slowing every other visitor.
+
+    threadpool_limits sets the limit at once, on the BLAS libraries loaded by then, for the rest of the
+    process: only its restore_original_limits() (or the end of a `with` block) would lift it, not
+    dropping the object, so none is kept. The cache only makes the call once per server."""
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def one_thread_per_training(backend: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from contextlib import contextmanager
@@ -243,6 +244,12 @@ def test_a_served_page_trains_on_one_blas_thread():
     assert not page.exception
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    # nothing has to be kept for the limit to last: it holds once the cached call is forgotten
+    from aelab_page.serving import _one_blas_thread
+
+    _one_blas_thread.clear()
+    gc.collect()
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
 
 
 # One small config per knob of the estimate (aelab.budget.epoch_work), each a fraction of a second:
