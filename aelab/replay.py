@@ -49,12 +49,21 @@ class Frames:
 
 
 def network_frame(
-    config: Config, weights: Weights, data: np.ndarray, epoch: int = 0, figures: dict[str, float] | None = None
+    config: Config,
+    weights: Weights,
+    data: np.ndarray,
+    epoch: int = 0,
+    figures: dict[str, float] | None = None,
+    seen: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Frames:
     """One frame: the network at `weights` (single run) on the (P, N) patterns `data`, at `epoch`
-    with the history `figures` there (loss, bits_correct, distinct_codes; none before training)."""
-    hidden = ACTIVATIONS[config.activation].numpy(data @ weights.W1 + weights.b1)  # (P, N) @ (N, k) -> (P, k)
-    outputs = decode(weights, hidden, config.loss)
+    with the history `figures` there (loss, bits_correct, distinct_codes; none before training).
+    `seen`: its (P, k) hidden activations and (P, N) outputs where a forward pass already gave them
+    (the live views' frame); else they are computed here."""
+    if seen is None:
+        hidden = ACTIVATIONS[config.activation].numpy(data @ weights.W1 + weights.b1)  # (P, N) @ (N, k) -> (P, k)
+        seen = hidden, decode(weights, hidden, config.loss)
+    hidden, outputs = (np.asarray(array, dtype=float) for array in seen)
     figures = figures or {}
     value = {name: np.array([figures.get(name, np.nan)], dtype=float) for name in METRICS}
     return Frames(config, np.array([epoch]), value["loss"], value["bits_correct"], value["distinct_codes"],

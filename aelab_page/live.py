@@ -99,7 +99,8 @@ class LiveViews:
         self.loss.vega_lite_chart(charts.live_loss_spec(*frame.curve, x_end, chart_scale()), width="stretch")
         if self.network is not None:
             with self.network.container():
-                show_network(live_payload(self.config, frame.weights, frame.epoch, frame.figures, frame.curve))
+                seen = (frame.hidden, frame.outputs)
+                show_network(live_payload(self.config, frame.weights, frame.epoch, frame.figures, frame.curve, seen))
         if self.views is not None:
             if not self.watched:  # once this run ends or pauses, the views open on the code shown live
                 st.session_state.view, self.watched = WATCHED_VIEW, True

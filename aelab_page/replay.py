@@ -36,10 +36,16 @@ def initial_payload(config: Config) -> dict:
 
 
 def live_payload(
-    config: Config, weights: Weights, epoch: int, figures: dict[str, float], curve: tuple[np.ndarray, np.ndarray]
+    config: Config,
+    weights: Weights,
+    epoch: int,
+    figures: dict[str, float],
+    curve: tuple[np.ndarray, np.ndarray],
+    seen: tuple[np.ndarray, np.ndarray],
 ) -> dict:
-    """One frame at the latest weights, with the loss curve so far, for the live views while training."""
-    frame = replay.network_frame(config, weights, one_hot_patterns(config.width), epoch, figures)
+    """One frame at the latest weights, with the loss curve so far, for the live views while training;
+    `seen`: the (P, k) hidden activations and (P, N) outputs the training's forward pass gave there."""
+    frame = replay.network_frame(config, weights, one_hot_patterns(config.width), epoch, figures, seen)
     frame.curve = curve
     return replay.payload(frame)
 

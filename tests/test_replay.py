@@ -139,6 +139,20 @@ def test_a_frame_before_training_has_no_figures_and_says_so_as_null():
     np.testing.assert_allclose(decoded(data, 0), start.outputs, atol=2e-3)
 
 
+def test_a_frame_takes_the_forward_pass_it_is_given_instead_of_another(monkeypatch):
+    """The live views hand the network the hidden code and outputs their frame already has: the same
+    frame as one computed from the weights, with no second pass (decode is not called)."""
+    weights, data = first_weights(CONFIG, 3), one_hot_patterns(8)
+    computed = replay.network_frame(CONFIG, weights, data, 5, {"loss": 0.2})
+    seen = (computed.hidden[0].astype(np.float32), computed.outputs[0].astype(np.float32))  # the run's dtype
+    monkeypatch.setattr(replay, "decode", lambda *args: pytest.fail("decoded again"))
+    given = replay.network_frame(CONFIG, weights, data, 5, {"loss": 0.2}, seen)
+    assert given.hidden.dtype == given.outputs.dtype == np.float64
+    np.testing.assert_allclose(given.hidden, computed.hidden, rtol=1e-6)
+    np.testing.assert_allclose(given.outputs, computed.outputs, rtol=1e-6)
+    assert replay.payload(given)["loss"] == replay.payload(computed)["loss"] == [0.2]
+
+
 def test_patterns_are_counted_from_the_data_rows():
     weights = first_weights(CONFIG, 0)
     frame = replay.network_frame(CONFIG, weights, one_hot_patterns(8)[:5])
