@@ -222,11 +222,12 @@ class Recorder:
         firsts = {"outputs": self.first_output_solved, "codes": self.first_solved, "loss": self.first_loss_below}
         return firsts[self.goal.criterion]
 
-    def result(self, epoch: int, seconds: float, stopped: bool) -> BatchResult:
-        """Measure entry `epoch` at the current weights and package the run."""
+    def result(self, epoch: int, seconds: float, stopped: bool, forward: Forward | None = None) -> BatchResult:
+        """Measure entry `epoch` at the current weights and package the run; `forward`: the pass at
+        these weights where one was just made (the goal's check), so that it is not made again."""
         self.note_weights(epoch)
         with np.errstate(over="ignore", invalid="ignore"):  # as in the training loop (see backends.base)
-            forward = self.backend.forward()
+            forward = self.backend.forward() if forward is None else forward
             self.record(epoch, forward)
             self.flush()
         activations = np.where(self.alive[:, None, None], forward.activations, self.last_good_activations)

@@ -167,27 +167,29 @@ class Trainer:
             self.noise.std, self.noise.schedule = config.noise, config.noise_schedule
             self.noise.length = self.config.attempt_length
 
-    def result(self, stopped: bool = False) -> BatchResult:
-        """The run so far, measured at the current weights."""
-        result = self.recorder.result(self.epoch, self.seconds, stopped)
+    def result(self, stopped: bool = False, forward: Forward | None = None) -> BatchResult:
+        """The run so far, measured at the current weights (`forward`: the pass there, where one was just made)."""
+        result = self.recorder.result(self.epoch, self.seconds, stopped, forward)
         result.changes, result.at_goal = list(self.changes), self.at_goal
         return result
 
-    def _at_goal(self, since: int) -> bool:
+    def _at_goal(self, since: int) -> tuple[bool, Forward | None]:
         """After an update: stop here? A run that stops at `goal` (a sweep, the bench) stops the epoch after
         every seed has reached it; one that stops where its settings say, only once every seed meets the
-        goal at the weights it would end with (the code it shows is solved), `hold` or more epochs after."""
+        goal at the weights it would end with (the code it shows is solved), `hold` or more epochs after.
+        With True, the forward pass it measured there (None: it needed none), which the result reuses."""
         state = self.recorder
         if state.goal is None:
-            return False
+            return False, None
         stop_at = goals.stop_point(state.goal, state.reached()[state.alive])
         # A stop point before `since` is a run continued past its goal: it trains on.
         if stop_at is None or not since < stop_at <= self.epoch:
-            return False
+            return False, None
         if not self.goal_from_settings:
-            return True
+            return True, None
         ending, figures = measure_now(state)  # at the weights the run would end with
-        return bool(goals.holds(state.goal, ending.loss, figures, self.data.shape[0])[state.alive].all())
+        holds = bool(goals.holds(state.goal, ending.loss, figures, self.data.shape[0])[state.alive].all())
+        return holds, ending if holds else None
 
     @contextmanager
     def _timed(self) -> Iterator[None]:
@@ -223,7 +225,7 @@ class Trainer:
             check = allowance.should_stop
 
         start, first = time.perf_counter(), self.epoch
-        self.at_goal = False
+        self.at_goal, ending = False, None  # ending: the pass at the weights the run stopped at its goal with
         last_report, wait = start, progress_interval
         stopped = False
         self.epoch_seconds = None
@@ -258,12 +260,12 @@ class Trainer:
                 state.record(self.epoch, forward)
                 self.epoch += 1
                 state.check_weights(self.epoch)
-                if self._at_goal(first):
-                    self.at_goal = True
+                self.at_goal, ending = self._at_goal(first)
+                if self.at_goal:
                     break
                 if restart_begins(self.epoch, config.epochs, config.restart_after):
                     state.restart_unsolved(self.epoch)
-        return self.result(stopped)
+        return self.result(stopped, ending)
 
     def _epoch(self, noise: np.ndarray | None, order: PatternOrder | None, check: StopCheck | None) -> Forward | None:
         """One epoch's updates, with this epoch's `noise` drawn. An epoch of many updates that may be

@@ -55,6 +55,22 @@ def test_a_run_stops_once_its_goal_holds_and_is_the_whole_runs_prefix(backend, s
     assert (stopped.output_solved_epoch, stopped.solved_epoch) == (full.output_solved_epoch, full.solved_epoch)
 
 
+def test_the_pass_that_finds_the_goal_held_is_the_results_own(monkeypatch):
+    """The check at the weights a run would end with makes one forward pass; once it holds, the result
+    is measured from that pass, not from another at the same weights."""
+    from aelab import goals
+
+    checks = []
+    holds = goals.holds
+    monkeypatch.setattr(goals, "holds", lambda *args: checks.append(1) or holds(*args))
+    trainer = Trainer(replace(BASE, stop="codes", hold=25, seed=1), [1])
+    forward = trainer.backend.forward
+    passes = []
+    monkeypatch.setattr(trainer.backend, "forward", lambda: passes.append(1) or forward())
+    result = trainer.run(BASE.epochs).run(0)
+    assert result.at_goal and checks and len(passes) == len(checks)  # one pass per check, none more
+
+
 def test_a_run_continued_past_its_goal_trains_on_and_a_paused_hold_ends_at_its_point():
     config = replace(BASE, stop="codes", hold=30, seed=1)
     end = train(config).epochs_done
