@@ -62,7 +62,9 @@ def may_reach(goal: Goal, forward, waiting: np.ndarray, one_hot: bool, activatio
     that the recorder measures such an entry at once (and knows exactly when a run reached its goal)
     while it measures every other in blocks. Outputs solved needs each pattern's own output at least
     HIGH (one-hot targets; other targets are measured at once), codes solved distinct codes too; a loss
-    goal, the loss under its threshold."""
+    goal, the loss under its threshold. With no seed waiting (all there, or diverged) nothing is tested."""
+    if not waiting.any():
+        return False
     if goal.criterion == "loss":
         return bool((forward.loss[waiting] < goal.loss_below).any())
     if not one_hot:

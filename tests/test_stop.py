@@ -71,6 +71,19 @@ def test_the_pass_that_finds_the_goal_held_is_the_results_own(monkeypatch):
     assert result.at_goal and checks and len(passes) == len(checks)  # one pass per check, none more
 
 
+def test_may_reach_is_false_with_no_seed_waiting_whatever_the_data():
+    """The recorder's early measure is for seeds short of the goal: none waiting (all there, or diverged,
+    as in a hold) tests nothing and asks for no measure, even where other data would be measured at once."""
+    from aelab.goals import Goal, may_reach
+
+    forward = Trainer(BASE, [0, 1]).backend.forward()
+    for goal in (Goal("codes"), Goal("outputs"), Goal("loss", loss_below=1.0)):
+        assert not may_reach(goal, forward, np.zeros(2, dtype=bool), False, "tanh"), goal
+        assert not may_reach(goal, forward, np.zeros(2, dtype=bool), True, "tanh"), goal
+    assert may_reach(Goal("codes"), forward, np.ones(2, dtype=bool), False, "tanh")  # other data: measured at once
+    assert may_reach(Goal("loss", loss_below=1.0), forward, np.array([False, True]), True, "tanh")
+
+
 def test_a_run_continued_past_its_goal_trains_on_and_a_paused_hold_ends_at_its_point():
     config = replace(BASE, stop="codes", hold=30, seed=1)
     end = train(config).epochs_done
