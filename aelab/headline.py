@@ -29,7 +29,10 @@ def first_and_lost(epochs: np.ndarray, holds: np.ndarray, first: int | None = No
     return first, f"lost {'at' if lost == before + 1 else 'by'} {lost:,}"
 
 
-def solved_history(result: RunResult) -> dict[str, tuple[int | None, str]]:
+SolvedHistory = dict[str, tuple[int | None, str]]  # "outputs", "distinct", "codes" -> first_and_lost
+
+
+def solved_history(result: RunResult) -> SolvedHistory:
     """first_and_lost of each "solved" a run tracks: its outputs (40-20-40), all codes distinct, and both."""
     history, patterns = result.history, result.outputs.shape[0]
     outputs = history["bits_correct"] == 1.0  # a mean of booleans is 1.0 exactly when every output is right
@@ -41,11 +44,12 @@ def solved_history(result: RunResult) -> dict[str, tuple[int | None, str]]:
     }
 
 
-def code_headline(result: RunResult) -> str:
-    """The code now and its history, e.g. '7 of 8 distinct now · all distinct first at epoch 83, lost at 84'."""
+def code_headline(result: RunResult, solved: SolvedHistory | None = None) -> str:
+    """The code now and its history, e.g. '7 of 8 distinct now · all distinct first at epoch 83, lost at 84'
+    (`solved`: the run's solved_history, where the caller has it already)."""
     patterns = result.outputs.shape[0]
     text = f"{result.code_report().distinct} of {patterns} distinct now"
-    first, since = solved_history(result)["distinct"]
+    first, since = (solved if solved is not None else solved_history(result))["distinct"]
     if first is None:
         return text + (" · never all distinct" if result.epochs_done else "")
     return text + f" · all distinct first at epoch {first:,}" + (f", {since}" if since else "")

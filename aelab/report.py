@@ -90,7 +90,7 @@ def run_summary(result: RunResult) -> str:
         f"bits right {percent(result.history['bits_correct'][-1])}",
         f"outputs solved (40-20-40) at epoch: {_first(solved['outputs'])}",
         f"solved with distinct codes at epoch: {_first(solved['codes'])}",
-        f"distinct codes: {code_headline(result).replace(' · ', ', ')}, binariness {report.binariness:.2f}",
+        f"distinct codes: {code_headline(result, solved).replace(' · ', ', ')}, binariness {report.binariness:.2f}",
     ]
     if config.hidden < min_code_bits(config.width):
         lines.append(f"note: {config.hidden} hidden units cannot give {patterns} patterns distinct binary codes")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from aelab import formats, run_file
 from aelab.config import Config, changed_settings, describe_changes
-from aelab.headline import code_headline, solved_history
+from aelab.headline import SolvedHistory, code_headline, solved_history
 from aelab.report import epoch_or_never, percent
 from aelab.results import RunResult
 from aelab_page.memory import released_note, track_memory
@@ -24,10 +24,10 @@ def results_header(result: RunResult, current: Config) -> None:
     changed = describe_changes(changed_settings(st.session_state.get("result_settings", config), current))
     if changed:
         st.caption(f"The settings have changed since this run ({changed}). Click **Train** to run them.")
-    st.markdown(_headline(result))
+    solved = solved_history(result)
+    st.markdown(_headline(result, solved))
     if not result.epochs_done:
         return  # the initial weights: no history to give figures of yet
-    solved = solved_history(result)
     figures = st.columns(5)
     figures[0].metric("Loss now", f"{result.history['loss'][-1]:.3g}")
     figures[1].metric("Output bits right now", percent(result.history["bits_correct"][-1]))
@@ -44,9 +44,9 @@ FIRST_SOLVED = (
 )
 
 
-def _headline(result: RunResult) -> str:
+def _headline(result: RunResult, solved: SolvedHistory) -> str:
     """'**7 of 8 distinct now** · all distinct first at epoch 83, lost at 84'."""
-    now, _, history = code_headline(result).partition(" · ")
+    now, _, history = code_headline(result, solved).partition(" · ")
     return f"**{now}**" + (f" · {history}" if history else "")
 
 

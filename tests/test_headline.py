@@ -69,6 +69,18 @@ def test_the_headline_agrees_with_the_runs_own_history(seed):
     assert code_headline(result) == expected + (f", {since}" if since else "")
 
 
+def test_the_cli_summary_works_out_the_solved_history_once(monkeypatch):
+    """run_summary gives the solved epochs and the code headline from one solved_history."""
+    from aelab import headline, report
+
+    result = train(Config(epochs=90))
+    calls = []
+    monkeypatch.setattr(headline, "first_and_lost", lambda *args: calls.append(1) or first_and_lost(*args))
+    summary = report.run_summary(result)
+    assert len(calls) == 3  # one solved_history: outputs, distinct, codes
+    assert code_headline(result).replace(" · ", ", ") in summary
+
+
 def test_the_status_lines_say_what_a_click_did():
     config = Config(epochs=1000)
     trainer = Trainer(config, [config.seed], keep_snapshots=True)

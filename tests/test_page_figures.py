@@ -45,6 +45,18 @@ def test_the_headline_gives_the_code_now_and_when_it_was_first_solved():
         assert (metrics[label].proto.delta or "") == since
 
 
+def test_a_rerun_works_out_the_shown_runs_solved_history_once(monkeypatch):
+    from aelab import headline
+
+    page = click(new_page({"stop": "never"}, epochs=120), "train")
+    calls = []
+    real = headline.solved_history
+    monkeypatch.setattr(headline, "solved_history", lambda result: calls.append(result) or real(result))
+    monkeypatch.setattr("aelab_page.results.solved_history", headline.solved_history)
+    page.run()
+    assert calls == [shown(page)]  # the headline and the figures share one
+
+
 def test_reset_shows_the_initial_weights_without_empty_charts():
     page = click(new_page(epochs=40), "train")
     click(page, "reset")
