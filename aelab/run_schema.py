@@ -2,7 +2,7 @@
 
 aelab.run_file reads a section in two passes. HEADER_SCHEMA checks what the rest is measured
 against: the config (each setting typed and ranged as SETTINGS says), the epoch, how many history
-columns and snapshots the file holds. `section_schema(...)` then checks every field against them:
+columns and snapshots the file holds. `section_schema(...)` then checks every other field against them:
 each type and range, each array's dtype and exact shape, its values' count, type and range (finite,
 within the dtype, whole where it counts). A shape is compared with the one the config gives before
 any array is made, so a file cannot ask for memory it does not hold.
@@ -259,7 +259,7 @@ def section_schema(config: Config, epoch: int, columns: int, snapshots: int | No
         {
             "format": {"const": FORMAT},
             "version": {"const": VERSION},
-            "config": _CONFIG,
+            "config": {"type": "object", "description": "checked already: HEADER_SCHEMA's config, then Config's own"},
             "seeds": {
                 "type": "array",
                 "items": {"type": "integer"},

@@ -119,6 +119,21 @@ def test_the_saved_run_the_cases_start_from_loads():
     assert trainer.noise is not None and trainer.backend.optimizer_state()["steps"].item() == 10
 
 
+def test_the_config_is_checked_in_the_header_pass_and_not_again_with_the_rest():
+    """Every setting is typed and ranged once, by HEADER_SCHEMA (then Config checks what links settings);
+    the whole-section pass, made for that config, takes it as read. A bad setting is refused in one line."""
+    from aelab import run_schema
+
+    assert run_schema.section_schema(CONFIG, 10, 11, None)["properties"]["config"] == {
+        "type": "object",
+        "description": "checked already: HEADER_SCHEMA's config, then Config's own",
+    }
+    with pytest.raises(RunFileError, match=r"^config lr: 'abc' is not allowed"):
+        load_trainer(crafted(_set("config", "lr", "abc")))
+    with pytest.raises(RunFileError, match=r"^config hidden: 9 is not allowed"):
+        load_trainer(crafted(_set("config", "hidden", 9)))  # over the width: Config's check
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_crafted_upload_is_refused_by_the_library_in_one_line(case):
     change, starts, shows = CASES[case]
