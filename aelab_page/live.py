@@ -69,8 +69,9 @@ class LiveViews:
         self.loss = st.empty()
         if show_views and not views_first:
             self.views = st.empty()
-        self.started: float | None = None  # the pace counts from the first update
-        self.clock: tuple[float, int] | None = None  # (time, epochs done) at the first update: the pace so far
+        # (time, epochs done) at the first update: the speed cap paces from it, and the time left is
+        # measured from it
+        self.clock: tuple[float, int] | None = None
         self.drawn = -np.inf  # when the views were last drawn
         self.redraws = 0
         self.watched = False  # whether the live code has been shown
@@ -79,11 +80,11 @@ class LiveViews:
         """Keep the pace, then redraw the progress line and the views from one frame (at most every
         LIVE_REDRAW seconds when paced)."""
         done = progress.epoch - progress.first
-        if self.started is None:
-            self.started = time.perf_counter() - done / self.speed if self.speed else 0.0
+        if self.clock is None:
             self.clock = (time.perf_counter(), done)
+        since, done_then = self.clock
         if self.speed:
-            wait = self.started + done / self.speed - time.perf_counter()
+            wait = since + (done - done_then) / self.speed - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
         now = time.perf_counter()
@@ -91,7 +92,6 @@ class LiveViews:
             return
         self.drawn, self.redraws = now, self.redraws + 1
         frame = LiveFrame.of(progress)
-        since, done_then = self.clock
         left = time_left(done - done_then, self.epochs - done_then, now - since, self.config.stop != "never")
         self.bar.progress(min(done / max(self.epochs, 1), 1.0), text=progress_text(frame, progress) + left)
         # A run that may stop at its goal draws its loss to the epoch reached; one that trains every epoch, to its end.
