@@ -24,12 +24,12 @@ if TYPE_CHECKING:
 class Progress:
     """What the progress callback sees: how far training is, and the run so far."""
 
-    def __init__(self, state: Recorder, epoch: int, seconds: float, first: int = 0, trainer: Trainer | None = None):
-        self._state, self._trainer = state, trainer
+    def __init__(self, trainer: Trainer, epoch: int, seconds: float, first: int = 0):
+        self._trainer, self._state = trainer, trainer.recorder  # the run, and what it has recorded
         self.epoch = epoch  # updates done so far
         self.first = first  # ... when this call to Trainer.run began
-        self.epochs = state.config.epochs
-        self.config = state.config
+        self.config = trainer.recorder.config
+        self.epochs = self.config.epochs
         self.seconds = seconds  # training time so far
 
     @property
@@ -62,9 +62,8 @@ class Progress:
         """The run as if it had stopped now (costs one forward pass and a copy of the history). Asked
         after training was interrupted, that is where the trainer is, which may be epochs after
         this progress (a stop between updates comes between two calls of the callback)."""
-        trainer = self._trainer
-        if trainer is not None and trainer.epoch != self.epoch:  # (its seconds are counted once it stopped)
-            return trainer.result(stopped=True)
+        if self._trainer.epoch != self.epoch:  # (its seconds are counted once it stopped)
+            return self._trainer.result(stopped=True)
         return self._state.result(self.epoch, self.seconds, stopped=True)
 
     def sweep_result(self) -> SweepResult:

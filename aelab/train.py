@@ -241,7 +241,7 @@ class Trainer:
                 if on_progress is not None and now - last_report >= wait:
                     state.flush()  # the callback may read the history
                     with allowance.aside() if allowance is not None else nullcontext():
-                        asked = on_progress(Progress(state, self.epoch, self.seconds + now - start, first, self))
+                        asked = on_progress(Progress(self, self.epoch, self.seconds + now - start, first))
                     if asked:
                         stopped = True
                         break
