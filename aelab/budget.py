@@ -180,6 +180,11 @@ def _limit(label: str, name: str, value: object) -> float | int | None:
     return int(number) if name == "max_runs" else number
 
 
+def parameter_count(config: Config) -> int:
+    """A single run's weights and biases: W1 (N, k), b1 (k), W2 (k, N), b2 (N)."""
+    return 2 * config.width * config.hidden + config.width + config.hidden
+
+
 def epoch_work(config: Config, seeds: int = 1) -> dict[str, float]:
     """What one epoch of `seeds` seeds does, in the units of UNIT_SECONDS. Many seeds train in batches
     of at most seeds_per_batch (a sweep's), each batch with its own fixed costs."""
@@ -188,7 +193,7 @@ def epoch_work(config: Config, seeds: int = 1) -> dict[str, float]:
     batches = -(-seeds // seeds_per_batch(config))
     minibatch = config.minibatch
     updates = -(-patterns // config.batch_size) if minibatch else 1
-    parameter_updates = updates * seeds * (2 * width * hidden + width + hidden)
+    parameter_updates = updates * seeds * parameter_count(config)
     products = 6 if minibatch else 3  # forward, and backward's two (dW2, dh); a mini-batch's five plus the clean pass
     passes = 1 + (minibatch or config.noise > 0)  # over the outputs: the measured pass, and the updates' own
     if config.noise and not minibatch:
@@ -239,7 +244,7 @@ def estimate_megabytes(config: Config, seeds: int = 1) -> float:
     history = min(seeds * (config.epochs + 1), HISTORY_BUDGET) * 4 * 8
     single = seeds == 1
     snapshots = 2 * SNAPSHOT_BUDGET * 4 if single else 0
-    parameters = 2 * config.width * config.hidden + config.width + config.hidden
+    parameters = parameter_count(config)
     copies = PARAMETER_COPIES + 2 * OPTIMIZER_STATE_ARRAYS[config.optimizer]  # the state, and its resumable copy
     state = batch * parameters * itemsize * copies
     views = VIEW_BYTES_PER_OUTPUT * config.width * config.width if single else 0

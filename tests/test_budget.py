@@ -21,6 +21,7 @@ from aelab.budget import (
     load_budget,
     max_epochs_within,
     over_budget,
+    parameter_count,
 )
 from aelab.cli import build_parser
 from aelab.config import PAGE_DEFAULTS, SETTINGS, Config, ConfigError
@@ -338,3 +339,11 @@ def test_per_pattern_and_mini_batch_updates_are_charged_over_every_parameter():
     assert estimate_seconds(replace(link, optimizer="rprop", epochs=486)) > 7_300
     assert over_budget(DEFAULT_BUDGET, replace(link, epochs=486)) is not None
     assert max_epochs_within(DEFAULT_BUDGET.max_seconds, link) <= 3
+
+
+@pytest.mark.parametrize(("width", "hidden"), [(8, 3), (64, 6), (12, 2)])
+def test_the_parameter_count_the_time_and_memory_estimates_share_is_the_networks(width, hidden):
+    from aelab.weights import first_weights
+
+    config = Config(width=width, hidden=hidden)
+    assert parameter_count(config) == sum(array.size for array in first_weights(config, 0))
