@@ -347,3 +347,14 @@ def test_the_parameter_count_the_time_and_memory_estimates_share_is_the_networks
 
     config = Config(width=width, hidden=hidden)
     assert parameter_count(config) == sum(array.size for array in first_weights(config, 0))
+
+
+def test_every_unit_of_work_is_priced_on_some_backend():
+    """A unit at 0 on every backend adds nothing to the sum (count x cost): it would only look priced."""
+    from aelab.budget import UNIT_SECONDS, epoch_work
+
+    units = set(UNIT_SECONDS["numpy"])
+    assert all(set(costs) == units for costs in UNIT_SECONDS.values())
+    assert all(any(costs[unit] > 0 for costs in UNIT_SECONDS.values()) for unit in units), units
+    for config in (Config(), Config(loss="softmax_ce", optimizer="adam", batch_size=2, noise=0.1, restart_after=5)):
+        assert set(epoch_work(config)) <= units
