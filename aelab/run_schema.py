@@ -43,19 +43,27 @@ MAX_CHANGES = 100_000
 
 def array_schema(dtype: str, shape: Sequence[int], nullable: bool = False, **limits: float | bool) -> dict:
     """An array as run_file.encode_array writes it: {"dtype", "shape", "values"}, all fixed but the values."""
+    count = math.prod(shape)
+    fixed = {"const": list(shape), "description": f"this run's is {list(shape)}"}
+    return _encoded_array(dtype, fixed, {"minItems": count, "maxItems": count}, nullable, limits)
+
+
+def shaped_array_schema(dtype: str, shapes: list[list[int]], nullable: bool = False, **limits: float | bool) -> dict:
+    """The same, of any of `shapes`: its values' count is checked against the shape it has (sizedByShape)."""
+    allowed = {"enum": shapes, "description": "a shape of this net's parameters"}
+    # "sizedByShape" after "properties": the shape is one of this net's by then
+    return _encoded_array(dtype, allowed, {}, nullable, limits) | {"sizedByShape": True}
+
+
+def _encoded_array(dtype: str, shape: dict, count: dict, nullable: bool, limits: dict) -> dict:
     return {
         "type": "object",
         "required": ["dtype", "shape", "values"],
         "additionalProperties": False,
         "properties": {
             "dtype": {"const": dtype, "description": f"this run's arrays of it are {dtype}"},
-            "shape": {"const": list(shape), "description": f"this run's is {list(shape)}"},
-            "values": {
-                "type": "array",
-                "minItems": math.prod(shape),
-                "maxItems": math.prod(shape),
-                "numbers": {"dtype": dtype, "nullable": nullable, **limits},
-            },
+            "shape": shape,
+            "values": {"type": "array", **count, "numbers": {"dtype": dtype, "nullable": nullable, **limits}},
         },
     }
 
@@ -150,17 +158,7 @@ def _optimizer(config: Config, seeds: int, epoch: int) -> dict:
     shapes.append([1, patterns])
 
     def state(dtype: str, **limits: float | bool) -> dict:
-        return {
-            "type": "object",
-            "required": ["dtype", "shape", "values"],
-            "additionalProperties": False,
-            "properties": {
-                "dtype": {"const": dtype, "description": f"this state is {dtype}"},
-                "shape": {"enum": shapes, "description": "a shape of this net's parameters"},
-                "values": {"type": "array", "numbers": {"dtype": dtype, "nullable": "whole" not in limits, **limits}},
-            },
-            "sizedByShape": True,  # after "properties": the shape is one of this net's by then
-        }
+        return shaped_array_schema(dtype, shapes, "whole" not in limits, **limits)
 
     updates = {"minimum": 0, "maximum": epoch * patterns, "whole": True}  # at most one update per pattern per epoch
     return {
