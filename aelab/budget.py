@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from aelab.config import Config, ConfigError
 from aelab.kept_epochs import HISTORY_BUDGET, SNAPSHOT_BUDGET
 from aelab.sweep import seeds_per_batch, values_per_seed
+from aelab.weights import parameter_count
 
 # CPU seconds of training on one core, in work units: what one epoch of a (batched) run does, counted
 # by epoch_work(), times the seconds each unit costs on each backend (benchmarks/calibrate_budget.py
@@ -179,11 +180,6 @@ def _limit(label: str, name: str, value: object) -> float | int | None:
         lift = "" if name in THRESHOLDS else ", or 0 / none / off for no limit"
         raise ConfigError(label, value, f"{kind} above 0{lift}")
     return int(number) if name == "max_runs" else number
-
-
-def parameter_count(config: Config) -> int:
-    """A single run's weights and biases: W1 (N, k), b1 (k), W2 (k, N), b2 (N)."""
-    return 2 * config.width * config.hidden + config.width + config.hidden
 
 
 def epoch_work(config: Config, seeds: int = 1) -> dict[str, float]:

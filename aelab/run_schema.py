@@ -28,7 +28,7 @@ from aelab.noise import BLOCK, ORDER_BLOCK
 from aelab.results import METRICS
 from aelab.schema_dialect import RunValidator
 from aelab.train import CONTINUABLE
-from aelab.weights import Weights
+from aelab.weights import Weights, parameter_count
 
 FORMAT = "aelab-run"
 VERSION = 1
@@ -151,7 +151,7 @@ def _optimizer(config: Config, seeds: int, epoch: int) -> dict:
     """The optimiser's arrays as either backend names them (numpy "mean", torch "0.exp_avg"), each of a
     shape a state of this net can have; the backend checks the exact names and shapes when it loads them."""
     patterns, hidden = config.width, config.hidden
-    count = 2 * patterns * hidden + patterns + hidden
+    count = parameter_count(config)
     # numpy: (S, count), Adam's steps (S, 1); torch: one flat tensor, "step" a scalar, or a tensor per
     # seed and parameter (Adam with restarts)
     shapes = [[seeds, count], [seeds, 1], [seeds * count], [], [patterns, hidden], [1, hidden], [hidden, patterns]]

@@ -34,6 +34,11 @@ class Weights(NamedTuple):
         return Weights(*(np.stack(arrays) for arrays in zip(*items, strict=True)))
 
 
+def parameter_count(config: Config) -> int:
+    """A single run's weights and biases: W1 (N, k), b1 (k), W2 (k, N), b2 (N)."""
+    return 2 * config.width * config.hidden + config.width + config.hidden
+
+
 def seed_stream(seed: int, stream: int = 0) -> np.random.Generator:
     """The generator of one of a seed's independent streams.
 

@@ -21,7 +21,6 @@ from aelab.budget import (
     load_budget,
     max_epochs_within,
     over_budget,
-    parameter_count,
 )
 from aelab.cli import build_parser
 from aelab.config import PAGE_DEFAULTS, SETTINGS, Config, ConfigError
@@ -342,8 +341,8 @@ def test_per_pattern_and_mini_batch_updates_are_charged_over_every_parameter():
 
 
 @pytest.mark.parametrize(("width", "hidden"), [(8, 3), (64, 6), (12, 2)])
-def test_the_parameter_count_the_time_and_memory_estimates_share_is_the_networks(width, hidden):
-    from aelab.weights import first_weights
+def test_the_parameter_count_the_estimates_and_the_run_schema_share_is_the_networks(width, hidden):
+    from aelab.weights import first_weights, parameter_count
 
     config = Config(width=width, hidden=hidden)
     assert parameter_count(config) == sum(array.size for array in first_weights(config, 0))
