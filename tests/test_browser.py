@@ -12,9 +12,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -48,39 +49,64 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """A real `streamlit run app.py` on a free localhost port, until the module's tests end."""
+def start_server(
+    environment: dict[str, str] | None = None, launch: Sequence[str] = ("-m", "streamlit")
+) -> tuple[subprocess.Popen, str]:
+    """A real `streamlit run app.py` on a free localhost port, once healthy: the process and its URL.
+    `environment` is added to this one's; `launch` is how Python starts Streamlit (a `-c` script may
+    patch the library first)."""
     port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+    options = [
+        "run", "app.py",
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    try:
+    # Its output goes to a file, not a pipe (which a long test would fill, blocking the server); the
+    # server keeps writing to it once this handle is closed.
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(
+            [sys.executable, *launch, *options],
+            cwd=ROOT,
+            env=os.environ | (environment or {}),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
                 if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
+                    return process, url
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.poll() is not None else "(still starting)"
-                pytest.fail(f"streamlit did not become healthy:\n{output}")
+                stop_server(process)
+                output.seek(0)
+                pytest.fail(f"streamlit did not become healthy:\n{output.read()}")
             time.sleep(0.25)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """A real `streamlit run app.py` on a free localhost port, until the module's tests end."""
+    process, url = start_server()
+    try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 @pytest.fixture(scope="module")

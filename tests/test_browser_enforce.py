@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -20,7 +19,8 @@ import pytest
 
 from aelab.budget import DEFAULT_BUDGET, LANE_ALLOWANCE, estimate_seconds, max_epochs_within
 from aelab.config import SETTINGS, Config
-from tests.test_browser import ROOT, browser, free_port, sync_api, wait_until_idle
+from tests.test_browser import browser, stop_server, sync_api, wait_until_idle
+from tests.test_browser import start_server as start_streamlit
 
 __all__ = ["browser"]  # a fixture, used by name
 
@@ -41,45 +41,15 @@ BELIEVED_SECONDS = 1.0
 
 
 def start_server(environment: dict[str, str], estimate: float | None = None) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free port; with `estimate`, every link is estimated at that many
+    """test_browser's server with `environment`; with `estimate`, every link is estimated at that many
     seconds (a stand-in for an estimate that is wrong, however it came to be)."""
-    port = free_port()
-    options = [
-        "run", "app.py", "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    launch = ["-m", "streamlit"]
-    if estimate is not None:
-        patch = (
-            f"import sys, aelab.budget as b; b.estimate_seconds = lambda config, seeds=1: {estimate}; "
-            "from streamlit.web.cli import main; sys.exit(main())"
-        )
-        launch = ["-c", patch]
-    process = subprocess.Popen(
-        [sys.executable, *launch, *options],
-        cwd=ROOT,
-        env=os.environ | environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
+    if estimate is None:
+        return start_streamlit(environment)
+    patch = (
+        f"import sys, aelab.budget as b; b.estimate_seconds = lambda config, seeds=1: {estimate}; "
+        "from streamlit.web.cli import main; sys.exit(main())"
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return process, url
-        except OSError:
-            time.sleep(0.25)
-    process.kill()
-    pytest.fail("streamlit did not become healthy")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return start_streamlit(environment, ("-c", patch))
 
 
 @pytest.fixture(scope="module")

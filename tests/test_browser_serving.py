@@ -3,11 +3,8 @@ visitors at once (one on the most expensive run the budget allows) all finish an
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -17,7 +14,7 @@ import pytest
 
 from aelab.budget import load_budget, max_epochs_within
 from aelab.config import Config
-from tests.test_browser import ROOT, browser, free_port, page, server, sync_api, wait_until_idle
+from tests.test_browser import browser, page, server, start_server, stop_server, sync_api, wait_until_idle
 
 __all__ = ["browser", "page", "server"]  # fixtures, used by name
 
@@ -58,27 +55,11 @@ FINISHED = re.compile(r"Trained [\d,]+ epochs in")  # the default run done (it s
 @pytest.fixture(scope="module")
 def busy_server() -> Iterator[str]:
     """A `streamlit run` with a small work budget, so its most expensive run ends within the test."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    environment = os.environ | {"AELAB_MAX_SECONDS": str(LIMIT_SECONDS)}
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_server({"AELAB_MAX_SECONDS": str(LIMIT_SECONDS)})
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_server(process)
 
 
 def most_expensive_link() -> dict[str, str]:
