@@ -97,13 +97,18 @@ class Config:
     def to_dict(self) -> dict[str, object]:
         return dataclasses.asdict(self)
 
+    def has_defaults(self, *names: str) -> bool:
+        """Whether each of the settings `names` has its default value (the field's, above)."""
+        defaults = {field.name: field.default for field in dataclasses.fields(self)}
+        return all(getattr(self, name) == defaults[name] for name in names)
+
     def describe(self, with_seed: bool = True) -> str:
         """A short human label, e.g. 'numpy 8-3-8 sigmoid bce adam lr=0.1 seed=0'."""
         label = f"{self.backend} {self.width}-{self.hidden}-{self.width} {self.activation} {self.loss} {self.optimizer}"
         label += f" lr={self.lr:g}"
         if self.optimizer == "quickprop":
             label += f" mu={self.max_growth:g}"
-        if self.optimizer == "rprop" and (self.rprop_max_step, self.rprop_min_step) != (50.0, 1e-6):
+        if self.optimizer == "rprop" and not self.has_defaults("rprop_min_step", "rprop_max_step"):
             label += f" steps={self.rprop_min_step:g}..{self.rprop_max_step:g}"
         if self.flat_spot:
             label += f" flat={self.flat_spot:g}"

@@ -206,3 +206,13 @@ def test_changed_settings_in_the_order_asked_and_in_words():
     assert describe_changes(changed_settings(old, new, ["lr", "optimizer", "seed", "weight_decay"])) == (
         "lr 50 → 10, optimizer sgd → adam, seed 0 → 3, weight_decay 0 → 0.0001"
     )
+
+
+def test_describe_names_rprops_step_bounds_only_where_they_are_not_the_defaults():
+    rprop = Config(optimizer="rprop", lr=0.1)
+    assert rprop.has_defaults("rprop_min_step", "rprop_max_step") and "steps=" not in rprop.describe()
+    for changed in (dataclasses.replace(rprop, rprop_max_step=2.0), dataclasses.replace(rprop, rprop_min_step=1e-5)):
+        assert not changed.has_defaults("rprop_min_step", "rprop_max_step")
+        bounds = f"steps={changed.rprop_min_step:g}..{changed.rprop_max_step:g}"
+        assert bounds in changed.describe()
+    assert "steps=" not in dataclasses.replace(rprop, optimizer="sgd", rprop_max_step=2.0).describe()
