@@ -84,12 +84,13 @@ def diagnosis_json(result: SweepResult) -> dict:
 
 
 def corners_json(table: CornerTable) -> list[dict]:
-    """`train --corners --json`: each corner, what 40-20-40 reads it as (null: no pattern), who sits there."""
+    """`train --corners --json`: each corner, what 40-20-40 reads it as (null: no pattern, and then why),
+    who sits there."""
     return [
         {"bits": bits, "hidden": hidden.tolist(), "counts_as": None if pattern < 0 else int(pattern),
-         "argmax": int(top), "used_by": used}
-        for bits, hidden, pattern, top, used in zip(
-            table.bits, table.hidden, table.counts_as, table.argmax, table.used_by, strict=True
+         "argmax": int(top), "used_by": used, "why_no_pattern": why or None}
+        for bits, hidden, pattern, top, used, why in zip(
+            table.bits, table.hidden, table.counts_as, table.argmax, table.used_by, table.why_none, strict=True
         )
     ]  # fmt: skip
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from aelab import diagnosis
+from aelab.analysis import HIGH, LOW
 from aelab.bench import BenchEntry, BenchResult
 from aelab.code_groups import code_classes
 from aelab.config import SETTINGS, Config, min_code_bits
@@ -200,16 +201,20 @@ def diagnosis_lines(result: SweepResult) -> list[str]:
 
 
 def corner_summary(table: CornerTable) -> str:
-    """One line per corner of the hidden hypercube: what the decoder reads there, who sits there."""
+    """One line per corner of the hidden hypercube: what the decoder reads there, who sits there, and
+    where it reads as no pattern, why (as the page's corner table says)."""
     width = max(len(table.bits[0]), 6)
+    here = [", ".join(str(p) for p in used) or "unused" for used in table.used_by]
+    here_width = max(len("codes here"), *map(len, here))
     lines = [
-        f"corners of the hidden cube: {len(table.bits)}, unused {table.unused}, ambiguous {table.ambiguous}",
-        f"{'corner':<{width}}  {'reads as':>8}  {'argmax':>6}  codes here",
+        f"corners of the hidden cube: {len(table.bits)}, unused {table.unused}, ambiguous {table.ambiguous} "
+        f"(40-20-40 reads a corner as pattern j when output j >= {HIGH:g} and every other <= {LOW:g})",
+        f"{'corner':<{width}}  {'reads as':>8}  {'argmax':>6}  {'codes here':<{here_width}}  why no pattern",
     ]
-    for bits, pattern, top, used in zip(table.bits, table.counts_as, table.argmax, table.used_by, strict=True):
+    rows = zip(table.bits, table.counts_as, table.argmax, here, table.why_none, strict=True)
+    for bits, pattern, top, used, why in rows:
         reads = "-" if pattern < 0 else str(pattern)
-        here = ", ".join(str(p) for p in used) or "unused"
-        lines.append(f"{bits:<{width}}  {reads:>8}  {top:>6}  {here}")
+        lines.append(f"{bits:<{width}}  {reads:>8}  {top:>6}  {used:<{here_width}}  {why}".rstrip())
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -135,6 +136,22 @@ def test_cli_prints_the_corner_table(cli):
     status, out, _ = cli(["train", "--preset", "8-3-8", "--epochs", "50", "--corners", "--json"])
     corners = json.loads(out)["corners"]
     assert [corner["bits"] for corner in corners][:2] == ["000", "001"] and len(corners) == 8
+    for corner in corners:  # why, exactly where it reads as no pattern
+        assert (corner["why_no_pattern"] is None) == (corner["counts_as"] is not None), corner
+
+
+def test_the_cli_corner_table_says_why_a_corner_reads_as_no_pattern(cli):
+    """The page's corner table has a "why no pattern" column: the CLI's says the same, with the rule."""
+    status, out, err = cli(["train", "--preset", "8-3-8", "--epochs", "5", "--corners"])  # most read as none
+    assert status == 0, err
+    lines = out.splitlines()
+    header = next(index for index, line in enumerate(lines) if line.startswith("corner "))
+    assert lines[header].endswith("why no pattern") and ">= 0.6" in lines[header - 1]
+    rows = [line.split() for line in lines[header + 1 : header + 9]]
+    assert [row[0] for row in rows] == [f"{corner:03b}" for corner in range(8)]
+    none = [" ".join(row) for row in rows if row[1] == "-"]
+    assert none and all(re.search(r"output(s)? (>=|between)", row) for row in none), none
+    assert all(row[1] == "-" or not row[-1].startswith(("output", "between")) for row in rows)
 
 
 def test_cli_refuses_corners_past_ten_bits(cli):
