@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from aelab.bench import BENCH, BenchEntry, BenchResult
+from aelab.bench import BENCH, BenchEntry
+from aelab.bench_run import BenchResult
 from aelab.code_groups import code_classes
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult

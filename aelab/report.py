@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from aelab import diagnosis
 from aelab.analysis import HIGH, LOW
-from aelab.bench import BenchEntry, BenchResult
+from aelab.bench import BenchEntry
+from aelab.bench_run import BenchResult
 from aelab.code_groups import code_classes
 from aelab.config import SETTINGS, Config, min_code_bits
 from aelab.diagnosis import CAUSES

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from aelab.bench import BENCH, BenchEntry, BenchResult, run_bench
+from aelab.bench import BENCH, BenchEntry
+from aelab.bench_run import BenchResult, run_bench
 from aelab.budget import estimate_bench_seconds
 from aelab.progress import Progress
 from aelab.report import bench_table

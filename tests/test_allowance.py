@@ -13,7 +13,7 @@ import pytest
 from aelab import allowance as allowance_module
 from aelab.allowance import LIMIT, REQUEST, Allowance
 from aelab.backends import torch_unavailable_reason
-from aelab.bench import run_bench
+from aelab.bench_run import run_bench
 from aelab.config import Config
 from aelab.sweep import sweep
 from aelab.train import Trainer, train_seeds

@@ -14,7 +14,8 @@ import pytest
 
 from aelab import formats, train
 from aelab.allowance import REQUEST, Allowance
-from aelab.bench import BENCH, CRITERIA, BenchResult, run_bench, run_entry
+from aelab.bench import BENCH, CRITERIA
+from aelab.bench_run import BenchResult, run_bench, run_entry
 from aelab.report import bench_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +219,7 @@ def test_sigterm_reports_the_entries_so_far():
 def test_cli_bench_json_interrupted_says_stopped_and_lists_the_entries_not_run(cli, monkeypatch):
     """Ctrl-C during the second entry: it is reported as stopped, the rest as not run, with their
     figures null, and the object as a whole says `stopped` (exit status 130)."""
-    from aelab import bench as bench_module
+    from aelab import bench_run as bench_module
 
     def run_entry_then_interrupt(entry, seeds, on_progress, interval, allowance=None):
         if entry.name == "snns-momentum":

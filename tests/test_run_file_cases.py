@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from aelab import Config, formats
-from aelab.bench import BENCH, BenchResult
+from aelab.bench import BENCH
+from aelab.bench_run import BenchResult
 from aelab.results import SweepResult
 from aelab.run_file import RunFileError, load_trainer, resume_section
 from aelab.train import Trainer

@@ -7,7 +7,8 @@ import json
 from functools import partial
 
 from aelab import formats, report
-from aelab.bench import BENCH, BenchEntry, run_bench
+from aelab.bench import BENCH, BenchEntry
+from aelab.bench_run import run_bench
 from aelab.cli.common import StopOnInterrupt, interruptible, refuse, whole_number
 from aelab.config import ConfigError
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
