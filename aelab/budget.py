@@ -32,8 +32,7 @@ UNIT_SECONDS: dict[str, dict[str, float]] = {
         "epoch": 3.2e-05,  # a fixed cost per epoch and batch of seeds: Python, the loop, the recorder
         "seed": 1.9e-06,  # per seed and epoch
         # per output value (S x P x N) per pass over them (x2 in float64: bytes moved); softmax_ce's exponentials
-        # and logarithm cost no more (measured: 0.83-0.88x mse's epoch on numpy, 1.02-1.20x on torch, within
-        # the estimate's margin), so they are priced as any output
+        # and logarithm are priced as any output's work (calibrate_budget's softmax rows hold it to that)
         "output": 6.7e-09,
         "product": 4e-11,  # per multiply-add of the matrix products (S x P x N x k each), x2 in float64
         "code": 7.3e-09,  # per hidden value read as a bit and counted into codes (S x P x k)
