@@ -44,16 +44,24 @@ class SessionUsage:
     last_active: float  # time.monotonic() of its last script run
     busy: bool = False  # training now: never released
     connected: bool = True  # False once its tab is gone (its state lingers until the server drops it)
+    released: bool = False  # its large arrays went while it was idle: what it keeps now is its summary
 
 
 def to_release(
     sessions: Iterable[SessionUsage], budget_bytes: float | None, idle_seconds: float | None, now: float
 ) -> list[str]:
-    """The keys of the sessions to release now, in order (see the module's docstring)."""
-    candidates = [s for s in sessions if not s.busy and s.kept_bytes > 0]
+    """The keys of the sessions to release now, in order (see the module's docstring). A closed tab's
+    session is always chosen, whatever it keeps (a summary left by an idle release too): Streamlit drops
+    a session's state only lazily, when another tab closes, so what it keeps may otherwise outlive it."""
+    candidates = [s for s in sessions if not s.busy]
     chosen = [s.key for s in candidates if not s.connected]
     idle = sorted(
-        (s for s in candidates if s.connected and now - s.last_active >= IDLE_GRACE), key=lambda s: s.last_active
+        (
+            s
+            for s in candidates
+            if s.connected and not s.released and s.kept_bytes > 0 and now - s.last_active >= IDLE_GRACE
+        ),
+        key=lambda s: s.last_active,
     )
     chosen += [s.key for s in idle if idle_seconds is not None and now - s.last_active >= idle_seconds]
     if budget_bytes is not None:
@@ -137,13 +145,14 @@ class SessionRegistry:
     """Every session's kept bytes, server-wide, and the release of those `to_release` picks.
 
     `release(key, everything)` gives one session's arrays back (the page's callback; `everything`
-    once its tab is gone); `probe(key)` says whether it is still connected and whether it is busy
+    once its tab is gone) and returns the bytes the session still keeps (its summary; None: not known,
+    counted as 0); `probe(key)` says whether it is still connected and whether it is busy
     training now. A background thread (`start`) checks every CHECK_INTERVAL seconds, so idle and
     closed sessions are released even when nobody clicks. Thread-safe."""
 
     budget_bytes: float | None
     idle_seconds: float | None
-    release: Callable[[str, bool], object]
+    release: Callable[[str, bool], int | None]
     probe: Callable[[str], tuple[bool, bool]] = lambda key: (True, False)
     sessions: dict[str, SessionUsage] = field(default_factory=dict)
     clock: Callable[[], float] = time.monotonic
@@ -159,6 +168,7 @@ class SessionRegistry:
             session.kept_bytes = kept
             if active:
                 session.last_active = self.clock()
+                session.released = False
 
     def total_bytes(self) -> int:
         with self._lock:
@@ -172,9 +182,9 @@ class SessionRegistry:
             keys = to_release(list(self.sessions.values()), self.budget_bytes, self.idle_seconds, self.clock())
             for key in keys:
                 session = self.sessions[key]
-                self.release(key, not session.connected)
-                if session.connected:
-                    session.kept_bytes = 0  # measured again at its next run
+                still_kept = self.release(key, not session.connected)
+                if session.connected:  # its summary stays (counted), never released again until it runs
+                    session.kept_bytes, session.released = still_kept or 0, True
                 else:
                     del self.sessions[key]  # its tab is gone: nothing of it stays here
         if keys:

@@ -65,10 +65,12 @@ class Sessions:
         busy = any(lock is not None and lock.locked() for lock in (_get(state, name) for name in LOCK_KEYS))
         return Runtime.instance().is_active_session(key), busy
 
-    def release(self, key: str, everything: bool) -> None:
+    def release(self, key: str, everything: bool) -> int:
+        """Release session `key`'s large arrays (with `everything`, its summaries too); returns the bytes
+        it still keeps."""
         state = self.state(key)
         if state is None:
-            return
+            return 0
         release_state(state, everything)
         # The session's download buttons hold what they would save (the resumable copy, in their deferred
         # callables) in Streamlit's media file manager until the session runs again: let go of them too.
@@ -78,6 +80,7 @@ class Sessions:
         media.remove_orphaned_files()  # (a download file is marked on the first pass, deleted on the second)
         if everything:
             self.handles.pop(key, None)
+        return session_kept_bytes(state)
 
 
 def release_state(state, everything: bool = False) -> list[str]:
@@ -97,6 +100,11 @@ def release_state(state, everything: bool = False) -> list[str]:
     elif released:
         state[NOTE_KEY] = released
     return released
+
+
+def session_kept_bytes(state) -> int:
+    """What a session state keeps in large arrays and summaries."""
+    return kept_bytes(*(_get(state, name) for name in (*LARGE_KEYS, *RESULT_KEYS)))
 
 
 def _drop_snapshots(result) -> bool:
@@ -146,8 +154,7 @@ def track_memory() -> None:
         if session is None:  # (AppTest runs without a server: nothing to release it through)
             return
         store.handles[key] = weakref.ref(session)
-    kept = kept_bytes(*(state.get(name) for name in (*LARGE_KEYS, *RESULT_KEYS)))
-    store.registry.update(key, kept)
+    store.registry.update(key, session_kept_bytes(state))
     store.registry.check()
 
 

@@ -7,9 +7,13 @@ are all made by then), then stay open and idle while the next one trains. The se
 memory (VmRSS) is sampled throughout. Then every tab closes, and the benchmark prints how long the
 server took to come back under 600 MB, and where it settled 60 s after the last tab closed.
 
+With `--before PATH` (another checkout of aelab, e.g. `git archive main | tar -x -C /tmp/before`) the
+same scenario runs first on that checkout's server, then on this one, and both are printed side by side.
+
 The targets (issue 19): peak under 1.5 GB; under 600 MB within 60 s of every tab closing.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_memory.py            # ~3 min
+    PYTHONPATH=. nice .venv/bin/python benchmarks/bench_memory.py            # ~4 min
+    PYTHONPATH=. nice .venv/bin/python benchmarks/bench_memory.py --before /tmp/before   # ~8 min
     PYTHONPATH=. .venv/bin/python benchmarks/bench_memory.py --backend torch
 """
 
@@ -18,12 +22,14 @@ from __future__ import annotations
 import argparse
 import threading
 import time
+from pathlib import Path
 
-from bench_page import CHROMIUM_ARGS, free_port, start_server
+from bench_page import CHROMIUM_ARGS, ROOT, free_port, start_server
 from bench_serving import IDLE, peak_megabytes, widest_allowed
 from playwright.sync_api import sync_playwright
 
 SETTLED = 600  # MB: the target once every tab has closed
+SETTLE_FOR = 60  # seconds watched after every tab closed
 
 
 class Sampler:
@@ -44,21 +50,13 @@ class Sampler:
         self.thread.join()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=8)
-    parser.add_argument("--train-for", type=float, default=8.0, help="seconds each session trains before Pause")
-    parser.add_argument("--backend", default="numpy", choices=["numpy", "torch"])
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    args = parser.parse_args()
-    settings = widest_allowed(args.backend)
-    link = "&".join(f"{name}={value}" for name, value in settings.items())
+def scenario(root: Path, link: str, args: argparse.Namespace) -> dict[str, float | None]:
+    """The sessions one after another on a fresh server of the checkout at `root`, then every tab
+    closed: its peak, when it came under SETTLED MB, and where it stood SETTLE_FOR s after."""
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, root)
     sampler = Sampler(server.pid)
-    print(f"{args.sessions} sessions, each {settings['width']}-{settings['hidden']}-{settings['width']} "
-          f"{args.backend}, {settings['epochs']} epochs, paused after {args.train_for:.0f} s")  # fmt: skip
-    print(f"  server at start: {peak_megabytes(server.pid, 'VmRSS'):5.0f} MB")
+    print(f"{root}: server at start {peak_megabytes(server.pid, 'VmRSS'):5.0f} MB")
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
@@ -81,7 +79,7 @@ def main() -> None:
                 context.close()
             closed = time.perf_counter()
             under = None
-            while time.perf_counter() - closed < 60:
+            while time.perf_counter() - closed < SETTLE_FOR:
                 if under is None and peak_megabytes(server.pid, "VmRSS") < SETTLED:
                     under = time.perf_counter() - closed
                 time.sleep(0.5)
@@ -91,9 +89,28 @@ def main() -> None:
         sampler.close()
         server.terminate()
         server.wait(timeout=30)
-    print(f"  peak with {args.sessions} sessions: {sampler.peak:5.0f} MB (target under 1500 MB)")
-    when = f"after {under:.0f} s" if under is not None else "not within 60 s"
-    print(f"  every tab closed: under {SETTLED} MB {when}; {settled:5.0f} MB 60 s after (target under {SETTLED} MB)")
+    return {"peak": sampler.peak, "under": under, "settled": settled}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=8)
+    parser.add_argument("--train-for", type=float, default=8.0, help="seconds each session trains before Pause")
+    parser.add_argument("--backend", default="numpy", choices=["numpy", "torch"])
+    parser.add_argument("--before", type=Path, help="another checkout, run first as the baseline")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    settings = widest_allowed(args.backend)
+    link = "&".join(f"{name}={value}" for name, value in settings.items())
+    print(f"{args.sessions} sessions, each {settings['width']}-{settings['hidden']}-{settings['width']} "
+          f"{args.backend}, {settings['epochs']} epochs, paused after {args.train_for:.0f} s")  # fmt: skip
+    roots = {"before": args.before.resolve(), "this checkout": ROOT} if args.before else {"this checkout": ROOT}
+    figures = {name: scenario(root, link, args) for name, root in roots.items()}
+    print(f"\n{'server':<14} {'peak MB':>8} {'under ' + str(SETTLED) + ' MB after':>20} {'MB 60 s after':>14}")
+    for name, result in figures.items():
+        when = f"{result['under']:.0f} s" if result["under"] is not None else f"not within {SETTLE_FOR} s"
+        print(f"{name:<14} {result['peak']:8.0f} {when:>20} {result['settled']:14.0f}")
+    print(f"targets: peak under 1500 MB; under {SETTLED} MB within {SETTLE_FOR} s of every tab closing")
 
 
 if __name__ == "__main__":

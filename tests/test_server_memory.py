@@ -58,6 +58,27 @@ def test_the_registry_releases_through_its_callback_and_forgets_closed_sessions(
     assert registry.check() == ["b"] and released[-1] == ("b", True) and "b" not in registry.sessions
 
 
+def test_a_session_released_while_idle_lets_go_of_its_summary_when_its_tab_closes():
+    """An idle release leaves a summary (the figures' arrays, tens of MB at 1024-1024), counted; it is not
+    released again while idle, and when the tab closes it goes too: Streamlit keeps a closed session's
+    state until another tab closes, so a summary the registry forgot would outlive every tab."""
+    now, released, connected = [1000.0], [], {"a": True}
+    registry = SessionRegistry(
+        budget_bytes=100 * MB,
+        idle_seconds=None,
+        release=lambda key, everything: released.append((key, everything)) or (0 if everything else 30 * MB),
+        probe=lambda key: (connected[key], False),
+        clock=lambda: now[0],
+    )
+    registry.update("a", 400 * MB)
+    now[0] += 60
+    assert registry.check() == ["a"] and registry.total_bytes() == 30 * MB  # its summary, still counted
+    now[0] += 60
+    assert registry.check() == [] and released == [("a", False)]  # released once while idle
+    connected["a"] = False
+    assert registry.check() == ["a"] and released[-1] == ("a", True) and not registry.sessions
+
+
 def test_kept_bytes_counts_each_buffer_once_through_objects_and_views():
     array = np.zeros((1000, 100))  # 800 kB
     holder = {"whole": array, "view": array[:10], "again": [array.T]}
@@ -87,7 +108,7 @@ def test_an_idle_session_over_the_budget_is_released_and_says_so():
     """The page's own release (aelab_page.memory.release_state), picked by the registry's policy for a session
     idle past the grace time with the server over budget: the trained network, its resumable copy and the
     snapshots go; the figures stay; the page says what went and that Train brings it back."""
-    from aelab_page.memory import NOTE_KEY, release_state
+    from aelab_page.memory import NOTE_KEY, release_state, session_kept_bytes
 
     page = AppTest.from_file(APP, default_timeout=60)
     page.run()
@@ -95,16 +116,18 @@ def test_an_idle_session_over_the_budget_is_released_and_says_so():
     assert not page.exception and page.session_state["trainer"] is not None
     epochs = page.session_state["result"].epochs_done
     now = [0.0]
-    registry = SessionRegistry(
-        budget_bytes=1,  # any kept array is over it
-        idle_seconds=None,
-        release=lambda key, everything: release_state(page.session_state, everything),
-        clock=lambda: now[0],
-    )
-    registry.update("visitor", kept_bytes(*(page.session_state[key] for key in ("trainer", "saved_run", "result"))))
+
+    def release(key: str, everything: bool) -> int:
+        release_state(page.session_state, everything)
+        return session_kept_bytes(page.session_state)
+
+    registry = SessionRegistry(budget_bytes=1, idle_seconds=None, release=release, clock=lambda: now[0])  # 1: any
+    kept = session_kept_bytes(page.session_state)
+    registry.update("visitor", kept)
     assert registry.check() == []  # just clicked: kept
     now[0] += IDLE_GRACE + 1
     assert registry.check() == ["visitor"]
+    assert 0 < registry.total_bytes() < kept  # the summary stays, and is counted
     page.run()
     assert not page.exception
     assert "trainer" not in page.session_state and "saved_run" not in page.session_state
