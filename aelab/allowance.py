@@ -11,7 +11,10 @@ the allowance is the whole training; the CLI sets no limit. One Allowance may se
 several trainings in turn on one thread (a sweep's batches, the bench's entries): it is one
 click's, or one command's, allowance.
 
-The page makes one per click with the budget's limit and a check for clicks and a closed tab;
+An allowance may also bound the wall-clock time from start() (aelab.pace: a paced run sleeps
+between epochs, so its CPU time alone would let it last for hours).
+
+The page makes one per click with the budget's limits and a check for clicks and a closed tab;
 the CLI one with a check for Ctrl-C and SIGTERM.
 """
 
@@ -23,21 +26,28 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 CHECK_EVERY = 0.01  # seconds (wall clock) between real looks: a look between two updates is a clock read
-LIMIT, REQUEST = "limit", "request"  # why training stopped (Allowance.reason)
+LIMIT, WALL, REQUEST = "limit", "wall", "request"  # why training stopped (Allowance.reason): CPU, clock, asked
 
 
 class Allowance:
-    """At most `cpu_seconds` of CPU time on the training thread (None: no limit), and until
-    `requested()` says stop (a click, a closed tab, a signal; it may also raise, as Streamlit's
-    interrupt points do: the training loop then leaves the run consistent and lets it through).
+    """At most `cpu_seconds` of CPU time on the training thread and `wall_seconds` by the clock (None:
+    no limit), and until `requested()` says stop (a click, a closed tab, a signal; it may also raise, as
+    Streamlit's interrupt points do: the training loop then leaves the run consistent and lets it through).
 
     Read it only on the thread that trains: `used` is that thread's CPU time since `start()`."""
 
-    def __init__(self, cpu_seconds: float | None = None, requested: Callable[[], bool] | None = None):
-        self.cpu_seconds, self.requested = cpu_seconds, requested
-        self.reason: str | None = None  # LIMIT or REQUEST once should_stop() said True
+    def __init__(
+        self,
+        cpu_seconds: float | None = None,
+        requested: Callable[[], bool] | None = None,
+        wall_seconds: float | None = None,
+    ):
+        self.cpu_seconds, self.requested, self.wall_seconds = cpu_seconds, requested, wall_seconds
+        self.reason: str | None = None  # LIMIT, WALL or REQUEST once should_stop() said True
         self.used_at_stop: float | None = None  # `used` then
+        self.elapsed_at_stop: float | None = None  # `elapsed` then
         self._start: float | None = None  # thread_time() at start()
+        self._started_at = 0.0  # perf_counter() at start()
         self._aside = 0.0  # CPU seconds spent in aside() blocks, not charged
         self._thread: int | None = None
         self._next_look = 0.0  # perf_counter() before which should_stop() does not look again
@@ -46,6 +56,7 @@ class Allowance:
         """Begin measuring on this thread (again calls: no change, so several trainings share it)."""
         if self._start is None:
             self._start, self._thread = time.thread_time(), threading.get_ident()
+            self._started_at = time.perf_counter()
 
     @property
     def used(self) -> float:
@@ -55,6 +66,11 @@ class Allowance:
         if threading.get_ident() != self._thread:
             raise RuntimeError("an Allowance is read on the thread that trains")
         return time.thread_time() - self._start - self._aside
+
+    @property
+    def elapsed(self) -> float:
+        """Wall-clock seconds since start() (0 before): training, pacing and drawing alike."""
+        return 0.0 if self._start is None else time.perf_counter() - self._started_at
 
     @contextmanager
     def aside(self) -> Iterator[None]:
@@ -83,8 +99,10 @@ class Allowance:
         self.start()
         if self.spent:
             self.reason = LIMIT
+        elif self.wall_seconds is not None and self.elapsed >= self.wall_seconds:
+            self.reason = WALL
         elif self.requested is not None and self.requested():
             self.reason = REQUEST
         if self.reason is not None:
-            self.used_at_stop = self.used
+            self.used_at_stop, self.elapsed_at_stop = self.used, self.elapsed
         return self.reason is not None

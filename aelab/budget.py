@@ -272,8 +272,8 @@ def _over(budget: Budget, what: str, seconds: float, megabytes: float, lower: st
         )
     if budget.max_seconds is not None and seconds > budget.max_seconds:
         return (
-            f"{what} could take up to {_duration(seconds)} of computing; this server allows "
-            f"{_duration(budget.max_seconds)} per click. To run it here, {lower}; "
+            f"{what} could take up to {duration(seconds)} of computing; this server allows "
+            f"{duration(budget.max_seconds)} per click. To run it here, {lower}; "
             "or run it on your own machine (no limit):"
         )
     return None
@@ -285,7 +285,8 @@ def max_epochs_within(seconds: float, config: Config, seeds: int = 1) -> int:
     return min(int(seconds // per_epoch), config.epochs)
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """A duration as people read it: seconds, minutes or hours."""
     if seconds < 10:
         return f"{seconds:.2g} s"
     if seconds < 120:

@@ -18,11 +18,12 @@ from streamlit.elements.lib.mutable_status_container import StatusContainer
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from threadpoolctl import threadpool_limits
 
-from aelab.allowance import LIMIT, Allowance
+from aelab.allowance import LIMIT, WALL, Allowance
 from aelab.backends import torch_unavailable_reason
 from aelab.bench import BENCH
-from aelab.budget import DEFAULT_BUDGET, Budget, bench_over_budget, load_budget, over_budget
+from aelab.budget import DEFAULT_BUDGET, Budget, bench_over_budget, duration, load_budget, over_budget
 from aelab.config import Config, ConfigError
+from aelab.pace import over_pace, wall_seconds
 from aelab.report import cli_command, markdown_literal
 from aelab.run_queue import RunQueue
 
@@ -51,6 +52,13 @@ def within_budget(config: Config, seeds: Sequence[int] | None = None) -> bool:
     """True when the budget allows this click's work; else say why, and how to run it elsewhere."""
     message = over_budget(page_budget(), config, len(seeds) if seeds else 1)
     return message is None or _refuse(message, cli_command(config, seeds))
+
+
+def within_pace(config: Config, speed: float, estimated_seconds: float) -> bool:
+    """True when `config`'s epochs at `speed` epochs per second (0: full speed) fit the click's
+    wall-clock allowance (aelab.pace); else say why, and how to run it elsewhere."""
+    message = over_pace(page_budget(), config.epochs, speed, estimated_seconds)
+    return message is None or _refuse(message, cli_command(config))
 
 
 def within_bench_budget(names: Sequence[str], seeds: Sequence[int]) -> bool:
@@ -114,12 +122,14 @@ def stop_requested() -> bool:
 def training_slot(estimated_seconds: float, backend: str = "numpy") -> Iterator[Allowance]:
     """For long work, wait for a free slot, showing the place in line, then hold it while the body
     trains on one core; quick work starts at once. The body trains with the Allowance it is given:
-    the CPU time this click may use (Budget.allowance_seconds), and stop_requested.
+    the CPU time this click may use (Budget.allowance_seconds), the wall-clock time (aelab.pace,
+    counted from the start of training, not the wait), and stop_requested.
 
     Any click interrupts the wait (the page reruns) and leaves the line, as does the end of training."""
     one_thread_per_training(backend)
     budget = page_budget()
-    allowance = Allowance(budget.allowance_seconds(estimated_seconds), stop_requested)
+    cpu, wall = budget.allowance_seconds(estimated_seconds), wall_seconds(budget, estimated_seconds)
+    allowance = Allowance(cpu, stop_requested, wall)
     if not budget.needs_slot(estimated_seconds):
         yield allowance
         return
@@ -144,16 +154,24 @@ def training_slot(estimated_seconds: float, backend: str = "numpy") -> Iterator[
 
 
 def allowance_spent(allowance: Allowance, status: StatusContainer, stopped: str, kept: str, command: str) -> bool:
-    """When `allowance` stopped the training: say so in `status` ("`stopped`: ...") and below it (the
-    limit, the CPU time used, what was `kept` and how to go on), with `command`, which does the rest
-    on your own machine. False otherwise."""
-    if allowance.reason != LIMIT:
+    """When `allowance` stopped the training (its CPU time or its wall-clock time spent): say so in
+    `status` ("`stopped`: ...") and below it (the limit, the time used, what was `kept` and how to go on),
+    with `command`, which does the rest on your own machine. False otherwise."""
+    if allowance.reason == LIMIT:
+        what = "CPU time"
+        limit = (
+            f"this click may use {allowance.cpu_seconds:g} s of CPU time on this server, and it used "
+            f"{allowance.used_at_stop:.1f} s"
+        )
+    elif allowance.reason == WALL:
+        what = "time"
+        limit = (
+            f"this click may train for {duration(allowance.wall_seconds)} by the clock on this server (a paced "
+            f"run too: it holds its place while it waits), and it trained for {duration(allowance.elapsed_at_stop)}"
+        )
+    else:
         return False
-    status.update(label=f"{stopped}: this click's CPU time is spent", state="error", expanded=True)
-    st.error(
-        f"Stopped: this click may use {allowance.cpu_seconds:g} s of CPU time on this server, and it used "
-        f"{allowance.used_at_stop:.1f} s. {kept}",
-        icon=":material/timer_off:",
-    )
+    status.update(label=f"{stopped}: this click's {what} is spent", state="error", expanded=True)
+    st.error(f"Stopped: {limit}. {kept}", icon=":material/timer_off:")
     st.code(command, language="bash")
     return True

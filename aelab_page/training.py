@@ -28,7 +28,7 @@ from aelab.run_file import resume_section
 from aelab.train import Trainer, continue_epochs
 from aelab_page.live import LiveViews
 from aelab_page.results import run_file_name
-from aelab_page.serving import allowance_spent, training_slot, within_budget
+from aelab_page.serving import allowance_spent, training_slot, within_budget, within_pace
 
 PROGRESS_INTERVAL = 0.5  # seconds from the end of one redraw to the next: drawing must not dominate training
 LOCK_WAIT = 20.0  # seconds a rerun waits for an interrupted run's thread to reach its next redraw
@@ -72,9 +72,9 @@ def train_with_progress(config: Config, action: str = "train") -> None:
     trainer = st.session_state.get("trainer") if action != "train" else None
     epochs = epochs_for(action, config, trainer)
     planned = replace(config, epochs=epochs)  # the budget and the line see the epochs this click adds
-    if not within_budget(planned):
-        return
     speed = int(st.session_state.get("speed", 0))
+    if not within_budget(planned) or not within_pace(planned, speed, estimate_seconds(planned)):
+        return
     verb = "Training" if trainer is None else f"Continuing from epoch {trainer.epoch:,}:"
     up_to = "up to " if config.stop != "never" else ""  # it may stop once solved
     label = f"{verb} {config.describe()} for {up_to}{epochs:,} epochs"

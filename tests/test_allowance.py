@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from aelab import allowance as allowance_module
-from aelab.allowance import LIMIT, REQUEST, Allowance
+from aelab.allowance import LIMIT, REQUEST, WALL, Allowance
 from aelab.backends import torch_unavailable_reason
 from aelab.bench_run import run_bench
 from aelab.config import Config
@@ -41,6 +41,27 @@ def test_the_allowance_counts_this_threads_cpu_time_only():
     busy(0.35)
     assert allowance.used >= 0.3 and allowance.spent
     assert allowance.should_stop() and allowance.reason == LIMIT
+
+
+def test_the_wall_clock_allowance_counts_waiting_too():
+    """A paced run sleeps between epochs: no CPU time, but the clock runs, and it stops it."""
+    allowance = Allowance(cpu_seconds=10.0, wall_seconds=0.3)
+    allowance.start()
+    time.sleep(0.15)
+    assert not allowance.should_stop()
+    time.sleep(0.2)
+    assert allowance.used < 0.1 and allowance.should_stop() and allowance.reason == WALL
+    assert 0.3 <= allowance.elapsed_at_stop < 2.0
+
+
+def test_a_paced_run_stops_at_its_wall_clock_allowance_and_continues():
+    trainer = Trainer(Config(width=8, hidden=3, epochs=100_000), [0])
+    allowance = Allowance(cpu_seconds=60.0, wall_seconds=0.5)
+    result = trainer.run(100_000, lambda progress: time.sleep(0.05), 0.0, allowance).run(0)  # ~20 epochs/s
+    assert allowance.reason == WALL and result.stopped and 0 < trainer.epoch < 100
+    assert allowance.used < 0.5  # the clock stopped it, not its CPU time
+    trainer.run(5)
+    assert trainer.epoch > 5
 
 
 def test_no_limit_and_no_request_never_stops():
