@@ -148,13 +148,14 @@ def report_interrupted_run() -> bool:
     config = st.session_state.get("training")
     if config is None:
         return True
-    st.session_state.training = None
     trainer: Trainer | None = st.session_state.get("trainer")
-    if trainer is None:
-        return True
-    keep_run(trainer, stopped=True, settings=config)
-    st.info(
-        f"Training paused at epoch {trainer.epoch:,}. **Continue** trains on from here, **Step** a few epochs "
-        "at a time; changing the learning rate, optimizer, loss or epochs first carries on with them."
-    )
+    if trainer is not None:
+        # The answer to the click first: keeping a wide run (its result measured, its resumable copy) takes
+        # a few tenths of a second on a busy server, and Pause must answer within one.
+        st.info(
+            f"Training paused at epoch {trainer.epoch:,}. **Continue** trains on from here, **Step** a few "
+            "epochs at a time; changing the learning rate, optimizer, loss or epochs first carries on with them."
+        )
+        keep_run(trainer, stopped=True, settings=config)
+    st.session_state.training = None  # (after keep_run: a click that interrupts it keeps the run at the next rerun)
     return True

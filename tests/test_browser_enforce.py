@@ -97,8 +97,7 @@ def pause_latency(browser, url: str, link: dict[str, str], pid: int) -> float:
         visitor.get_by_role("button", name="Pause").click()
         sync_api.expect(visitor.get_by_text("Training paused at epoch", exact=False)).to_be_visible(timeout=30_000)
         answered = time.monotonic() - clicked
-        if link is WIDE_PER_PATTERN:
-            assert visitor.get_by_text("Training paused at epoch 0.", exact=False).count() == 1  # inside the epoch
+        assert visitor.get_by_text("Training paused at epoch 0.", exact=False).count() == 1  # inside the epoch
         wait_until_idle(visitor)
         assert visitor.get_by_test_id("stException").count() == 0
         return answered
@@ -107,15 +106,13 @@ def pause_latency(browser, url: str, link: dict[str, str], pid: int) -> float:
 
 
 def test_pause_answers_within_a_second_inside_a_long_epoch(server, browser):
-    """Pause inside a per-pattern 1024-wide epoch answers within PAUSE_WITHIN, or on a busy machine as
-    fast as Pause on the same net trained full-batch (epochs of milliseconds): keeping a 1024-wide run
-    and redrawing the page take their time there, whatever the epoch."""
+    """Pause inside a per-pattern 1024-wide epoch (1024 updates, each over all 2 x 1024 x 1024 weights):
+    the page says the run paused within PAUSE_WITHIN of the click, the bound the issue names. The training
+    stops between two updates; the page answers before it keeps the run (aelab_page.training)."""
     process, url = server
-    full_batch = {key: value for key, value in WIDE_PER_PATTERN.items() if key != "batch_size"} | {"epochs": "100000"}
-    short = pause_latency(browser, url, full_batch, process.pid)
-    wide = pause_latency(browser, url, WIDE_PER_PATTERN, process.pid)
-    print(f"Pause answered in {wide:.2f} s inside a per-pattern epoch, {short:.2f} s between full-batch epochs")
-    assert wide < max(PAUSE_WITHIN, short + 1.0), f"Pause took {wide:.2f} s inside a long epoch, {short:.2f} s else"
+    answered = pause_latency(browser, url, WIDE_PER_PATTERN, process.pid)
+    print(f"Pause answered in {answered:.2f} s inside a per-pattern 1024-wide epoch (load {os.getloadavg()[0]:.1f})")
+    assert answered < PAUSE_WITHIN, f"Pause took {answered:.2f} s inside a long epoch"
 
 
 def test_a_closed_tab_frees_the_cpu_within_two_seconds(server, browser):
