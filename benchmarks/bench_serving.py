@@ -31,7 +31,7 @@ from pathlib import Path
 from bench_page import CHROMIUM_ARGS, ROOT, free_port, start_server
 from playwright.sync_api import expect, sync_playwright
 
-from aelab.budget import DEFAULT_BUDGET, max_epochs_within
+from aelab.budget import DEFAULT_BUDGET, estimate_megabytes, max_epochs_within
 from aelab.config import Config
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -44,10 +44,17 @@ def peak_megabytes(pid: int, field: str = "VmHWM") -> float:
 
 
 def widest_allowed(backend: str) -> dict[str, str]:
-    """The most expensive single run a link may start under the default budget: the widest net."""
-    config = Config(backend=backend, width=1024, hidden=1024, epochs=100_000)
-    epochs = max_epochs_within(DEFAULT_BUDGET.max_seconds, config)
-    return {"backend": backend, "width": "1024", "hidden": "1024", "epochs": str(epochs)}
+    """The most expensive single run a link may start under the default budget: the widest net, with
+    the widest bottleneck whose memory estimate fits (torch's 1024-1024 is over 1000 MB), at the most
+    epochs that fit the click's seconds."""
+    budget = DEFAULT_BUDGET
+    hidden = next(
+        k
+        for k in range(1024, 0, -32)
+        if estimate_megabytes(Config(backend=backend, width=1024, hidden=k)) <= budget.max_megabytes
+    )
+    epochs = max_epochs_within(budget.max_seconds, Config(backend=backend, width=1024, hidden=hidden, epochs=100_000))
+    return {"backend": backend, "width": "1024", "hidden": str(hidden), "epochs": str(epochs)}
 
 
 def largest_sweep_allowed() -> tuple[dict[str, str], int]:
