@@ -164,10 +164,10 @@ def allowance_spent(allowance: Allowance, status: StatusContainer, stopped: str,
             f"{allowance.used_at_stop:.1f} s"
         )
     elif allowance.reason == WALL:
-        what = "time"
+        what = "time by the clock"
         limit = (
             f"this click may train for {duration(allowance.wall_seconds)} by the clock on this server (a paced "
-            f"run too: it holds its place while it waits), and it trained for {duration(allowance.elapsed_at_stop)}"
+            f"run's waits between epochs included), and it trained for {duration(allowance.elapsed_at_stop)}"
         )
     else:
         return False

@@ -73,14 +73,17 @@ def train_with_progress(config: Config, action: str = "train") -> None:
     epochs = epochs_for(action, config, trainer)
     planned = replace(config, epochs=epochs)  # the budget and the line see the epochs this click adds
     speed = int(st.session_state.get("speed", 0))
-    if not within_budget(planned) or not within_pace(planned, speed, estimate_seconds(planned)):
+    if not within_budget(planned):
+        return
+    estimate = estimate_seconds(planned)
+    if not within_pace(planned, speed, estimate):
         return
     verb = "Training" if trainer is None else f"Continuing from epoch {trainer.epoch:,}:"
     up_to = "up to " if config.stop != "never" else ""  # it may stop once solved
     label = f"{verb} {config.describe()} for {up_to}{epochs:,} epochs"
     with (
         st.status(label, expanded=True) as status,
-        training_slot(estimate_seconds(planned), config.backend) as allowance,
+        training_slot(estimate, config.backend) as allowance,
         session_lock("trainer"),
     ):
         try:
