@@ -91,8 +91,8 @@ def release_state(state, everything: bool = False) -> list[str]:
         if _get(state, key) is not None and what:
             released.append(what)
         _drop(state, key)
-    results = [_get(state, "result"), *(run for _, run in _get(state, "pinned") or [])]
-    if any(_drop_snapshots(result) for result in results if result is not None):
+    results = [_get(state, "result"), *(_get(state, "pinned") or [])]  # pinned: a list of RunResults
+    if any([_drop_snapshots(result) for result in results if result is not None]):  # (a list: every one)
         released.append("the snapshots during training (Snapshots view, the replay)")
     if everything:
         for key in RESULT_KEYS:

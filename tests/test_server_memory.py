@@ -140,3 +140,43 @@ def test_an_idle_session_over_the_budget_is_released_and_says_so():
     page.button(key="train").click().run()  # Train again: everything back, the note gone
     assert page.session_state["trainer"] is not None and NOTE_KEY not in page.session_state
     assert not any("idle on a shared server" in info.value for info in page.info)
+
+
+def test_a_closed_tabs_release_leaves_no_array_anywhere_in_its_session():
+    """Everything a session keeps is named in aelab_page.memory's keys: after the release at its tab's
+    close, no array is left in any of its session state (a run trained and pinned, and a sweep)."""
+    from aelab_page.memory import release_state, session_kept_bytes
+
+    page = AppTest.from_file(APP, default_timeout=60)
+    page.query_params.update({"width": "64", "hidden": "6"})
+    page.run()
+    page.number_input(key="epochs").set_value(30).run()
+    page.button(key="train").click().run()
+    page.button(key="pin").click().run()
+    page.button(key="sweep").click().run()
+    assert not page.exception
+    state = page.session_state
+    assert state["pinned"] and state["sweep_result"] is not None
+    assert kept_bytes(state.to_dict()) == session_kept_bytes(state) > 0  # every array is under a named key
+    release_state(state, everything=True)
+    assert kept_bytes(state.to_dict()) == 0
+
+
+def test_an_idle_release_drops_the_snapshots_of_every_pinned_run_too():
+    from aelab_page.memory import release_state
+
+    page = AppTest.from_file(APP, default_timeout=60)
+    page.query_params.update({"width": "64", "hidden": "6"})
+    page.run()
+    page.number_input(key="epochs").set_value(30).run()
+    for seed in (1, 2):
+        page.number_input(key="seed").set_value(seed).run()
+        page.button(key="train").click().run()
+        page.button(key="pin").click().run()
+    page.number_input(key="seed").set_value(3).run()
+    page.button(key="train").click().run()
+    assert not page.exception
+    runs = [page.session_state["result"], *page.session_state["pinned"]]
+    assert len({id(run) for run in runs}) == 3 and all(len(run.snapshot_epochs) > 1 for run in runs)
+    assert "the snapshots during training (Snapshots view, the replay)" in release_state(page.session_state)
+    assert all(len(run.snapshot_epochs) == 1 and len(run.snapshot_weights) == 1 for run in runs)
