@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench_page import CHROMIUM_ARGS, ROOT, free_port, start_server
 from bench_serving import IDLE, peak_megabytes, widest_allowed
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 SETTLED = 600  # MB: the target once every tab has closed
 SETTLE_FOR = 60  # seconds watched after every tab closed
@@ -68,8 +68,9 @@ def scenario(root: Path, link: str, args: argparse.Namespace) -> dict[str, float
                 page.goto(f"http://127.0.0.1:{port}/?{link}")
                 page.wait_for_selector(IDLE, timeout=120_000)
                 page.get_by_role("button", name="Train").click()
-                page.wait_for_timeout(args.train_for * 1000)
                 pause = page.get_by_role("button", name="Pause")
+                expect(pause).to_be_visible(timeout=120_000)  # training has started (torch imported, arrays made)
+                page.wait_for_timeout(args.train_for * 1000)
                 if pause.count():
                     pause.click()
                 page.wait_for_selector(IDLE, timeout=120_000)
