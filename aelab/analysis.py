@@ -136,7 +136,7 @@ def measure(
 ) -> Metrics:
     """The per-epoch figures for a batch: activations (S, P, k), outputs (S, P, N).
 
-    With `one_hot` (the targets are the identity: see data.is_one_hot) the same figures come
+    With `one_hot` (the targets are the identity: see patterns.is_one_hot) the same figures come
     from fewer passes over the outputs, which at N = 1024 cost as much as training itself."""
     # This runs every epoch: fractions are taken as count / total, which is what np.mean computes,
     # without np.mean's Python-level overhead (most of its cost on arrays this small).

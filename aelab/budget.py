@@ -184,7 +184,7 @@ def _limit(label: str, name: str, value: object) -> float | int | None:
 def epoch_work(config: Config, seeds: int = 1) -> dict[str, float]:
     """What one epoch of `seeds` seeds does, in the units of UNIT_SECONDS. Many seeds train in batches
     of at most seeds_per_batch (a sweep's), each batch with its own fixed costs."""
-    width, hidden, patterns = config.width, config.hidden, config.width  # P = N one-hot patterns
+    width, hidden, patterns = config.width, config.hidden, config.pattern_count
     wide = 2.0 if config.dtype == "float64" else 1.0  # float64 moves twice the bytes
     batches = -(-seeds // seeds_per_batch(config))
     minibatch = config.minibatch

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from aelab.patterns import PATTERN_SETS
 from aelab.settings import MAX_SEED, SETTINGS, ConfigError, Setting
 
 __all__ = [
@@ -37,13 +38,18 @@ class Config:
     What each field allows is in SETTINGS; the defaults are here."""
 
     backend: str = "numpy"  # numpy (from scratch) | torch (torch kernels or autograd, torch.optim)
-    width: int = 8  # N: input and output size, the number of one-hot patterns
+    data: str = "one_hot"  # the pattern set: aelab.patterns.PATTERN_SETS
+    width: int = 8  # N: input and output size (one_hot: also the number of patterns)
+    patterns: int = 0  # P: how many patterns; 0: the set's own count (one_hot: N)
+    density: float = 0.5  # random_binary: the chance of each bit being 1
+    data_seed: int = 0  # random_binary, bars: draws the patterns, the same for every weight seed
     hidden: int = 3  # k: bottleneck size
     # The default recipe (tanh, MSE, plain SGD at lr 50 from small weights) gives the
     # 8-3-8 encoder distinct binary codes in 100% of seeds 0..99, median epoch ~115:
     # see the README's recipe table, made with `python -m aelab sweep`.
     activation: str = "tanh"  # hidden layer
     loss: str = "mse"  # mse | bce on sigmoid outputs | softmax_ce: softmax outputs, cross-entropy | sse
+    output: str = "auto"  # auto: softmax for softmax_ce, else sigmoid | sigmoid | softmax | linear (mse, sse)
     optimizer: str = "sgd"  # torch.optim semantics: SGD, SGD(momentum), Adam, Rprop; or Quickprop
     lr: float = 50.0  # large, but the loss is a mean over all N*N outputs
     momentum: float = 0.9  # used by the momentum optimizer only
@@ -69,25 +75,38 @@ class Config:
         for name, setting in SETTINGS.items():
             high = getattr(self, setting.high_field) if setting.high_field else None
             setting.check(getattr(self, name), high)
+        check_combination(self)
 
     @classmethod
     def from_strings(cls, values: Mapping[str, str], base: Config | None = None) -> Config:
         """Build a config from text values over `base` (the defaults when None).
 
         Unknown names and unparsable or out-of-range values raise ConfigError."""
-        return dataclasses.replace(
-            base or cls(), **{name: _setting(name, text).parse(text) for name, text in values.items()}
-        )
+        base = base or cls()
+        parsed = {name: _setting(name, text).parse(text) for name, text in values.items()}
+        return dataclasses.replace(base, **_with_data_width(parsed, base))
 
     @property
-    def output(self) -> str:
-        """The output layer: softmax for softmax_ce, else sigmoid."""
+    def output_layer(self) -> str:
+        """The output layer: `output`, where auto is softmax for softmax_ce, else sigmoid."""
+        if self.output != "auto":
+            return self.output
         return "softmax" if self.loss == "softmax_ce" else "sigmoid"
 
     @property
+    def pattern_count(self) -> int:
+        """P: `patterns`, or with 0 the pattern set's own count at this width."""
+        return self.patterns or PATTERN_SETS[self.data].count(self.width)
+
+    @property
+    def binary_targets(self) -> bool:
+        """The targets are 0s and 1s: the 40-20-40 rule and the binary-code figures apply."""
+        return PATTERN_SETS[self.data].binary
+
+    @property
     def minibatch(self) -> bool:
-        """True when an epoch is several updates over a shuffled order (0 < batch_size < width)."""
-        return 0 < self.batch_size < self.width
+        """True when an epoch is several updates over a shuffled order (0 < batch_size < P)."""
+        return 0 < self.batch_size < self.pattern_count
 
     @property
     def attempt_length(self) -> int:
@@ -105,6 +124,10 @@ class Config:
     def describe(self, with_seed: bool = True) -> str:
         """A short human label, e.g. 'numpy 8-3-8 sigmoid bce adam lr=0.1 seed=0'."""
         label = f"{self.backend} {self.width}-{self.hidden}-{self.width} {self.activation} {self.loss} {self.optimizer}"
+        if self.data != "one_hot":
+            label += f" data={self.data} P={self.pattern_count}"
+        if self.output != "auto":
+            label += f" output={self.output}"
         label += f" lr={self.lr:g}"
         if self.optimizer == "quickprop":
             label += f" mu={self.max_growth:g}"
@@ -138,6 +161,50 @@ def describe_changes(changes: Mapping[str, tuple[object, object]]) -> str:
     """changed_settings in words, e.g. "lr 50 → 10, optimizer sgd → adam"."""
     return ", ".join(f"{name} {old:g} → {new:g}" if isinstance(old, float) else f"{name} {old} → {new}"
                      for name, (old, new) in changes.items())  # fmt: skip
+
+
+# Which output layers each loss takes: auto resolves to the first.
+OUTPUTS_BY_LOSS = {
+    "mse": ("sigmoid", "linear"),
+    "sse": ("sigmoid", "linear"),
+    "bce": ("sigmoid",),
+    "softmax_ce": ("softmax",),
+}
+
+
+def check_combination(config: Config) -> None:
+    """The limits between settings that no single setting's range says: the pattern set's widths and
+    counts, the output layer each loss takes, the goals that need binary targets."""
+    entry = PATTERN_SETS[config.data]
+    problem = entry.width_problem(config.width)
+    if problem:
+        raise ConfigError("width", config.width, f"data {config.data}: {problem}")
+    most = entry.most(config.width)
+    if config.data == "one_hot" and config.patterns not in (0, config.width):
+        raise ConfigError("patterns", config.patterns, f"one_hot makes exactly N patterns: 0 or {config.width}")
+    if config.patterns > most:
+        raise ConfigError("patterns", config.patterns, f"data {config.data} makes at most {most}; 0: its own count")
+    if config.data == "csv" and not config.patterns:
+        raise ConfigError("patterns", 0, "data csv: the file's row count, which reading the file sets")
+    if config.output_layer not in OUTPUTS_BY_LOSS[config.loss]:
+        allowed = ", ".join(("auto", *OUTPUTS_BY_LOSS[config.loss]))
+        raise ConfigError("output", config.output, f"loss {config.loss} takes: {allowed}")
+    if config.loss == "softmax_ce" and config.data != "one_hot":
+        raise ConfigError("loss", config.loss, "softmax_ce needs one-of-N targets: data one_hot")
+    if config.stop != "never" and not entry.binary:
+        raise ConfigError("stop", config.stop, f"data {config.data} is not binary, so never (no 40-20-40 goal)")
+
+
+def _with_data_width(parsed: dict[str, object], base: Config) -> dict[str, object]:
+    """Text that names a pattern set but no width gets the set's default width where `base`'s does not fit it
+    (--data digits: 64), and a bottleneck that fits that width."""
+    entry = PATTERN_SETS.get(parsed.get("data"))  # type: ignore[arg-type]
+    if entry is None or "width" in parsed or entry.default_width is None or not entry.width_problem(base.width):
+        return parsed
+    return parsed | {
+        "width": entry.default_width,
+        "hidden": parsed.get("hidden", min(base.hidden, entry.default_width)),
+    }
 
 
 def _setting(name: str, text: object) -> Setting:
@@ -187,10 +254,20 @@ def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_D
         refused["hidden"] = ConfigError("hidden", good.pop("hidden"), SETTINGS["hidden"].allowed(width))
     if "hidden" not in good:
         good["hidden"] = fitting_hidden(width, base.hidden)
+    good = _with_data_width(good, base)
+    while True:  # a limit between settings (check_combination): the value it names falls back to base's
+        try:
+            config = dataclasses.replace(base, **good)
+            break
+        except ConfigError as error:
+            if error.field not in good:
+                raise
+            refused[error.field] = error
+            del good[error.field]
     for name, error in refused.items():
-        fallback = f"using {good.get(name, getattr(base, name))!r} instead" if name in SETTINGS else "ignored"
+        fallback = f"using {getattr(config, name)!r} instead" if name in SETTINGS else "ignored"
         problems.append(f"{error}; {fallback}")
-    return dataclasses.replace(base, **good), problems
+    return config, problems
 
 
 def config_to_strings(config: Config) -> dict[str, str]:

@@ -28,9 +28,12 @@ from aelab.weights import Weights
 MAX_CORNER_BITS = 10  # 1024 corners
 
 
-def decode(weights: Weights, hidden: np.ndarray, loss: str) -> np.ndarray:
-    """(..., k) hidden vectors -> (..., N) outputs of the decoder (softmax for softmax_ce, else sigmoid)."""
+def decode(weights: Weights, hidden: np.ndarray, loss: str, output: str = "auto") -> np.ndarray:
+    """(..., k) hidden vectors -> (..., N) outputs of the decoder: `output` (Config.output_layer; auto:
+    softmax for softmax_ce, else sigmoid)."""
     logits = np.asarray(hidden, dtype=np.float64) @ weights.W2 + weights.b2  # (..., k) @ (k, N) -> (..., N)
+    if output == "linear":
+        return logits
     if loss == "softmax_ce":
         exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
         return exp / exp.sum(axis=-1, keepdims=True)
@@ -204,12 +207,15 @@ def _clip_line(wa: float, wb: float, c: float, low: float, high: float) -> tuple
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def code_pushes(weights: Weights, activations: np.ndarray, loss: str) -> np.ndarray:
-    """(N, k): -dLoss/dh at each training pattern's hidden vector: the direction training pushes
-    that code (through the decoder; the encoder moves it by changing W1 and b1)."""
+def code_pushes(
+    weights: Weights, activations: np.ndarray, loss: str, targets: np.ndarray | None = None, output: str = "auto"
+) -> np.ndarray:
+    """(P, k): -dLoss/dh at each training pattern's hidden vector: the direction training pushes
+    that code (through the decoder; the encoder moves it by changing W1 and b1). `targets` (P, N):
+    the patterns, one-hot when None."""
     from aelab.backends.numpy_backend import output_layer  # the backend's own maths, not a copy
 
-    targets = np.eye(weights.W2.shape[1])
-    logits = activations @ weights.W2 + weights.b2  # (N, k) @ (k, N) -> (N, N)
-    _, _, dz2 = output_layer(loss, logits[None].copy(), targets)
-    return -(dz2[0] @ weights.W2.T)  # (N, N) @ (N, k) -> (N, k)
+    targets = np.eye(weights.W2.shape[1]) if targets is None else targets
+    logits = activations @ weights.W2 + weights.b2  # (P, k) @ (k, N) -> (P, N)
+    _, _, dz2 = output_layer(loss, logits[None].copy(), targets, output=output)
+    return -(dz2[0] @ weights.W2.T)  # (P, N) @ (N, k) -> (P, k)

@@ -19,9 +19,9 @@ from aelab import analysis
 from aelab.backends import Backend, Forward
 from aelab.backends.base import surely_finite
 from aelab.config import Config
-from aelab.data import is_one_hot
 from aelab.goals import Goal, may_reach
 from aelab.kept_epochs import HISTORY_BUDGET, SNAPSHOT_BUDGET, history_epochs, snapshot_epochs
+from aelab.patterns import Patterns, is_one_hot
 from aelab.results import METRICS, BatchResult, SweepResult
 from aelab.weights import Weights, first_weights
 
@@ -44,6 +44,7 @@ class Recorder:
         goal: Goal | None = None,
     ):
         self.config, self.seeds, self.data, self.initial, self.backend = config, seeds, data, initial, backend
+        self.patterns: Patterns | None = None  # the Trainer's, handed on to its results (csv: the only copy)
         self.goal = goal  # checked after every epoch: an entry that may reach it is measured at once (record)
         self.one_hot = is_one_hot(data)  # then the figures take the one-hot shortcuts
         count = len(seeds)
@@ -254,6 +255,7 @@ class Recorder:
             stopped=stopped,
             train_seconds=seconds,
             reached_epoch=_entries(self.reached()) if self.goal else [],
+            patterns=self.patterns,
         )
 
     def solved_epochs(self) -> tuple[list[int | None], list[int | None]]:

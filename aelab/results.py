@@ -13,7 +13,7 @@ import numpy as np
 from aelab import analysis, diagnosis
 from aelab.code_groups import CodeGroup, group_codes, merge_groups
 from aelab.config import SETTINGS, Config
-from aelab.data import one_hot_patterns
+from aelab.patterns import Patterns, config_patterns
 from aelab.weights import Weights
 
 METRICS = ("loss", "accuracy", "bits_correct", "distinct_codes")
@@ -41,7 +41,18 @@ class RunResult:
     changes: list[tuple[int, dict]] = field(default_factory=list)  # (epoch, {setting: (old, new)}) of a paused run
     snapshot_weights: dict[int, Weights] = field(default_factory=dict)  # epoch -> float32 weights (a replay's edges)
     at_goal: bool = False  # its last stretch of training ended where the `stop` setting ends it
+    patterns: Patterns | None = None  # what it trained on (None: the config's own set, made when asked)
     _code_report: analysis.CodeReport | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def data(self) -> Patterns:
+        """The patterns (inputs and targets, labels, image shape) the run trained on."""
+        return self.patterns if self.patterns is not None else config_patterns(self.config)
+
+    @property
+    def targets(self) -> np.ndarray:
+        """(P, N): the patterns, which are the targets."""
+        return self.data.inputs
 
     @property
     def epochs_done(self) -> int:
@@ -95,6 +106,17 @@ class BatchResult:
     reached_epoch: list[int | None] = field(default_factory=list)  # per seed, when it reached the run's goal
     snapshot_weights: dict[int, Weights] = field(default_factory=dict)  # epoch -> float32 weights, seed axis first
     at_goal: bool = False  # the last stretch of training ended at the run's goal (every seed reached it)
+    patterns: Patterns | None = None  # what it trained on (None: the config's own set, made when asked)
+
+    @property
+    def data(self) -> Patterns:
+        """The patterns (inputs and targets, labels, image shape) the run trained on."""
+        return self.patterns if self.patterns is not None else config_patterns(self.config)
+
+    @property
+    def targets(self) -> np.ndarray:
+        """(P, N): the patterns, which are the targets."""
+        return self.data.inputs
 
     def run(self, index: int) -> RunResult:
         """The result of seed `seeds[index]`, as a single run would report it."""
@@ -125,6 +147,7 @@ class BatchResult:
             changes=list(self.changes),
             snapshot_weights={e: weights.select(index) for e, weights in self.snapshot_weights.items() if e < length},
             at_goal=self.at_goal,
+            patterns=self.patterns,
         )
 
 
@@ -171,7 +194,7 @@ class SweepResult:
         solved = [epoch is not None for epoch in batch.solved_epoch]
         failures = diagnosis.sweep_failures(
             batch.history["loss"], batch.history_epochs, batch.lengths, batch.activations, batch.outputs,
-            one_hot_patterns(batch.config.width), batch.config.activation,
+            batch.targets, batch.config.activation,
             solved=solved, diverged=batch.diverged, restarts=batch.restarts, stopped=batch.stopped,
             optimizer=batch.config.optimizer,
         )  # fmt: skip

@@ -160,7 +160,8 @@ def _optimizer(config: Config, seeds: int, epoch: int) -> dict:
     def state(dtype: str, **limits: float | bool) -> dict:
         return shaped_array_schema(dtype, shapes, "whole" not in limits, **limits)
 
-    updates = {"minimum": 0, "maximum": epoch * patterns, "whole": True}  # at most one update per pattern per epoch
+    # at most one update per pattern per epoch
+    updates = {"minimum": 0, "maximum": epoch * config.pattern_count, "whole": True}
     return {
         "type": "object",
         "maxProperties": MAX_OPTIMIZER_ARRAYS,
@@ -186,7 +187,7 @@ def metric_limits(patterns: int) -> dict[str, dict]:
 
 
 def _recorder(config: Config, seeds: int, epoch: int, columns: int) -> dict:
-    patterns, limits = config.width, metric_limits(config.width)
+    patterns, limits = config.pattern_count, metric_limits(config.pattern_count)
     arrays = {}
     for part, shape in (("history", [seeds, columns]), ("latest", [seeds])):
         arrays |= {f"{part}.{name}": array_schema("float64", shape, True, **limits[name]) for name in METRICS}
@@ -202,7 +203,7 @@ def _recorder(config: Config, seeds: int, epoch: int, columns: int) -> dict:
         "attempts": array_schema("int64", [seeds], minimum=0, maximum=restarts),
         "attempt_start": array_schema("int64", [seeds], minimum=0, maximum=epoch),
     }
-    for name, width in (("last_good_activations", config.hidden), ("last_good_outputs", patterns)):
+    for name, width in (("last_good_activations", config.hidden), ("last_good_outputs", config.width)):
         # null: nothing diverged (run_file checks that against `alive`)
         arrays[name] = array_schema("float64", [seeds, patterns, width], nullable=True) | {"type": ["object", "null"]}
     return _object(arrays)
@@ -248,7 +249,7 @@ def section_schema(config: Config, epoch: int, columns: int, snapshots: int | No
     """The whole resume section of a single run of `config` at `epoch`, whose history has `columns`
     columns and which saved `snapshots` snapshots (None: it left them out)."""
     seeds, restart_after = 1, config.restart_after
-    shape = [snapshots or 0, seeds, config.width, config.hidden]
+    shape = [snapshots or 0, seeds, config.pattern_count, config.hidden]
     restart = {"type": "integer", "minimum": max(1, restart_after), "maximum": epoch}
     if restart_after:
         restart["multipleOf"] = restart_after

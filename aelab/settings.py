@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aelab.activations import ACTIVATIONS
+from aelab.patterns import MAX_PATTERNS, PATTERN_SETS
 from aelab.tables import by_name
 
 
@@ -110,6 +111,10 @@ def _activation_labels() -> dict[str, str]:
     return {name: activation.label for name, activation in ACTIVATIONS.items()}
 
 
+def _pattern_labels() -> dict[str, str]:
+    return {name: entry.label for name, entry in PATTERN_SETS.items()}
+
+
 MAX_SEED = 2**32 - 1
 
 SETTINGS: dict[str, Setting] = by_name(
@@ -121,7 +126,34 @@ SETTINGS: dict[str, Setting] = by_name(
         "or, on a full-batch step, by fused kernels tested against it",
         choices=_labels(numpy="NumPy (from scratch)", torch="PyTorch"),
     ),
-    Setting("width", int, "Input width N", "N: the number of one-hot patterns, and their width", 2, 1024),
+    Setting(
+        "data",
+        str,
+        "Patterns",
+        "what the net reconstructs: one_hot (the encoder problem: N patterns of width N), random_binary (P "
+        "patterns of N bits at a density), bars (Földiák 1990: horizontal and vertical bars on a side x side "
+        "grid, N = side²), digits (the 8x8 handwritten digits, N = 64, 1797 labelled images), csv (your own)",
+        choices=_pattern_labels,
+    ),
+    Setting("width", int, "Input width N", "N: the width of each pattern (one_hot: also their number)", 2, 1024),
+    Setting(
+        "patterns",
+        int,
+        "Pattern count P",
+        "how many patterns (0: the set's own: one_hot N, random_binary N, bars the 2 side single bars, digits "
+        "all 1797; one_hot takes only N; bars with another count overlays random bars, each with chance 1/side)",
+        0,
+        MAX_PATTERNS,
+    ),
+    Setting("density", float, "Density", "random_binary only: the chance that each bit is 1", 0.01, 0.99),
+    Setting(
+        "data_seed",
+        int,
+        "Data seed",
+        "random_binary and bars: draws the patterns (the same for every weight seed)",
+        0,
+        MAX_SEED,
+    ),
     Setting("hidden", int, "Bottleneck k", "k: the number of hidden units", 1, high_field="width"),
     Setting("activation", str, "Hidden activation", "the hidden layer's function", choices=_activation_labels),
     Setting(
@@ -132,6 +164,14 @@ SETTINGS: dict[str, Setting] = by_name(
         "sum of squared errors over an update's patterns and outputs (SNNS, PDP, Fahlman: their learning rates "
         "apply as published)",
         choices=_labels(mse="MSE", bce="BCE", softmax_ce="Softmax + CE", sse="SSE"),
+    ),
+    Setting(
+        "output",
+        str,
+        "Output layer",
+        "auto: softmax for softmax_ce, else sigmoid (the encoder's choices); sigmoid; softmax (with softmax_ce "
+        "only); linear (with mse or sse: for real-valued data and the PCA floor)",
+        choices=_labels(auto="auto (by loss)", sigmoid="sigmoid", softmax="softmax", linear="linear"),
     ),
     Setting(
         "optimizer",

@@ -41,8 +41,8 @@ def seed_range(count: int, first: int) -> list[int]:
 
 
 def values_per_seed(config: Config) -> int:
-    """One seed's (P, N) outputs and (P, k) hidden values in one pass (P = N one-hot patterns)."""
-    return config.width * (config.width + config.hidden)
+    """One seed's (P, N) outputs and (P, k) hidden values in one pass."""
+    return config.pattern_count * (config.width + config.hidden)
 
 
 def seeds_per_batch(config: Config) -> int:

@@ -34,9 +34,9 @@ from aelab.allowance import Allowance
 from aelab.backends import make_backend
 from aelab.backends.base import Forward, StopCheck
 from aelab.config import Config, ConfigError, changed_settings
-from aelab.data import one_hot_patterns
 from aelab.goals import Goal, stop_goal
 from aelab.noise import HiddenNoise, PatternOrder
+from aelab.patterns import config_patterns
 from aelab.progress import Progress, ProgressCallback, measure_now
 from aelab.recorder import Recorder
 from aelab.results import BatchResult, RunResult
@@ -126,14 +126,24 @@ class Trainer:
     A run stops at `goal` when one is given (a sweep, the bench), else where the config's `stop` and
     `hold` say, which a paused run may change."""
 
-    def __init__(self, config: Config, seeds: Sequence[int], *, keep_snapshots: bool = False, goal: Goal | None = None):
+    def __init__(
+        self,
+        config: Config,
+        seeds: Sequence[int],
+        *,
+        keep_snapshots: bool = False,
+        goal: Goal | None = None,
+        inputs: np.ndarray | None = None,
+    ):
         self.config, self.seeds = config, list(seeds)
-        self.data = one_hot_patterns(config.width)
+        self.patterns = config_patterns(config, inputs)  # csv: `inputs` (P, N); other sets make their own
+        self.data = self.patterns.inputs  # (P, N): the inputs, and the targets
         initial = Weights.stack([first_weights(config, seed) for seed in seeds])
         self.backend = make_backend(config, initial, self.data)
         self.goal_from_settings = goal is None
         goal = stop_goal(config.stop, config.hold) if goal is None else goal
         self.recorder = Recorder(config, self.seeds, self.data, initial, self.backend, keep_snapshots, goal)
+        self.recorder.patterns = self.patterns
         self.noise: HiddenNoise | None = None  # made when first needed, then kept: its draws go on
         self.order: PatternOrder | None = None
         self.epoch = 0  # updates done so far

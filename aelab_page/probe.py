@@ -83,7 +83,7 @@ def hidden_space(result: RunResult, hidden: np.ndarray, span: tuple[float, float
         return
     lines_note = (
         "Lines: where each output crosses 0.5."
-        if config.output == "sigmoid"
+        if config.output_layer == "sigmoid"
         else "Softmax outputs: the colours show which output wins."
     )
     st.caption(

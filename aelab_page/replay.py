@@ -15,7 +15,7 @@ import streamlit as st
 
 from aelab import replay
 from aelab.config import Config
-from aelab.data import one_hot_patterns
+from aelab.patterns import one_hot_patterns
 from aelab.results import RunResult
 from aelab.weights import Weights, first_weights
 

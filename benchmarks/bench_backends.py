@@ -36,7 +36,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing aelab
 
 from aelab.config import Config
-from aelab.data import one_hot_patterns
+from aelab.patterns import one_hot_patterns
 from aelab.train import train
 from aelab.weights import init_weights
 

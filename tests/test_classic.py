@@ -11,7 +11,7 @@ import pytest
 from aelab import Config, train
 from aelab.backends.numpy_backend import NumpyBackend
 from aelab.backends.numpy_optim import Quickprop
-from aelab.data import one_hot_patterns
+from aelab.patterns import one_hot_patterns
 from aelab.weights import ORDER_STREAM, Weights, init_weights
 
 NAMES = ("W1", "b1", "W2", "b2")

@@ -18,7 +18,7 @@ import aelab.backends
 from aelab import Config, report, train
 from aelab.backends import make_backend
 from aelab.config import ConfigError
-from aelab.data import one_hot_patterns
+from aelab.patterns import one_hot_patterns
 from aelab.weights import init_weights
 
 ROOT = Path(__file__).resolve().parent.parent

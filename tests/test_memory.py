@@ -12,8 +12,8 @@ from aelab import kept_epochs
 from aelab import recorder as recorder_module
 from aelab.backends import make_backend
 from aelab.config import Config
-from aelab.data import one_hot_patterns
 from aelab.goals import SOLVED
+from aelab.patterns import one_hot_patterns
 from aelab.recorder import HISTORY_BUDGET, Recorder, first_weights, history_epochs
 from aelab.results import METRICS
 from aelab.sweep import seed_batches, sweep

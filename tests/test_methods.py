@@ -13,8 +13,8 @@ import pytest
 
 from aelab import Config, train, train_seeds
 from aelab.backends.numpy_backend import NumpyBackend
-from aelab.data import one_hot_patterns
 from aelab.noise import HiddenNoise
+from aelab.patterns import one_hot_patterns
 from aelab.train import Trainer
 from aelab.weights import Weights, init_weights
 

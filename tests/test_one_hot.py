@@ -7,7 +7,7 @@ import pytest
 
 from aelab import Config, analysis, train
 from aelab.backends import make_backend
-from aelab.data import is_one_hot, one_hot_patterns
+from aelab.patterns import is_one_hot, one_hot_patterns
 from aelab.weights import Weights, init_weights
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from aelab import Config, train
 from aelab.backends import make_backend
-from aelab.data import one_hot_patterns
+from aelab.patterns import one_hot_patterns
 from aelab.weights import Weights, init_weights
 
 pytest.importorskip("torch")

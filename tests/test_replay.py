@@ -11,7 +11,7 @@ import pytest
 from aelab import replay
 from aelab.activations import ACTIVATIONS
 from aelab.config import Config
-from aelab.data import one_hot_patterns
+from aelab.patterns import one_hot_patterns
 from aelab.probe import decode
 from aelab.recorder import first_weights
 from aelab.train import Trainer, train

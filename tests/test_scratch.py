@@ -10,7 +10,7 @@ import pytest
 
 from aelab.backends.numpy_backend import NumpyBackend
 from aelab.config import SETTINGS, Config
-from aelab.data import one_hot_patterns
+from aelab.patterns import one_hot_patterns
 from aelab.recorder import first_weights
 from aelab.scratch import Network
 from aelab.weights import Weights

@@ -5,7 +5,7 @@ The network, for S seeds at once (P patterns of width N, k hidden units):
     z1 = X @ W1 + b1        (P, N) @ (S, N, k) -> (S, P, k)
     h  = act(z1)
     z2 = h @ W2 + b2        (S, P, k) @ (S, k, N) -> (S, P, N)
-    y  = sigmoid(z2)        (softmax over each pattern's N outputs for softmax_ce)
+    y  = sigmoid(z2)        (softmax over each pattern's N outputs for softmax_ce; z2 itself when linear)
 
 With hidden noise, z1 gets the epoch's draws added for the update; the
 returned figures are those of the clean network.
@@ -25,15 +25,18 @@ from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward, StopCheck, surely_finite
 from aelab.backends.numpy_optim import make_optimizer
 from aelab.config import Config
-from aelab.data import is_one_hot
 from aelab.noise import chunks
+from aelab.patterns import is_one_hot
 from aelab.weights import Weights
 
 
 def output_layer(
-    name: str, z2: np.ndarray, X: np.ndarray, gradient: bool = True, flat_spot: float = 0.0
+    name: str, z2: np.ndarray, X: np.ndarray, gradient: bool = True, flat_spot: float = 0.0, output: str = "auto"
 ) -> tuple[np.ndarray, ...]:
     """Outputs y (S, P, N), per-seed loss (S,) and, with `gradient`, dLoss/dz2 (S, P, N).
+
+    `output` is the output layer (Config.output_layer; auto: softmax for softmax_ce, else sigmoid);
+    a linear one (y = z2) goes with mse or sse only.
 
     X, the targets, is (P, N), or (S, B, N) for a mini-batch of B patterns per seed.
     `flat_spot` is added to the sigmoid's derivative y (1 - y) for mse and sse (for bce and
@@ -56,7 +59,8 @@ def output_layer(
     count = patterns * X.shape[-1]  # the mean runs over every output of every pattern
     if name == "bce":
         loss = (np.maximum(z2, 0) - z2 * X + np.log1p(np.exp(-np.abs(z2)))).sum(axis=(1, 2)) / count
-    y = _sigmoid_in_place(z2)
+    linear = output == "linear"
+    y = z2 if linear else _sigmoid_in_place(z2)
     if name == "bce":
         return y, loss, ((y - X) / count if gradient else None)
     error = y - X
@@ -66,6 +70,8 @@ def output_layer(
         return y, loss, None
     # mse: d/dz2 of mean (y - X)^2 = (2 / count) (y - X) y (1 - y); sse: (y - X) y (1 - y)
     dz2 = error if name == "sse" else np.multiply(error, 2 / count, out=error)
+    if linear:  # dy/dz2 = 1: no derivative to offset either
+        return y, loss, dz2
     if flat_spot:
         dz2 *= y * (1 - y) + flat_spot
         return y, loss, dz2
@@ -97,7 +103,7 @@ class NumpyBackend:
     def __init__(self, config: Config, weights: Weights, data: np.ndarray):
         dtype = np.dtype(config.dtype)
         self.activation = ACTIVATIONS[config.activation]
-        self.loss_name = config.loss
+        self.loss_name, self.output = config.loss, config.output_layer
         self.weight_decay = config.weight_decay
         self.flat_spot, self.batch_size = config.flat_spot, config.batch_size
         self.X = data.astype(dtype)  # (P, N)
@@ -125,7 +131,7 @@ class NumpyBackend:
         h = self.activation.numpy(z1)
         z2 = h @ W2  # (S, P, k) @ (S, k, N) -> (S, P, N)
         z2 += self.b2_rows  # + (S, 1, N), in place
-        y, loss, dz2 = output_layer(self.loss_name, z2, X, gradient, self.flat_spot)
+        y, loss, dz2 = output_layer(self.loss_name, z2, X, gradient, self.flat_spot, self.output)
         return Pass(Forward(loss, h, y), z1, dz2)
 
     def forward(self) -> Forward:

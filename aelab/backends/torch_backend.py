@@ -19,8 +19,8 @@ from aelab.backends.base import Forward, StopCheck, surely_finite
 from aelab.backends.torch_fused import Layout, Network, Pass, fuses, network_gradient, network_pass
 from aelab.backends.torch_optim import OptimizerState, make_torch_optimizer, optimizer_step, reset_optimizer_state
 from aelab.config import Config, ConfigError
-from aelab.data import is_one_hot
 from aelab.noise import chunks
+from aelab.patterns import is_one_hot
 from aelab.weights import Weights
 
 
@@ -41,7 +41,7 @@ class Autoencoder(nn.Module):
         self, weights: Weights, activation: str, dtype: torch.dtype, device: torch.device, one_hot: bool = False
     ):
         super().__init__()
-        self.one_hot = one_hot  # X is the identity: X @ W1 = W1 (see data.is_one_hot)
+        self.one_hot = one_hot  # X is the identity: X @ W1 = W1 (see patterns.is_one_hot)
         seeds, width, hidden = weights.W1.shape
         self.layout = Layout(seeds, width, hidden)
         arrays = [weights.W1, weights.b1[:, None, :], weights.W2, weights.b2[:, None, :]]
@@ -97,7 +97,7 @@ def with_flat_spot(values: torch.Tensor, inputs: torch.Tensor, flat_spot: float)
 
 
 def output_losses(
-    name: str, logits: torch.Tensor, X: torch.Tensor, flat_spot: float = 0.0
+    name: str, logits: torch.Tensor, X: torch.Tensor, flat_spot: float = 0.0, output: str = "auto"
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(S, P, N) loss of each output, and the outputs when the loss computed them.
 
@@ -105,6 +105,8 @@ def output_losses(
     the sum over a pattern's N outputs is that pattern's cross-entropy, and the
     loss is their mean over the P patterns; sse is half the sum (see `loss_weight`).
     `flat_spot` offsets the sigmoid's derivative for mse and sse."""
+    if name in ("mse", "sse") and output == "linear":  # y = z2 (Config.output_layer)
+        return F.mse_loss(logits, X, reduction="none"), logits
     if name in ("mse", "sse"):
         outputs = torch.sigmoid(logits)
         return F.mse_loss(with_flat_spot(outputs, logits, flat_spot), X, reduction="none"), outputs
@@ -137,7 +139,7 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         X = torch.as_tensor(data, dtype=self.dtype, device=self.device)  # (P, N)
         self.X = X.expand(seeds, *X.shape)  # (S, P, N): a view, no copy per seed
         self.model = Autoencoder(weights, config.activation, self.dtype, self.device, is_one_hot(data))
-        self.loss_name, self.output = config.loss, config.output
+        self.loss_name, self.output = config.loss, config.output_layer
         self.weight_decay = config.weight_decay
         self.flat_spot, self.batch_size = config.flat_spot, config.batch_size
         self.data = torch.as_tensor(data, dtype=self.dtype, device=self.device)  # (P, N): mini-batches gather rows
@@ -157,7 +159,7 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         # Full-batch steps take torch_fused's few kernels and no autograd graph where it covers the
         # settings (see there what and why); the rest, and mini-batch updates, take autograd.
         self.network = None
-        if fuses(config.loss, config.activation, config.flat_spot):
+        if fuses(config.loss, config.activation, config.flat_spot) and config.output_layer != "linear":
             activation = ACTIVATIONS[config.activation]
             self.network = Network(
                 self.model.theta, self.model.layout, self.X, activation, config.loss, is_one_hot(data)
@@ -174,7 +176,7 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
             noise = torch.as_tensor(noise, dtype=self.dtype, device=self.device)
         X = self.X if rows is None else self.data[rows]  # (S, P, N) or (S, B, N)
         activations, logits = self.model(X, noise, flat_spot, all_patterns=rows is None)
-        losses, outputs = output_losses(self.loss_name, logits, X, flat_spot)
+        losses, outputs = output_losses(self.loss_name, logits, X, flat_spot, self.output)
         if outputs is None:
             detached = logits.detach()
             outputs = detached.softmax(dim=-1) if self.output == "softmax" else detached.sigmoid()

@@ -101,7 +101,7 @@ class Network:
         self.inputs = inputs  # X (S, P, N), an expanded view of the (P, N) patterns; also the targets
         self.activation, self.backward = activation, ACTIVATION_BACKWARD[activation.name]
         self.loss = loss
-        # X is the identity (see data.is_one_hot): X @ W1 = W1, Xᵀ @ dz1 = dz1, y - X by its diagonal
+        # X is the identity (see patterns.is_one_hot): X @ W1 = W1, Xᵀ @ dz1 = dz1, y - X by its diagonal
         self.one_hot = one_hot
         self.error = torch.empty(inputs.shape, dtype=inputs.dtype, device=inputs.device)  # y - X; mse: then its slope
         self.error_rows = self.error.view(inputs.shape[0], -1)  # (S, P N)
@@ -181,7 +181,7 @@ def outputs_and_losses(
     dLoss_s/dz2 = c * network.error, which then holds the rest.
 
     `logits` is used up (overwritten). With one-hot data the targets are the identity (see
-    data.is_one_hot): y - X is then y with 1 taken off its diagonal, bit for bit the same."""
+    patterns.is_one_hot): y - X is then y with 1 taken off its diagonal, bit for bit the same."""
     X, loss, error = network.inputs, network.loss, network.error
     patterns, width = logits.shape[-2:]
     count = patterns * width  # mse and bce: the mean runs over every output of every pattern
