@@ -85,7 +85,7 @@ def _random_binary(width: int, count: int, density: float, seed: int) -> Pattern
 
 
 def _side(width: int) -> int:
-    return int(round(width**0.5))
+    return round(width**0.5)
 
 
 def _bars_width(width: int) -> str | None:

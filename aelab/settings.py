@@ -146,14 +146,7 @@ SETTINGS: dict[str, Setting] = by_name(
         MAX_PATTERNS,
     ),
     Setting("density", float, "Density", "random_binary only: the chance that each bit is 1", 0.01, 0.99),
-    Setting(
-        "data_seed",
-        int,
-        "Data seed",
-        "random_binary and bars: draws the patterns (the same for every weight seed)",
-        0,
-        MAX_SEED,
-    ),
+    Setting("data_seed", int, "Data seed", "random_binary, bars: draws the patterns (every seed's)", 0, MAX_SEED),
     Setting("hidden", int, "Bottleneck k", "k: the number of hidden units", 1, high_field="width"),
     Setting("activation", str, "Hidden activation", "the hidden layer's function", choices=_activation_labels),
     Setting(

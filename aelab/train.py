@@ -1,17 +1,15 @@
 """The training loop both backends share: updates, hidden noise, restarts, progress and stopping.
 
-`train(config)` runs one seed; `train_seeds(config, seeds)` runs S seeds as
-one batched computation, each seed starting from exactly the weights a
-single run with that seed starts from. A single run *is* a batch of one, so
-there is one loop to trust.
+`train(config)` runs one seed; `train_seeds(config, seeds)` runs S seeds as one batched computation,
+each seed starting from exactly the weights a single run with that seed starts from. A single run *is*
+a batch of one, so there is one loop to trust.
 
 History entry i (i = 0..epochs) is measured at the weights after i updates.
 The loop never raises for numerical trouble: a seed whose loss or weights
 become NaN or infinite is flagged `diverged` and its history ends there.
-An optional `on_progress(progress)` callback is called `progress_interval`
-seconds after the previous call ended (longer if the calls are slow, so that
-they take at most PROGRESS_SHARE of the time); returning True from it stops training, and
-`progress.result()` is a consistent result of the run so far.
+An optional `on_progress(progress)` callback is called `progress_interval` seconds after the previous
+call ended (longer if the calls are slow, so that they take at most PROGRESS_SHARE of the time); returning
+True from it stops training, and `progress.result()` is a consistent result of the run so far.
 
 An optional `allowance` (aelab.allowance) stops training when its CPU time is spent or a stop is
 requested: between epochs, and in an epoch of many updates (per-pattern, mini-batch) between
@@ -133,10 +131,10 @@ class Trainer:
         *,
         keep_snapshots: bool = False,
         goal: Goal | None = None,
-        inputs: np.ndarray | None = None,
+        inputs: np.ndarray | None = None,  # a csv run's (P, N) patterns; every other set makes its own
     ):
         self.config, self.seeds = config, list(seeds)
-        self.patterns = config_patterns(config, inputs)  # csv: `inputs` (P, N); other sets make their own
+        self.patterns = config_patterns(config, inputs)
         self.data = self.patterns.inputs  # (P, N): the inputs, and the targets
         initial = Weights.stack([first_weights(config, seed) for seed in seeds])
         self.backend = make_backend(config, initial, self.data)
