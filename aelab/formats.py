@@ -38,6 +38,7 @@ def run_json(result: RunResult) -> dict:
         },
         "output_solved_epoch": result.output_solved_epoch,
         "solved_epoch": result.solved_epoch,
+        **{name: _json_value(value) for name, value in result.reconstruction().items()},
         "diverged": result.diverged,
         "restarts": result.restarts,
         "stopped": result.stopped,
@@ -117,6 +118,10 @@ def weights_npz(result: RunResult) -> bytes:
 
 def _json_weights(weights: Weights) -> dict[str, list]:
     return {name: json_list(array) for name, array in weights._asdict().items()}
+
+
+def _json_value(value: float | list | None) -> float | list | None:
+    return json_list(np.asarray(value)) if isinstance(value, list) else json_number(value)
 
 
 def json_number(value: float | None) -> float | None:

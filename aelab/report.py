@@ -83,18 +83,36 @@ def finished_line(result: RunResult, trained: int | None = None) -> str:
     return f"Trained {epochs} in {result.train_seconds:.2f} s: {solved}."
 
 
+def reconstruction_line(result: RunResult) -> str:
+    """The squared error beside the PCA floor, the variance explained, and a linear net's subspace angles."""
+    figures = result.reconstruction()
+    line = f"reconstruction: mean squared error {figures['mse']:.6g}"
+    if figures["pca_floor"] is not None:
+        line += f", PCA floor (rank {result.config.hidden}, {result.config.loss}) {figures['pca_floor']:.6g}"
+    line += f", variance explained {percent(figures['variance_explained'])}"
+    if figures["subspace_angles"] is not None:
+        line += f", largest angle to the principal subspace {max(figures['subspace_angles']):.3g} deg"
+    return line
+
+
 def run_summary(result: RunResult) -> str:
-    config, report = result.config, result.code_report()
+    config = result.config
+    status = f"{result.status} after {result.epochs_done} epochs in {result.train_seconds:.2f} s"
+    if not config.binary_targets:  # real-valued data: no 40-20-40, no binary code
+        return "\n".join([status, f"final loss {result.history['loss'][-1]:.6f}", reconstruction_line(result)])
+    report = result.code_report()
     patterns, solved = result.outputs.shape[0], solved_history(result)
     lines = [
-        f"{result.status} after {result.epochs_done} epochs in {result.train_seconds:.2f} s",
+        status,
         f"final loss {result.history['loss'][-1]:.6f}, argmax accuracy {percent(result.history['accuracy'][-1])}, "
         f"bits right {percent(result.history['bits_correct'][-1])}",
         f"outputs solved (40-20-40) at epoch: {_first(solved['outputs'])}",
         f"solved with distinct codes at epoch: {_first(solved['codes'])}",
         f"distinct codes: {code_headline(result, solved).replace(' · ', ', ')}, binariness {report.binariness:.2f}",
     ]
-    if config.hidden < min_code_bits(config.width):
+    if config.data != "one_hot":
+        lines.append(reconstruction_line(result))
+    if config.hidden < min_code_bits(patterns):
         lines.append(f"note: {config.hidden} hidden units cannot give {patterns} patterns distinct binary codes")
     shared = {index for group in report.collisions for index in group}
     lines.append("")

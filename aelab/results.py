@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from aelab import analysis, diagnosis
+from aelab import analysis, diagnosis, pca
 from aelab.code_groups import CodeGroup, group_codes, merge_groups
 from aelab.config import SETTINGS, Config
 from aelab.patterns import Patterns, config_patterns
@@ -53,6 +53,12 @@ class RunResult:
     def targets(self) -> np.ndarray:
         """(P, N): the patterns, which are the targets."""
         return self.data.inputs
+
+    def reconstruction(self) -> dict:
+        """pca.reconstruction_figures at the final weights: the PCA floor, the error, the variance explained."""
+        config = self.config
+        linear = config.activation == "linear" and config.output_layer == "linear"
+        return pca.reconstruction_figures(self.targets, self.outputs, self.final.W2, config.loss, linear)
 
     @property
     def epochs_done(self) -> int:
