@@ -135,7 +135,7 @@ def _digits_table() -> np.ndarray:
 
 
 def _from_file(width: int, count: int, density: float, seed: int) -> Patterns:
-    raise ValueError("csv patterns come from a file: aelab.pattern_csv.load_csv reads it, and the run is handed them")
+    raise ValueError("csv patterns come from a file: aelab.pattern_csv.load_csv reads it, config_patterns takes it")
 
 
 def _digits_width(width: int) -> str | None:
@@ -188,10 +188,12 @@ def config_patterns(config: Config, inputs: np.ndarray | None = None) -> Pattern
     config's shape; any other set makes its own."""
     if config.data != "csv":
         return make_patterns(config.data, config.width, config.patterns, config.density, config.data_seed)
+    from aelab.settings import ConfigError  # (settings reads this module's table)
+
     if inputs is None:
-        raise ValueError("data csv: the patterns come from a file (pattern_csv.load_csv); none were given")
+        raise ConfigError("data", "csv", "csv patterns come from a file (the CLI's --csv FILE); none were given")
     expected = (config.pattern_count, config.width)
     if inputs.shape != expected:
-        raise ValueError(f"data csv: the patterns are {inputs.shape}, the config says (patterns, width) {expected}")
+        raise ConfigError("data", "csv", f"patterns of the config's (patterns, width) {expected}, not {inputs.shape}")
     inputs = np.asarray(inputs, dtype=np.float64)
     return Patterns(inputs, binary=bool(np.isin(inputs, (0.0, 1.0)).all()))

@@ -148,6 +148,8 @@ def _checked_config(section: dict) -> Config:
         config = Config(**section["config"])  # the limits between settings (hidden <= width)
     except ConfigError as error:
         raise RunFileError(f"config {error}") from None
+    if config.data == "csv":
+        raise RunFileError("config data: a run on csv patterns cannot be resumed (its file does not hold them)")
     snapshot_epochs = section["snapshot_epochs"]
     columns = section["recorder"]["history_epochs"]["shape"][0]
     snapshots = None if snapshot_epochs is None else len(snapshot_epochs)

@@ -7,7 +7,8 @@ from functools import partial
 
 from aelab import formats, report
 from aelab.backends import check_available
-from aelab.cli.common import add_settings, config_from, given_settings, interruptible, refuse, run_and_report
+from aelab.cli.common import add_settings, given_settings, interruptible, preset, refuse, run_and_report
+from aelab.cli.data import read_csv
 from aelab.config import Config, ConfigError
 from aelab.probe import MAX_CORNER_BITS, CornerTable, corner_table
 from aelab.results import RunResult
@@ -30,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "F more (default: the rest of its epochs, or as many again); lr, optimizer, loss and other "
         "training settings may change, the network's shape and seed may not",
     )
+    parser.add_argument(
+        "--csv", metavar="FILE", help="train on your own patterns: one a row, values in 0..1 (sets data csv)"
+    )
     add_settings(parser)
 
 
@@ -37,13 +41,15 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return _resume(args)
     try:
-        config = config_from(args)
+        inputs, from_file = read_csv(args.csv)
+        config = Config.from_strings(given_settings(args) | from_file, base=preset(args.preset))
         _check_corners(args, config)
         check_available(config)  # torch missing, no CUDA: say so before printing anything
+        trainer = Trainer(config, [config.seed], keep_snapshots=True, inputs=inputs)
     except ConfigError as error:
         return refuse(error)
     header = f"training {config.describe()} for {config.epochs} epochs"
-    return _train(Trainer(config, [config.seed], keep_snapshots=True), config.epochs, header, args)
+    return _train(trainer, config.epochs, header, args)
 
 
 def _resume(args: argparse.Namespace) -> int:
