@@ -145,3 +145,63 @@ def test_sgd_step_moves_weights_by_minus_lr_times_gradient():
     for name in NAMES:
         gradient = getattr(backend.grads, name)[0]
         np.testing.assert_allclose(getattr(after, name)[0], getattr(weights, name) - config.lr * gradient, rtol=1e-14)
+
+
+# Outputs other than the loss's default, on patterns that are not one-hot (P = 7 real-valued patterns of
+# width 5): the general path, X @ W1 and y - X in full.
+OUTPUT_COMBOS = [("linear", "mse"), ("linear", "sse"), ("sigmoid", "mse"), ("sigmoid", "bce"), ("sigmoid", "sse")]
+REAL_PATTERNS = np.random.default_rng(11).random((7, WIDTH))
+
+
+def real_backend(config: Config, weights: Weights, patterns: np.ndarray = REAL_PATTERNS) -> NumpyBackend:
+    return NumpyBackend(config, Weights.stack([weights]), patterns)
+
+
+def real_gradient(config: Config, weights: Weights) -> dict[str, np.ndarray]:
+    backend = real_backend(config, weights)
+    backend.step()
+    return {name: getattr(backend.grads, name)[0].copy() for name in NAMES}
+
+
+@pytest.mark.parametrize(("output", "loss"), OUTPUT_COMBOS)
+def test_every_output_gradient_matches_central_differences_on_real_patterns(output, loss):
+    config = Config(width=WIDTH, hidden=HIDDEN, activation="tanh", loss=loss, output=output, dtype="float64")
+    weights = kink_free_weights(3)
+    analytic = real_gradient(config, weights)
+    eps = 1e-6
+    for name in NAMES:
+        array = getattr(weights, name)
+        numeric = np.zeros_like(array)
+        for index in np.ndindex(array.shape):
+            plus, minus = array.copy(), array.copy()
+            plus[index] += eps
+            minus[index] -= eps
+            high = real_backend(config, weights._replace(**{name: plus})).forward().loss[0]
+            low = real_backend(config, weights._replace(**{name: minus})).forward().loss[0]
+            numeric[index] = (high - low) / (2 * eps)
+        assert np.abs(analytic[name]).max() > 1e-4, f"{name}: gradient too small to test anything"
+        np.testing.assert_allclose(analytic[name], numeric, rtol=1e-5, atol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize(("output", "loss"), OUTPUT_COMBOS)
+def test_every_output_gradient_matches_torch_autograd_on_real_patterns(output, loss):
+    torch = pytest.importorskip("torch")
+    functional = torch.nn.functional
+    weights = kink_free_weights(4)
+    params = [torch.tensor(array, dtype=torch.float64, requires_grad=True) for array in weights]
+    W1, b1, W2, b2 = params
+    X = torch.tensor(REAL_PATTERNS)
+    logits = torch.tanh(X @ W1 + b1) @ W2 + b2
+    y = logits if output == "linear" else torch.sigmoid(logits)
+    if loss == "bce":
+        value = functional.binary_cross_entropy_with_logits(logits, X)
+    else:
+        value = 0.5 * ((y - X) ** 2).sum() if loss == "sse" else functional.mse_loss(y, X)
+    value.backward()
+    config = Config(width=WIDTH, hidden=HIDDEN, activation="tanh", loss=loss, output=output, dtype="float64")
+    forward = real_backend(config, weights).forward()
+    assert forward.loss[0] == pytest.approx(float(value.detach()), rel=1e-12)
+    np.testing.assert_allclose(forward.outputs[0], y.detach().numpy(), rtol=1e-12, atol=1e-15)
+    analytic = real_gradient(config, weights)
+    for name, param in zip(NAMES, params, strict=True):
+        np.testing.assert_allclose(analytic[name], param.grad.numpy(), rtol=1e-10, atol=1e-14, err_msg=name)

@@ -164,3 +164,28 @@ def test_rprop_step_sizes_stay_within_the_bounds(backend):
     sizes = np.concatenate([value.ravel() for key, value in state.items() if key.endswith("step_size")])
     assert sizes.min() == pytest.approx(1e-3) and sizes.max() == pytest.approx(1.0)
     assert ((sizes >= 1e-3 - 1e-15) & (sizes <= 1.0 + 1e-15)).all()
+
+
+# Every pattern set and output layer (the patterns count P apart from the width N; torch's fused step
+# takes the sigmoid outputs' full-batch steps, autograd the linear ones and the mini-batches).
+PATTERN_CASES = [
+    dict(data="random_binary", width=8, patterns=20, loss="bce"),
+    dict(data="random_binary", width=6, patterns=30, loss="sse", output="linear", optimizer="sgd", lr=0.01),
+    dict(data="random_binary", width=8, patterns=20, loss="mse", batch_size=6),
+    dict(data="bars", width=16, hidden=4, loss="mse"),
+    dict(data="bars", width=9, patterns=25, loss="mse", output="linear", activation="linear"),
+    dict(data="digits", width=64, hidden=2, patterns=120, loss="mse"),
+    dict(data="digits", width=64, hidden=5, patterns=120, loss="mse", output="linear", activation="tanh"),
+    dict(data="one_hot", width=8, loss="mse", output="linear", activation="linear"),
+]
+
+
+@pytest.mark.parametrize("settings", PATTERN_CASES, ids=lambda s: "-".join(str(v) for v in s.values()))
+def test_every_pattern_set_and_output_agrees(settings):
+    config = replace(BASE, **dict(lr=0.05, init_scale=0.5, epochs=40, dtype="float64", seed=1) | settings)
+    ours, theirs = on_both(config)
+    assert ours.history["loss"][-1] < ours.history["loss"][0], "the recipe should learn"
+    assert relative_difference(ours.history["loss"], theirs.history["loss"]) < 1e-9
+    np.testing.assert_allclose(ours.outputs, theirs.outputs, rtol=1e-9, atol=1e-12)
+    for name in NAMES:
+        np.testing.assert_allclose(getattr(ours.final, name), getattr(theirs.final, name), rtol=1e-9, atol=1e-12)

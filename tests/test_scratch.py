@@ -48,7 +48,7 @@ def train_both(config: Config, data: np.ndarray, epochs: int = EPOCHS) -> tuple[
         rng = np.random.default_rng(config.seed)
         weights = weights._replace(b1=rng.normal(0, 0.3, config.hidden), b2=rng.normal(0, 0.3, config.width))
     backend = NumpyBackend(config, Weights.stack([weights]), data)
-    network = Network(weights, config.activation, config.loss)
+    network = Network(weights, config.activation, config.loss, config.output)
     momentum = config.momentum if config.optimizer == "momentum" else 0.0
     fast, readable = [], []
     with np.errstate(over="ignore"):  # as the training loop runs the backend
@@ -88,6 +88,17 @@ def test_network_matches_the_backend_on_patterns_that_are_not_one_hot(loss):
     data = np.random.default_rng(1).integers(0, 2, size=(5, 6)).astype(np.float64)
     fast, readable = train_both(config, data)
     assert_same_runs(fast, readable)
+
+
+@pytest.mark.parametrize("loss", ["mse", "sse"])
+@pytest.mark.parametrize("activation", ["linear", "tanh"])
+def test_network_matches_the_backend_with_a_linear_output_on_real_patterns(activation, loss):
+    """A linear output (y = z2) on real-valued patterns, P = 9 apart from N = 6."""
+    config = dataclasses.replace(config_for(activation, loss, "sgd", width=6, hidden=2), output="linear", lr=0.05)
+    data = np.random.default_rng(2).random((9, 6))
+    fast, readable = train_both(config, data)
+    assert_same_runs(fast, readable)
+    assert readable[-1][0] < 0.9 * readable[0][0]
 
 
 def test_the_network_and_the_backend_differ_when_the_maths_does():
