@@ -20,7 +20,7 @@ CASES = {
 def eigen_projection_error(X: np.ndarray, k: int) -> float:
     """The mean squared error of the explicit projection onto the covariance's top-k eigenvectors."""
     mean = X.mean(axis=0)
-    values, vectors = np.linalg.eigh(np.cov(X.T))  # ascending
+    _, vectors = np.linalg.eigh(np.cov(X.T))  # ascending
     top = vectors[:, ::-1][:, :k]
     reconstruction = mean + (X - mean) @ top @ top.T
     return float(np.mean((reconstruction - X) ** 2))
@@ -28,7 +28,7 @@ def eigen_projection_error(X: np.ndarray, k: int) -> float:
 
 def least_squares_error(X: np.ndarray, k: int) -> float:
     """Fit every output from [the top-k eigen-codes, 1] by least squares: the best affine map through them."""
-    values, vectors = np.linalg.eigh((X - X.mean(axis=0)).T @ (X - X.mean(axis=0)))
+    _, vectors = np.linalg.eigh((X - X.mean(axis=0)).T @ (X - X.mean(axis=0)))
     codes = X @ vectors[:, ::-1][:, :k]
     design = np.column_stack([codes, np.ones(len(X))])
     coefficients, *_ = np.linalg.lstsq(design, X, rcond=None)

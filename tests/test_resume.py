@@ -304,8 +304,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
     "name", ["saved_run_ddbf1ed_numpy.json", "saved_run_ddbf1ed_torch.json", "saved_run_57f1d9e_numpy.json"]
 )
 def test_a_run_saved_before_later_settings_existed_loads_and_continues(name):
-    """Files written by `train --json` at commit ddbf1ed (before Rprop's bounds, the stop rule ...) and at 57f1d9e
-    (before the pattern sets and the output setting): every setting they lack takes its default, and training goes on from their weights."""
+    """Files written by `train --json` at commit ddbf1ed (before Rprop's bounds, the stop rule ...) and at
+    57f1d9e (before the pattern sets and the output setting): every setting they lack takes its default,
+    and training goes on from their weights."""
     text = (FIXTURES / name).read_text()
     document = json.loads(text)
     saved = document["resume"]
