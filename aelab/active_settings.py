@@ -2,7 +2,8 @@
 
 A setting is *active* when its value changes what the run does: Momentum only with the momentum
 optimizer, Quickprop growth only with quickprop, Rprop's step bounds only with rprop, the Torch device
-only on torch, epochs more once solved only with a goal to stop at, and a setting whose
+only on torch, epochs more once solved only with a goal to stop at, a pattern set's count, density and
+seed only with a set that reads them, and a setting whose
 value means "off" (flat-spot offset 0, weight decay 0, noise 0, restarts 0, full batch) is not. The
 lesson header shows only the active settings, and a pinned run is labelled by the active settings
 that differ between the pinned runs.
@@ -28,6 +29,10 @@ ACTIVE_WHEN: dict[str, Callable[[Config], bool]] = {
     "restart_after": lambda config: config.restart_after > 0,
     "device": lambda config: config.backend == "torch",
     "hold": lambda config: config.stop != "never" and config.hold > 0,
+    # the pattern set's own parameters: only where the chosen set reads them
+    "patterns": lambda config: config.data not in ("one_hot",),
+    "density": lambda config: config.data == "random_binary",
+    "data_seed": lambda config: config.data == "random_binary" or (config.data == "bars" and config.patterns > 0),
 }
 # Settings that act only as another setting allows (above, the rest are off by their own value): two
 # runs differ in one of these only where it acts in both, as the other setting already tells them apart.
@@ -38,6 +43,9 @@ DEPENDS_ON = {
     "rprop_min_step": "optimizer",
     "noise_schedule": "noise",
     "device": "backend",
+    "patterns": "data",
+    "density": "data",
+    "data_seed": "data",
 }
 
 

@@ -68,7 +68,7 @@ def run_entry(
     `on_progress(entry, progress)` is called about every `progress_interval` seconds; True stops
     the entry, and the seeds not yet there count as not reached; so does `allowance`."""
     callback = None if on_progress is None else (lambda progress: on_progress(entry, progress))
-    goal = Goal(entry.criterion, entry.loss_below)
+    goal = Goal(entry.criterion, entry.threshold())
     batch = train_seeds(entry.config, seeds, callback, progress_interval, stop_when=goal, allowance=allowance)
     return BenchResult(
         entry, list(seeds), batch.reached_epoch, list(batch.diverged), batch.train_seconds, batch.stopped

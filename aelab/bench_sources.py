@@ -20,3 +20,8 @@ SUPERTIGHT_SOURCE = (
     "N-2-N only up to N = 19, though Kruglyak proved weights exist for every N"
 )
 SUPERTIGHT_LOCATOR = "not had: no text of the paper found to read; Lister's and Kruglyak's results as it quotes them"
+BALDI_HORNIK = (
+    "Baldi & Hornik (1989), Neural networks and principal component analysis: learning from examples without "
+    "local minima, Neural Networks 2(1), 53-58: a linear autoencoder's only minimum is the PCA projection"
+)
+BALDI_HORNIK_LOCATOR = "the theorem as stated in the paper's abstract; no epoch figure: the paper gives none"

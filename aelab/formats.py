@@ -157,7 +157,7 @@ def bench_entry_json(entry: BenchEntry, result: BenchResult | None) -> dict:
         "problem": entry.problem,
         "method": entry.method,
         "criterion": entry.criterion,
-        "loss_below": entry.loss_below if entry.criterion == "loss" else None,
+        "loss_below": entry.threshold() if entry.criterion == "loss" else None,
         "reference_epochs": entry.reference_epochs,
         "source": entry.source,
         "note": entry.note,

@@ -68,11 +68,12 @@ def variance_explained(patterns: np.ndarray, outputs: np.ndarray) -> float:
 def reconstruction_figures(patterns: np.ndarray, outputs: np.ndarray, W2: np.ndarray, loss: str, linear: bool) -> dict:
     """What a run's JSON and summary say about its reconstruction: `pca_floor` (on the loss's scale; None
     for bce, softmax_ce), `mse` (the mean squared error over every output), `variance_explained`, and for a
-    linear autoencoder (`linear`: linear hidden units and outputs) `subspace_angles` in degrees, else None."""
+    linear autoencoder (`linear`: linear hidden units and outputs) with finite weights `subspace_angles` in
+    degrees, else None."""
     X = np.asarray(patterns, dtype=np.float64)
     return {
         "pca_floor": pca_floor(X, W2.shape[0], loss),
         "mse": float(np.mean((np.asarray(outputs, dtype=np.float64) - X) ** 2)),
         "variance_explained": variance_explained(X, outputs),
-        "subspace_angles": decoder_angles(W2, X).tolist() if linear else None,
+        "subspace_angles": decoder_angles(W2, X).tolist() if linear and np.isfinite(W2).all() else None,
     }

@@ -239,6 +239,8 @@ def corner_summary(table: CornerTable) -> str:
 
 def bench_criterion(entry: BenchEntry) -> str:
     """The entry's criterion in a few words: '40-20-40', '40-20-40 + codes', 'tss < 0.04'."""
+    if entry.floor_within:
+        return f"loss < PCA floor + {entry.floor_within:.0%}"
     if entry.criterion == "loss":  # sse is half the total squared error (tss) that PDP and SNNS print
         return f"tss < {2 * entry.loss_below:g}" if entry.config.loss == "sse" else f"loss < {entry.loss_below:g}"
     return "40-20-40" if entry.criterion == "outputs" else "40-20-40 + codes"

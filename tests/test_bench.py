@@ -28,7 +28,7 @@ def test_every_entry_is_complete():
         assert entry.criterion in CRITERIA, name
         assert entry.source and entry.note and entry.method, name
         assert entry.reference_epochs is None or entry.reference_epochs > 0, name
-        assert (entry.criterion == "loss") == (entry.loss_below > 0), name
+        assert (entry.criterion == "loss") == (entry.loss_below > 0 or entry.floor_within > 0), name
         assert entry.problem == f"{entry.config.width}-{entry.config.hidden}-{entry.config.width}"
     assert {"snns-bp", "snns-momentum", "snns-quickprop", "snns-rprop", "pdp-4-2-4"} <= set(BENCH)
 
