@@ -29,8 +29,10 @@ ACTIVE_WHEN: dict[str, Callable[[Config], bool]] = {
     "restart_after": lambda config: config.restart_after > 0,
     "device": lambda config: config.backend == "torch",
     "hold": lambda config: config.stop != "never" and config.hold > 0,
-    # the pattern set's own parameters: only where the chosen set reads them
-    "patterns": lambda config: config.data not in ("one_hot",),
+    # the pattern set (one_hot: the encoder problem, as "off") and its parameters where the set reads them
+    "data": lambda config: config.data != "one_hot",
+    "output": lambda config: config.output != "auto",
+    "patterns": lambda config: config.data != "one_hot",
     "density": lambda config: config.data == "random_binary",
     "data_seed": lambda config: config.data == "random_binary" or (config.data == "bars" and config.patterns > 0),
 }

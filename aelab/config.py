@@ -254,20 +254,43 @@ def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_D
         refused["hidden"] = ConfigError("hidden", good.pop("hidden"), SETTINGS["hidden"].allowed(width))
     if "hidden" not in good:
         good["hidden"] = fitting_hidden(width, base.hidden)
-    good = _with_data_width(good, base)
-    while True:  # a limit between settings (check_combination): the value it names falls back to base's
-        try:
-            config = dataclasses.replace(base, **good)
-            break
-        except ConfigError as error:
-            if error.field not in good:
-                raise
-            refused[error.field] = error
-            del good[error.field]
+    config, clashes = fit_together(base, _with_data_width(good, base))
+    refused |= {error.field: error for error in clashes}
     for name, error in refused.items():
         fallback = f"using {getattr(config, name)!r} instead" if name in SETTINGS else "ignored"
         problems.append(f"{error}; {fallback}")
     return config, problems
+
+
+# What a setting that clashes with the others (check_combination) becomes, given the values so far.
+_FIT = {
+    "width": lambda values, base: PATTERN_SETS[values["data"]].default_width or base.width,
+    "hidden": lambda values, base: fitting_hidden(values["width"], values["hidden"]),
+    "patterns": lambda values, base: 0,
+    "loss": lambda values, base: "mse",
+    "output": lambda values, base: "auto",
+    "stop": lambda values, base: "never",
+}
+
+
+def fit_together(base: Config, values: Mapping[str, object]) -> tuple[Config, list[ConfigError]]:
+    """`base` with `values` (each valid on its own), where each setting that clashes with the others is
+    changed until they go together: a pattern set's width, a count it cannot make, a goal it has no
+    binary targets for, an output the loss does not take. Also the clashes, in the order they were met.
+    A csv set needs its file: without one it is one_hot."""
+    values = {**base.to_dict(), **values}
+    clashes: list[ConfigError] = []
+    if values["data"] == "csv":
+        clashes.append(ConfigError("data", "csv", "csv patterns come from a file, which this cannot carry"))
+        values["data"] = "one_hot"
+    for _ in range(len(_FIT) + 1):
+        try:
+            return Config(**values), clashes
+        except ConfigError as error:
+            clashes.append(error)
+            fit = _FIT.get(error.field)
+            values[error.field] = fit(values, base) if fit else getattr(base, error.field)
+    return base, clashes
 
 
 def config_to_strings(config: Config) -> dict[str, str]:

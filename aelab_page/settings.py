@@ -8,8 +8,9 @@ import numpy as np
 import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
-from aelab.config import SETTINGS, Config, ConfigError, config_to_strings, min_code_bits
+from aelab.config import PAGE_DEFAULTS, SETTINGS, Config, ConfigError, config_to_strings, fit_together, min_code_bits
 from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use, recipe_for, uses_recipe, with_recipe
+from aelab.report import markdown_literal
 from aelab_page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
 from aelab_page.live import SPEEDS
 
@@ -64,7 +65,13 @@ def shown(name: str) -> bool:
 
 
 def current_config() -> Config:
-    return Config(**{name: setting_value(name) for name in SETTINGS})
+    """The config the widgets describe, with any setting that clashes with the others made to fit
+    (config.fit_together: the widgets can each hold a value that another one rules out)."""
+    return fitted_config()[0]
+
+
+def fitted_config() -> tuple[Config, list[ConfigError]]:
+    return fit_together(PAGE_DEFAULTS, {name: setting_value(name) for name in SETTINGS})
 
 
 def _apply_chosen_preset() -> None:
@@ -145,13 +152,18 @@ def settings_ui() -> Config:
             else f"unavailable: {torch_reason}",
         ],
     )
+    choice_widget("data", sidebar)
     sizes = sidebar.columns(2)
     number_widget("width", sizes[0])
     width = setting_value("width")
     number_widget("hidden", sizes[1], high=width)
-    bottleneck_note(width, setting_value("hidden"))
+    pattern_options = sidebar.columns(3)
+    for column, name in zip(pattern_options, ("patterns", "density", "data_seed"), strict=True):
+        number_widget(name, column, step=0.05 if name == "density" else None)
+    bottleneck_note(current_config())
     choice_widget("activation", sidebar)
     choice_widget("loss", sidebar, radio=True)
+    choice_widget("output", sidebar)
     choice_widget("optimizer", sidebar)
     if shown("lr"):
         lr_stops = sorted(set(learning_rate_stops()) | {st.session_state.lr})  # a shared link may carry any lr
@@ -184,7 +196,11 @@ def settings_ui() -> Config:
         number_widget("rprop_min_step", step=1e-6)
         choice_widget("dtype", radio=True)
         choice_widget("device", radio=True)
-    config = current_config()
+    config, clashes = fitted_config()
+    if clashes:
+        used = {error.field: markdown_literal(repr(getattr(config, error.field))) for error in clashes}
+        fixes = [f"{markdown_literal(str(error))}; using {used[error.field]}" for error in clashes]
+        sidebar.warning("These settings do not go together, so the run uses others:  \n" + "  \n".join(fixes))
     recipe_note(config)
     return config
 
@@ -214,17 +230,21 @@ def recipe_note(config: Config) -> None:
         )
 
 
-def bottleneck_note(width: int, hidden: int) -> None:
-    bits = min_code_bits(width)
+def bottleneck_note(config: Config) -> None:
+    width, hidden, patterns = config.width, config.hidden, config.pattern_count
+    if not config.binary_targets:
+        st.sidebar.caption(f"{patterns} real-valued patterns of width {width} through {hidden} units: no binary code.")
+        return
+    bits = min_code_bits(patterns)
     if hidden < bits:
         st.sidebar.warning(
             f"k = {hidden} is too small for a distinct binary code per pattern: {hidden} binary units "
-            f"make at most {2**hidden} codes for {width} patterns (needs k >= ceil(log2 N) = {bits})."
+            f"make at most {2**hidden} codes for {patterns} patterns (needs k >= ceil(log2 P) = {bits})."
         )
     else:
-        kind = "tight" if hidden == bits else "overcomplete" if hidden >= width else "loose"
+        kind = "tight" if hidden == bits else "overcomplete" if hidden >= patterns else "loose"
         article = "an" if kind == "overcomplete" else "a"
-        st.sidebar.caption(f"ceil(log2 {width}) = {bits}: {article} {kind} bottleneck.")
+        st.sidebar.caption(f"ceil(log2 {patterns}) = {bits}: {article} {kind} bottleneck.")
 
 
 def mirror_to_url(config: Config) -> None:

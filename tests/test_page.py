@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from aelab import Config, train
 from aelab.backends import torch_unavailable_reason
-from aelab.config import MAX_SEED, PAGE_DEFAULTS, SETTINGS
+from aelab.config import MAX_SEED, PAGE_DEFAULTS, SETTINGS, fit_together
 from aelab.presets import PRESETS
 from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed
 from aelab.train import Trainer
@@ -315,11 +315,19 @@ def accepted_values() -> list[dict[str, str]]:
         "epochs": 777,
         "seed": 12345,
     }
+    high["data"] = "random_binary"  # the set that takes the most patterns at any width
     links = [low, high, inside]
     choices = {name: list(s.options) for name, s in SETTINGS.items() if s.kind is str}
     for index in range(max(len(options) for options in choices.values())):
         links.append({name: options[index % len(options)] for name, options in choices.items()})
-    return [{name: str(value) for name, value in link.items()} for link in links]
+    return [together(link) for link in links]
+
+
+def together(link: dict[str, object]) -> dict[str, str]:
+    """The link with each setting that clashes with the others (a pattern set's width, an output the loss
+    does not take ...) changed as config.fit_together changes it, so that Config accepts the whole link."""
+    config, _ = fit_together(Config(), {name: SETTINGS[name].parse(str(value)) for name, value in link.items()})
+    return {name: str(getattr(config, name)) for name in link}
 
 
 @pytest.mark.parametrize("link", accepted_values(), ids=lambda link: "-".join(link.values())[:40])
