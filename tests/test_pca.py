@@ -111,3 +111,15 @@ def test_a_nonlinear_net_is_not_bound_by_the_floor():
     floor = pca.pca_floor(result.targets, 3, "mse")
     assert result.reconstruction()["mse"] < 0.1 * floor
     assert result.reconstruction()["subspace_angles"] is None
+
+
+def test_the_loss_chart_draws_the_floor_where_it_means_something():
+    from aelab.charts.curves import history_charts
+
+    linear = train(linear_autoencoder(data="random_binary", width=8, hidden=3, patterns=20, lr=0.05, epochs=20))
+    encoder = train(Config(epochs=5))  # one-hot, sigmoid outputs: no line
+    loss_chart = history_charts([("#1 linear", linear), ("current: encoder", encoder)])[0]
+    floors = loss_chart["datasets"]["floors"]
+    assert floors["run"].tolist() == ["#1 linear"]
+    assert floors["floor"].tolist() == [pca.pca_floor(linear.targets, 3, "mse")]
+    assert any(layer.get("mark", {}).get("strokeDash") == [2, 2] for layer in loss_chart["layer"])

@@ -62,21 +62,37 @@ def solved_frame(runs: Sequence[tuple[str, RunResult]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["run", "marker", "epoch", "detail"])
 
 
+def floor_frame(runs: Sequence[tuple[str, RunResult]]) -> pd.DataFrame:
+    """Each run's PCA floor on its loss's scale (aelab.pca), where it is drawn: runs on patterns other than
+    one-hot, or with linear outputs, whose loss is squared error and whose floor is above 0."""
+    rows = []
+    for name, result in runs:
+        config = result.config
+        if config.data != "one_hot" or config.output_layer == "linear":
+            floor = result.reconstruction()["pca_floor"]
+            if floor:
+                rows.append((name, floor))
+    return pd.DataFrame(rows, columns=["run", "floor"])
+
+
 def history_charts(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True, scale: float = 1.0) -> list[dict]:
     """Loss, accuracy, bits right and distinct codes over epochs, one Vega-Lite spec each (so that a
     page can set them side by side, or one under another on a phone), one colour per run, with the
     solved epochs marked as vertical rules (dashed: outputs, solid: codes); the last two carry the
     legends, the marks' under the third and the runs' under the fourth (side by side they would not fit
-    one chart's width). Each layout is built through Altair once per metric and scale (that costs about 0.1 s);
+    one chart's width); the loss chart draws each run's PCA floor where floor_frame has one. Each layout
+    is built through Altair once per metric and scale (that costs about 0.1 s);
     each call only hands it the runs' data, as the named datasets "history" and "markers".
     `scale` sizes the text (charts.fonts)."""
-    history, markers = history_frame(runs), solved_frame(runs)
+    history, markers, floors = history_frame(runs), solved_frame(runs), floor_frame(runs)
     specs = []
     for index, metric in enumerate(METRICS):
         legend = {len(METRICS) - 2: "marks", len(METRICS) - 1: "runs"}.get(index)
         spec = copy.deepcopy(_history_layout(metric, log_loss, legend, scale))
         rows = history[history["metric"] == METRIC_TITLES[metric]].reset_index(drop=True)
         spec["datasets"] = {"history": rows, "markers": markers}
+        if metric == "loss":
+            spec["datasets"]["floors"] = floors
         specs.append(spec)
     return specs
 
@@ -129,7 +145,12 @@ def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: floa
             tooltip=["run:N", "marker:N", "epoch:Q", alt.Tooltip("detail:N", title="changed")],
         )
     )
-    chart = (lines + rules).properties(
+    layers = lines + rules
+    if metric == "loss":  # the PCA floor as a dotted level line (floor_frame)
+        floor = alt.Chart(alt.NamedData("floors")).mark_rule(strokeDash=[2, 2], opacity=0.8)
+        tip = [alt.Tooltip("run:N"), alt.Tooltip("floor:Q", title="PCA floor", format=".4~g")]
+        layers += floor.encode(y="floor:Q", color=color, tooltip=tip)
+    chart = layers.properties(
         # the page sets the width (two charts a row, one on a phone); the height is the plot's own
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
         height=round(190 * scale),
