@@ -242,7 +242,7 @@ BENCH: dict[str, BenchEntry] = by_name(
         )
         for name, settings in (
             ("8-3-8", dict(data="random_binary", width=8, hidden=3, patterns=32, lr=0.05, epochs=2000)),
-            ("digits-64-2-64", dict(data="digits", width=64, hidden=2, lr=0.02, epochs=2000)),
+            ("digits-64-2-64", dict(data="digits", width=64, hidden=2, patterns=200, lr=0.02, epochs=1500)),
         )
     ),
 )
