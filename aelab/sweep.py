@@ -86,6 +86,15 @@ class SweepProgress:
         return SweepResult.concat(parts, seconds=self.seconds, stopped=True)
 
 
+def check_sweepable(config: Config) -> None:
+    """A sweep counts the seeds that reach distinct binary codes: ConfigError naming `data` for a set whose
+    targets are not binary (the digits, a csv file), where that goal does not apply."""
+    if not config.binary_targets:
+        raise ConfigError(
+            "data", config.data, "a sweep counts solved seeds: a binary set (one_hot, random_binary, bars)"
+        )
+
+
 def sweep(
     config: Config,
     seeds: Sequence[int],
@@ -97,6 +106,7 @@ def sweep(
 
     `progress.sweep_result()` in the callback gives the sweep so far; returning True stops it, as
     does `allowance` (one for the whole sweep: its batches train in turn on this thread)."""
+    check_sweepable(config)
     batches, done = seed_batches(config, seeds), []
     start = time.perf_counter()
     for index, batch in enumerate(batches):

@@ -9,7 +9,7 @@ from aelab import formats, report
 from aelab.backends import check_available
 from aelab.cli.common import add_settings, config_from, interruptible, refuse, run_and_report, whole_number
 from aelab.config import ConfigError
-from aelab.sweep import MAX_SWEEP_SEEDS, seed_range, sweep
+from aelab.sweep import MAX_SWEEP_SEEDS, check_sweepable, seed_range, sweep
 
 HELP = "train many seeds at once and report success rates"
 
@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
         config = config_from(args)
         seeds = seed_range(whole_number("seeds", args.seeds), whole_number("first-seed", args.first_seed))
         check_available(config)
+        check_sweepable(config)
     except ConfigError as error:
         return refuse(error)
     header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
