@@ -189,3 +189,13 @@ def test_every_pattern_set_and_output_agrees(settings):
     np.testing.assert_allclose(ours.outputs, theirs.outputs, rtol=1e-9, atol=1e-12)
     for name in NAMES:
         np.testing.assert_allclose(getattr(ours.final, name), getattr(theirs.final, name), rtol=1e-9, atol=1e-12)
+
+
+def test_a_linear_mse_step_is_fused_and_a_linear_sse_one_takes_autograd():
+    from aelab.backends.torch_backend import TorchBackend
+
+    config = Config(data="random_binary", width=6, patterns=10, hidden=2, output="linear", dtype="float64")
+    weights = Weights.stack([init_weights(6, 2, 0)])
+    data = np.random.default_rng(0).integers(0, 2, (10, 6)).astype(float)
+    assert TorchBackend(replace(config, device="cpu"), weights, data).network is not None
+    assert TorchBackend(replace(config, loss="sse", device="cpu"), weights, data).network is None

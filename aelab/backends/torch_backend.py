@@ -159,10 +159,10 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         # Full-batch steps take torch_fused's few kernels and no autograd graph where it covers the
         # settings (see there what and why); the rest, and mini-batch updates, take autograd.
         self.network = None
-        if fuses(config.loss, config.activation, config.flat_spot) and config.output_layer != "linear":
-            activation = ACTIVATIONS[config.activation]
+        if fuses(config.loss, config.activation, config.flat_spot, config.output_layer):
+            activation, linear = ACTIVATIONS[config.activation], config.output_layer == "linear"
             self.network = Network(
-                self.model.theta, self.model.layout, self.X, activation, config.loss, is_one_hot(data)
+                self.model.theta, self.model.layout, self.X, activation, config.loss, is_one_hot(data), linear
             )
         # On the CPU a NumPy view of theta makes the every-epoch finiteness check one cheap NumPy call.
         self.theta_numpy = self.model.theta.detach().numpy() if self.device.type == "cpu" else None

@@ -3,7 +3,7 @@
     z1 = X @ W1 + b1        (P, N) @ (S, N, k) + (S, 1, k) -> (S, P, k)   (plus the epoch's noise)
     h  = act(z1)
     z2 = h @ W2 + b2        (S, P, k) @ (S, k, N) + (S, 1, N) -> (S, P, N)
-    y  = sigmoid(z2)        (softmax over each pattern's N outputs for softmax_ce)
+    y  = sigmoid(z2)        (softmax over each pattern's N outputs for softmax_ce; z2 itself for a linear output)
     loss_s = the mean over seed s's outputs of mse or bce (softmax_ce: the mean over its patterns of -log y[target])
 
 Why: through autograd, a step records a dozen graph nodes and makes several
@@ -93,14 +93,14 @@ class Network:
     second one would push the outputs out of the cache)."""
 
     def __init__(self, theta: torch.Tensor, layout: Layout, inputs: torch.Tensor, activation: Activation,
-                 loss: str, one_hot: bool):  # fmt: skip
+                 loss: str, one_hot: bool, linear: bool = False):  # fmt: skip
         self.layout = layout
         self.parameters = layout.views(theta.detach())  # W1, b1, W2, b2: theta's memory, no graph
         self.gradient = theta.grad  # flat, and its views dW1, db1, dW2, db2
         self.gradients = layout.views(self.gradient)
         self.inputs = inputs  # X (S, P, N), an expanded view of the (P, N) patterns; also the targets
         self.activation, self.backward = activation, ACTIVATION_BACKWARD[activation.name]
-        self.loss = loss
+        self.loss, self.linear = loss, linear  # linear: y = z2 (mse only), else sigmoid (softmax for softmax_ce)
         # X is the identity (see patterns.is_one_hot): X @ W1 = W1, Xᵀ @ dz1 = dz1, y - X by its diagonal
         self.one_hot = one_hot
         self.error = torch.empty(inputs.shape, dtype=inputs.dtype, device=inputs.device)  # y - X; mse: then its slope
@@ -169,9 +169,11 @@ def seed_matmul(
     return out
 
 
-def fuses(loss: str, activation: str, flat_spot: float) -> bool:
-    """A full-batch step with these settings is made here (else by autograd: see the module's text)."""
-    return loss in LOSSES and activation in ACTIVATION_BACKWARD and not flat_spot
+def fuses(loss: str, activation: str, flat_spot: float, output: str = "sigmoid") -> bool:
+    """A full-batch step with these settings is made here (else by autograd: see the module's text);
+    `output` is Config.output_layer: a linear one with mse only."""
+    linear_ok = output != "linear" or loss == "mse"
+    return loss in LOSSES and activation in ACTIVATION_BACKWARD and not flat_spot and linear_ok
 
 
 def outputs_and_losses(
@@ -195,7 +197,7 @@ def outputs_and_losses(
         if loss == "bce":  # from the logits, before sigmoid overwrites them
             per_output = F.binary_cross_entropy_with_logits(logits, X, reduction="none")
             losses = per_output.flatten(1).sum(dim=1).div_(count)
-        outputs = torch.sigmoid(logits, out=logits)
+        outputs = logits if network.linear else torch.sigmoid(logits, out=logits)
     if loss != "mse" and not gradient:
         return outputs, losses, 0.0
     if network.one_hot:
@@ -206,7 +208,8 @@ def outputs_and_losses(
     if loss != "mse":  # dLoss/dz2 = (y - X) / count (softmax_ce: / P, for one-of-N targets: rows summing to 1)
         return outputs, losses, 1 / (patterns if loss == "softmax_ce" else count)
     losses = torch.linalg.vecdot(network.error_rows, network.error_rows).div_(count)  # the mean of (y - X)^2
-    if gradient:  # dLoss/dz2 = (2 / count) (y - X) y (1 - y); the last two by autograd's sigmoid kernel, in place
+    if gradient and not network.linear:  # dLoss/dz2 = (2 / count) (y - X) y (1 - y), the last two in place by
+        # autograd's sigmoid kernel (linear: dy/dz2 = 1)
         _aten.sigmoid_backward.grad_input(error, outputs, grad_input=error)
     return outputs, losses, 2 / count
 
