@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -123,15 +124,11 @@ def _digits(width: int, count: int, density: float, seed: int) -> Patterns:
     )
 
 
-_DIGITS: list[np.ndarray] = []
-
-
+@cache
 def _digits_table() -> np.ndarray:
     """(1797, 65): 64 grey levels then the label, read once from the file shipped in the package."""
-    if not _DIGITS:
-        raw = resources.files("aelab").joinpath("pattern_data", "digits.csv.gz").read_bytes()
-        _DIGITS.append(np.loadtxt(gzip.decompress(raw).decode().splitlines(), delimiter=",", dtype=np.int64))
-    return _DIGITS[0]
+    raw = resources.files("aelab").joinpath("pattern_data", "digits.csv.gz").read_bytes()
+    return np.loadtxt(gzip.decompress(raw).decode().splitlines(), delimiter=",", dtype=np.int64)
 
 
 def _from_file(width: int, count: int, density: float, seed: int) -> Patterns:
