@@ -125,7 +125,7 @@ def corner_table(weights: Weights, config: Config, activations: np.ndarray) -> C
     low, high = corner_values(config, activations)
     bits = np.array(list(itertools.product([0, 1], repeat=config.hidden)), dtype=bool)  # (2^k, k)
     hidden = np.where(bits, high, low)
-    outputs = decode(weights, hidden, config.loss)
+    outputs = decode(weights, hidden, config.loss, config.output_layer)
     threshold = ACTIVATIONS[config.activation].threshold
     codes = [tuple(row) for row in (activations > threshold)]
     used_by = [[p for p, code in enumerate(codes) if code == tuple(corner)] for corner in bits]

@@ -62,7 +62,7 @@ def network_frame(
     (the live views' frame); else they are computed here."""
     if seen is None:
         hidden = ACTIVATIONS[config.activation].numpy(data @ weights.W1 + weights.b1)  # (P, N) @ (N, k) -> (P, k)
-        seen = hidden, decode(weights, hidden, config.loss)
+        seen = hidden, decode(weights, hidden, config.loss, config.output_layer)
     hidden, outputs = (np.asarray(array, dtype=float) for array in seen)
     figures = figures or {}
     value = {name: np.array([figures.get(name, np.nan)], dtype=float) for name in METRICS}
@@ -87,7 +87,12 @@ def run_frames(result: RunResult, max_frames: int = MAX_FRAMES) -> Frames:
     frame_weights = [_weights_at(result, epoch) for epoch in epochs[:-1]] + [result.final]
     hidden = np.concatenate([result.snapshots[slots].astype(np.float64), result.activations[None]])
     weights = Weights(*(np.stack(arrays).astype(np.float64) for arrays in zip(*frame_weights, strict=True)))
-    outputs = np.stack([decode(w, h, result.config.loss) for w, h in zip(_frames(weights), hidden, strict=True)])
+    outputs = np.stack(
+        [
+            decode(w, h, result.config.loss, result.config.output_layer)
+            for w, h in zip(_frames(weights), hidden, strict=True)
+        ]
+    )
     outputs[-1] = result.outputs  # the final frame is exactly the run's own final pass
     history = result.history
     entries = np.searchsorted(history["epoch"], epochs, side="right") - 1  # at or before each frame's epoch
@@ -145,6 +150,7 @@ def payload(frames: Frames, autoplay: bool = False, max_units: int = MAX_UNITS) 
         # No outputs: the browser decodes them from the hidden activations and W2, b2 (a fraction of the
         # payload). A softmax needs every output's logit, so its log-sum-exp per pattern comes along.
         "softmax": config.loss == "softmax_ce",
+        "linear": config.output_layer == "linear",
         "output_lse": _plain(_log_sum_exp(frames, rows), 6) if config.loss == "softmax_ce" else None,
         "W1": _plain(weights.W1[:, units]),
         "b1": _plain(weights.b1),

@@ -15,7 +15,7 @@ import streamlit as st
 
 from aelab import replay
 from aelab.config import Config
-from aelab.patterns import one_hot_patterns
+from aelab.patterns import config_patterns
 from aelab.results import RunResult
 from aelab.weights import Weights, first_weights
 
@@ -31,7 +31,7 @@ network_component = st.components.v2.component(
 @st.cache_data(max_entries=8, show_spinner=False)
 def initial_payload(config: Config) -> dict:
     """The untrained network of `config`'s seed: what the page shows before any click."""
-    data = one_hot_patterns(config.width)
+    data = config_patterns(config).inputs  # (a csv set has no patterns here: the page has no upload yet)
     return replay.payload(replay.network_frame(config, first_weights(config, config.seed), data))
 
 
@@ -45,7 +45,7 @@ def live_payload(
 ) -> dict:
     """One frame at the latest weights, with the loss curve so far, for the live views while training;
     `seen`: the (P, k) hidden activations and (P, N) outputs the training's forward pass gave there."""
-    frame = replay.network_frame(config, weights, one_hot_patterns(config.width), epoch, figures, seen)
+    frame = replay.network_frame(config, weights, config_patterns(config).inputs, epoch, figures, seen)
     frame.curve = curve
     return replay.payload(frame)
 

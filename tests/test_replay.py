@@ -107,14 +107,16 @@ def decoded(data: dict, frame: int) -> np.ndarray:
     """The outputs as the browser decodes them from the payload (replay.js outputsOf)."""
     hidden, W2, b2 = (np.asarray(data[name][frame], dtype=float) for name in ("hidden", "W2", "b2"))
     logits = hidden @ W2 + b2
+    if data["linear"]:
+        return logits
     if data["softmax"]:
         return np.exp(logits - np.asarray(data["output_lse"][frame])[:, None])
     return 1 / (1 + np.exp(-logits))
 
 
-@pytest.mark.parametrize("loss", ["mse", "softmax_ce"])
-def test_the_payload_is_plain_bounded_json_that_decodes_to_the_outputs(loss):
-    wide = train(Config(width=100, hidden=7, epochs=30, loss=loss, lr=5.0))
+@pytest.mark.parametrize(("loss", "output"), [("mse", "auto"), ("softmax_ce", "auto"), ("mse", "linear")])
+def test_the_payload_is_plain_bounded_json_that_decodes_to_the_outputs(loss, output):
+    wide = train(Config(width=100, hidden=7, epochs=30, loss=loss, output=output, lr=5.0 if output == "auto" else 0.5))
     frames = replay.run_frames(wide)
     data = replay.payload(frames, autoplay=True)
     text = json.dumps(data, allow_nan=False)  # plain lists and numbers, no NaN

@@ -27,7 +27,7 @@ const shade = (v, lo, hi) => (v === null ? "#ccc" : RAMPS.shade[step((v - lo) / 
 const fmt = (v, digits) => (v === null || v === undefined ? "–" : Number(v).toPrecision(digits));
 
 // A frame's reconstructions of the patterns shown, (P', N'): out(h W2 + b2) as aelab.probe.decode
-// does it, sigmoid, or a softmax over all N outputs (whose log-sum-exp per pattern is in the payload).
+// does it, sigmoid, a softmax over all N outputs (whose log-sum-exp per pattern is in the payload), or z itself.
 // Worked out once per frame.
 function outputsOf(d, f) {
   d.decoded = d.decoded || [];
@@ -41,6 +41,7 @@ function outputsOf(d, f) {
       z += h[j] * W2[j][c];
     }
     if (!Number.isFinite(z)) return null;
+    if (d.linear) return z;
     return d.softmax ? Math.exp(z - d.output_lse[f][r]) : 1 / (1 + Math.exp(-z));
   }));
   return d.decoded[f];
