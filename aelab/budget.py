@@ -242,7 +242,7 @@ def estimate_megabytes(config: Config, seeds: int = 1) -> float:
     parameters = parameter_count(config)
     copies = PARAMETER_COPIES + 2 * OPTIMIZER_STATE_ARRAYS[config.optimizer]  # the state, and its resumable copy
     state = batch * parameters * itemsize * copies
-    views = VIEW_BYTES_PER_OUTPUT * config.width * config.width if single else 0
+    views = VIEW_BYTES_PER_OUTPUT * config.pattern_count * config.width if single else 0
     return BASE_MEGABYTES[config.backend] + (working + history + snapshots + state + views) / 1e6
 
 

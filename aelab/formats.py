@@ -78,7 +78,7 @@ def diagnosis_json(result: SweepResult) -> dict:
             "seeds": [{"seed": seed, "cause": f.cause, "detail": f.detail} for seed, f in unsolved],
         },
         "code_groups": {
-            "possible": code_classes(result.config.width, result.config.hidden),
+            "possible": code_classes(result.config.pattern_count, result.config.hidden),
             "groups": [{"code": g.code, "count": len(g.seeds), "seeds": g.seeds} for g in result.code_groups],
             "ungrouped": result.ungrouped_seeds(),  # solved, but the final code was no longer distinct
         },

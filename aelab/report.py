@@ -187,7 +187,7 @@ def causes_note() -> str:
 def code_groups_note(result: SweepResult) -> str:
     """How to read the code groups' counts: how many groups there can be for this size."""
     config = result.config
-    possible = code_classes(config.width, config.hidden)
+    possible = code_classes(config.pattern_count, config.hidden)
     note = "codes are grouped up to the order of the hidden units and the complement of each unit"
     if possible:
         note += f"; {config.width}-{config.hidden}-{config.width} has {large_count(possible)} such groups in all"

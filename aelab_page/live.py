@@ -112,7 +112,7 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
     """The hidden code (activations, bit table with collisions) beside the reconstructions, and under
     them for k = 2 or 3 the codes as points, at `epoch`."""
     report = analysis.code_report(hidden, config.activation)
-    note = f"Epoch {epoch:,}: **{report.distinct} distinct codes** of {config.width}"
+    note = f"Epoch {epoch:,}: **{report.distinct} distinct codes** of {config.pattern_count}"
     if report.collisions:
         groups = report.collisions[:LIVE_MAX_GROUPS]
         note += " · sharing a code: " + "; ".join(" & ".join(map(str, group[:LIVE_MAX_GROUPS])) for group in groups)
@@ -157,5 +157,5 @@ def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], ro
 def progress_text(frame: LiveFrame, progress: Progress) -> str:
     return (
         f"epoch {frame.epoch:,} of {progress.epochs:,} · loss {frame.figures['loss']:.4g} · "
-        f"distinct codes {int(frame.figures['distinct_codes'])} of {progress.config.width}"
+        f"distinct codes {int(frame.figures['distinct_codes'])} of {progress.config.pattern_count}"
     )

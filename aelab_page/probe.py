@@ -56,7 +56,7 @@ def probe_view(result: RunResult) -> None:
     )
     controls, shown = st.columns([1, 2])
     with controls:
-        st.selectbox("Set the probe to pattern", range(config.width), key="probe_pattern",
+        st.selectbox("Set the probe to pattern", range(config.pattern_count), key="probe_pattern",
                      on_change=_to_pattern, args=(result,))  # fmt: skip
         for unit, key in enumerate(_keys(result)[:16]):
             st.slider(f"h{unit}", float(low), float(high), step=0.01, key=key)

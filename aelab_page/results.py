@@ -31,7 +31,7 @@ def results_header(result: RunResult, current: Config) -> None:
     figures = st.columns(5)
     figures[0].metric("Loss now", f"{result.history['loss'][-1]:.3g}")
     figures[1].metric("Output bits right now", percent(result.history["bits_correct"][-1]))
-    figures[2].metric("Distinct codes now", f"{result.code_report().distinct} of {config.width}")
+    figures[2].metric("Distinct codes now", f"{result.code_report().distinct} of {config.pattern_count}")
     for column, (name, label, help_text) in zip(figures[3:], FIRST_SOLVED, strict=True):
         first, since = solved[name]
         column.metric(label, epoch_or_never(first), since or None, delta_color="off", delta_arrow="off", help=help_text)
