@@ -126,3 +126,17 @@ def test_a_csv_run_takes_the_patterns_it_is_handed_and_refuses_none():
         Trainer(config, [0])
     with pytest.raises(ConfigError, match="data: 'csv'"):
         Trainer(replace(config, patterns=3), [0], inputs=inputs)
+
+
+def test_settings_that_clash_are_made_to_fit_and_each_clash_is_named():
+    from aelab.config import PAGE_DEFAULTS, config_from_partial_strings, fit_together
+
+    config, clashes = fit_together(PAGE_DEFAULTS, {"data": "digits", "loss": "bce", "output": "linear"})
+    assert (config.width, config.stop, config.output) == (64, "never", "auto")
+    assert [error.field for error in clashes] == ["width", "output", "stop"]
+    config, clashes = fit_together(PAGE_DEFAULTS, {"data": "csv"})  # a csv set needs its file
+    assert config.data == "one_hot" and [error.field for error in clashes] == ["data"]
+    config, problems = config_from_partial_strings({"data": "bars", "width": "10", "loss": "softmax_ce"})
+    assert (config.data, config.width, config.loss) == ("bars", 16, "mse")
+    assert problems[0].startswith("width: 10 is not allowed") and problems[0].endswith("using 16 instead")
+    assert problems[1].startswith("loss: 'softmax_ce' is not allowed")
