@@ -4,18 +4,18 @@
 each seed starting from exactly the weights a single run with that seed starts from. A single run *is*
 a batch of one, so there is one loop to trust.
 
-History entry i (i = 0..epochs) is measured at the weights after i updates.
-The loop never raises for numerical trouble: a seed whose loss or weights
-become NaN or infinite is flagged `diverged` and its history ends there.
+History entry i (i = 0..epochs) is measured at the weights after i updates. The loop never raises for
+numerical trouble: a seed whose loss or weights become NaN or infinite is flagged `diverged` and its
+history ends there.
 An optional `on_progress(progress)` callback is called `progress_interval` seconds after the previous
 call ended (longer if the calls are slow, so that they take at most PROGRESS_SHARE of the time); returning
 True from it stops training, and `progress.result()` is a consistent result of the run so far.
 
-An optional `allowance` (aelab.allowance) stops training when its CPU time is spent or a stop is
-requested: between epochs, and in an epoch of many updates (per-pattern, mini-batch) between
-updates. An epoch left part-way is undone: the weights, optimiser state and draws go back to its
-start, so the run holds whole epochs only, and Continue from there gives exactly what an
-uninterrupted run gives. (The updates of the part undone are lost: at most one epoch's work.)
+An optional `allowance` (aelab.allowance) stops training when its CPU time is spent or a stop is requested:
+between epochs, and in an epoch of many updates (per-pattern, mini-batch) between updates. An epoch left
+part-way is undone: the weights, optimiser state and draws go back to its start, so the run holds whole
+epochs only, and Continue from there gives exactly what an uninterrupted run gives. (The updates of the
+part undone are lost: at most one epoch's work.)
 """
 
 from __future__ import annotations
