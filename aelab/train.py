@@ -6,10 +6,9 @@ a batch of one, so there is one loop to trust.
 
 History entry i (i = 0..epochs) is measured at the weights after i updates. The loop never raises for
 numerical trouble: a seed whose loss or weights become NaN or infinite is flagged `diverged` and its
-history ends there.
-An optional `on_progress(progress)` callback is called `progress_interval` seconds after the previous
-call ended (longer if the calls are slow, so that they take at most PROGRESS_SHARE of the time); returning
-True from it stops training, and `progress.result()` is a consistent result of the run so far.
+history ends there. An optional `on_progress(progress)` callback is called `progress_interval` seconds
+after the previous call ended (longer if the calls are slow, so that they take at most PROGRESS_SHARE of
+the time); returning True from it stops training, and `progress.result()` is the run so far.
 
 An optional `allowance` (aelab.allowance) stops training when its CPU time is spent or a stop is requested:
 between epochs, and in an epoch of many updates (per-pattern, mini-batch) between updates. An epoch left
@@ -116,13 +115,11 @@ def continue_epochs(done: int, planned: int) -> int:
 
 
 class Trainer:
-    """A batched run that can be trained on: `run(epochs)` trains that many more epochs from where
-    the last call stopped (weights, optimiser state, noise and order draws, history), so that
-    e epochs and then f more give exactly what e + f epochs at once give. `change(config)` carries
-    a paused run on with new CONTINUABLE settings. aelab.run_file saves and loads one.
-
-    A run stops at `goal` when one is given (a sweep, the bench), else where the config's `stop` and
-    `hold` say, which a paused run may change."""
+    """A batched run that can be trained on: `run(epochs)` trains that many more epochs from where the last
+    call stopped (weights, optimiser state, noise and order draws, history), so that e epochs and then f more
+    give exactly what e + f epochs at once give. `change(config)` carries a paused run on with new CONTINUABLE
+    settings. aelab.run_file saves and loads one. A run stops at `goal` when one is given (a sweep, the
+    bench), else where the config's `stop` and `hold` say, which a paused run may change."""
 
     def __init__(
         self,
