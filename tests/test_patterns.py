@@ -140,3 +140,27 @@ def test_settings_that_clash_are_made_to_fit_and_each_clash_is_named():
     assert (config.data, config.width, config.loss) == ("bars", 16, "mse")
     assert problems[0].startswith("width: 10 is not allowed") and problems[0].endswith("using 16 instead")
     assert problems[1].startswith("loss: 'softmax_ce' is not allowed")
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(data="random_binary", width=8, hidden=3, patterns=20, batch_size=6, noise=0.3),
+        dict(data="bars", width=9, hidden=3, patterns=25, data_seed=4, output="linear", optimizer="adam", lr=0.01),
+        dict(data="digits", width=64, hidden=2, patterns=30, stop="never", optimizer="adam", lr=0.01),
+    ],
+)
+def test_a_saved_run_of_any_set_resumes_exactly_as_one_uninterrupted(settings):
+    """The run file's shapes follow P apart from N (schema, snapshots, noise and order draws)."""
+    from aelab import run_file
+
+    config = Config(epochs=12, dtype="float64", **settings)
+    whole = Trainer(config, [0], keep_snapshots=True)
+    whole.run(12)
+    first = Trainer(config, [0], keep_snapshots=True)
+    first.run(5)
+    resumed = run_file.load_trainer(run_file.dumps({"resume": run_file.resume_section(first)}))
+    assert resumed.config == config and resumed.data.shape == (config.pattern_count, config.width)
+    resumed.run(7)
+    np.testing.assert_array_equal(resumed.backend.weights().W1, whole.backend.weights().W1)
+    np.testing.assert_array_equal(resumed.result().history["loss"], whole.result().history["loss"])
