@@ -99,8 +99,9 @@ def _history_specs(runs: list[tuple[str, RunResult]], log_loss: bool) -> list[di
 
 
 def reconstructions_view(result: RunResult) -> None:
-    targets = np.eye(result.config.width)
-    st.caption("Each row is one pattern: its one-hot input beside the network's output (0 to 1, values on hover).")
+    targets = result.targets  # (P, N): the patterns, which are the targets
+    kind = "one-hot input" if result.config.data == "one_hot" else "input"
+    st.caption(f"Each row is one pattern: its {kind} beside the network's output (0 to 1, values on hover).")
     left, right = st.columns(2)
     with left:
         show_matrix(targets, row="pattern", column="unit", title="Input", domain=(0.0, 1.0))
