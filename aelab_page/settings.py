@@ -94,9 +94,16 @@ def number_widget(name: str, container=st, high: float | None = None, step: floa
         )
 
 
+def _fit_widgets() -> None:
+    """on_change of the pattern set, loss and output: the other widgets take the values that go with the new
+    choice (config.fit_together: the digits' width 64, stop never for real-valued data ...)."""
+    load_into_widgets(current_config())
+
+
 def choice_widget(name: str, container=st, radio: bool = False, captions: list[str] | None = None) -> None:
     if not shown(name):
         return
+    on_change = _fit_widgets if name in ("data", "loss", "output") else None
     setting = SETTINGS[name]
     options = setting.options
     label = (lambda value: options[value] or value) if any(options.values()) else str
@@ -109,9 +116,12 @@ def choice_widget(name: str, container=st, radio: bool = False, captions: list[s
             help=setting.help,
             captions=captions,
             horizontal=captions is None,
+            on_change=on_change,
         )
     else:
-        container.selectbox(setting.label, list(options), format_func=label, key=name, help=setting.help)
+        container.selectbox(
+            setting.label, list(options), format_func=label, key=name, help=setting.help, on_change=on_change
+        )
 
 
 def learning_rate_stops() -> list[float]:

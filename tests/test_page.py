@@ -432,3 +432,16 @@ def test_the_probe_decodes_a_pattern_code_and_follows_its_controls(width, hidden
     titles = [json.dumps(json.loads(c.proto.spec).get("title", "")) for c in charts_in(tab(page, "Probe"))]
     planes = [title for title in titles if "hidden plane" in title or "Slice at" in title]
     assert len(planes) == (1 if hidden == 2 else 3)  # k = 2: the plane; k = 3: a slice per unit
+
+
+def test_choosing_a_pattern_set_sets_the_widgets_that_go_with_it():
+    """The digits are 64 wide and real-valued: the width and the stop rule follow, and nothing clashes."""
+    page = new_page(epochs=0)
+    page.selectbox(key="data").set_value("digits").run()
+    assert not page.exception and not page.warning
+    assert page.number_input(key="width").value == 64 and page.radio(key="stop").value == "never"
+    assert page.query_params["data"] == "digits" and page.query_params["width"] == "64"
+    page.radio(key="loss").set_value("bce").run()  # digits are in 0..1: bce takes them
+    page.selectbox(key="output").set_value("linear").run()  # bce takes sigmoid only
+    assert page.radio(key="loss").value == "bce" and page.selectbox(key="output").value == "auto"
+    assert not page.warning
