@@ -99,7 +99,8 @@ def hidden_space(result: RunResult, hidden: np.ndarray, span: tuple[float, float
         point = tuple(0.0 if unit in units else float(hidden[unit]) for unit in range(config.hidden))
         # k = 3: one legend, under the last slice (an output has the same colour in every slice)
         legend = "right" if config.hidden == 2 else "bottom" if units == pairs[-1] else None
-        plane = _plane_spec(result.final, result.activations, config.loss, units, point, span, legend, chart_scale())
+        plane = _plane_spec(result.final, result.activations, result.targets, config.loss, config.output_layer, units,
+                            point, span, legend, chart_scale())  # fmt: skip
         spec = with_probe(plane, hidden, units)
         with column:
             if config.hidden == 2:
@@ -115,7 +116,9 @@ def hidden_space(result: RunResult, hidden: np.ndarray, span: tuple[float, float
 def _plane_spec(
     weights: Weights,
     activations: np.ndarray,
+    targets: np.ndarray,
     loss: str,
+    output: str,
     units: tuple[int, int],
     point: tuple[float, ...],
     span: tuple[float, float],
@@ -123,12 +126,13 @@ def _plane_spec(
     scale: float,
 ) -> dict:
     """The plane of `units` through `point` (k = 2: the plane; k = 3: the slice at the other unit's
-    value), without the probe. Kept between reruns: moving one unit redraws only the slice that
-    holds it at that unit's value, and a k = 2 plane never changes while its probe moves."""
+    value), without the probe; `targets` (P, N): the patterns training pulls the codes towards. Kept
+    between reruns: moving one unit redraws only the slice that holds it at that unit's value, and a
+    k = 2 plane never changes while its probe moves."""
     hidden = len(point)
     grid = probe.plane(weights, loss, np.array(point), units, span, size=41 if hidden == 2 else 31)
     lines = probe.decision_lines(weights, np.array(point), units, span) if loss != "softmax_ce" else []
-    pushes = probe.code_pushes(weights, activations, loss)
+    pushes = probe.code_pushes(weights, activations, loss, targets, output)
     others = [unit for unit in range(hidden) if unit not in units]
     title = "The hidden plane" if not others else f"Slice at h{others[0]} = {point[others[0]]:.2f}"
     chart = plane_chart(grid, units, lines, activations, span, pushes, title=title, size=300 if hidden == 2 else 230,

@@ -445,3 +445,16 @@ def test_choosing_a_pattern_set_sets_the_widgets_that_go_with_it():
     page.selectbox(key="output").set_value("linear").run()  # bce takes sigmoid only
     assert page.radio(key="loss").value == "bce" and page.selectbox(key="output").value == "auto"
     assert not page.warning
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        {"data": "random_binary", "width": "8", "hidden": "2", "patterns": "20"},
+        {"data": "digits", "hidden": "2", "patterns": "100", "stop": "never", "output": "linear", "lr": "0.01"},
+    ],
+)
+def test_a_run_on_other_patterns_trains_and_shows_its_views(link):
+    page = click_train(new_page(link, epochs=20))
+    assert not page.exception
+    assert page.session_state["result"].outputs.shape == (int(link["patterns"]), int(link.get("width", 64)))

@@ -164,3 +164,11 @@ def test_a_saved_run_of_any_set_resumes_exactly_as_one_uninterrupted(settings):
     resumed.run(7)
     np.testing.assert_array_equal(resumed.backend.weights().W1, whole.backend.weights().W1)
     np.testing.assert_array_equal(resumed.result().history["loss"], whole.result().history["loss"])
+
+
+def test_the_probes_pushes_pull_towards_the_runs_own_patterns():
+    from aelab import probe, train
+
+    result = train(Config(data="random_binary", width=8, hidden=2, patterns=20, epochs=3))
+    pushes = probe.code_pushes(result.final, result.activations, "mse", result.targets)
+    assert pushes.shape == (20, 2) and np.isfinite(pushes).all()
