@@ -175,7 +175,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
 
 def make_patterns(data: str, width: int, patterns: int = 0, density: float = 0.5, seed: int = 0) -> Patterns:
     """The set `data` makes at this width: `patterns` of them, or with 0 the set's own count.
-    The arguments are a valid Config's (it checks them against the entry): see config.check_data."""
+    The arguments are a valid Config's (config.check_combination holds them to the entry)."""
     entry = PATTERN_SETS[data]
     return entry.make(width, patterns or entry.count(width), density, seed)
 
