@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from aelab.config import Config, ConfigError
 from aelab.kept_epochs import HISTORY_BUDGET, SNAPSHOT_BUDGET
+from aelab.optimizers import optimizer
 from aelab.sweep import seeds_per_batch, values_per_seed
 from aelab.weights import parameter_count
 
@@ -87,7 +88,6 @@ WORKING_ARRAYS = 10  # (S, P, N)-sized arrays alive at once in a training step (
 # Copies of every parameter a run keeps: weights and gradient, the result's initial and final weights, the
 # resumable copy's weights (aelab_page.training.keep_run), and the backend's own (torch's autograd views)
 PARAMETER_COPIES = 6
-OPTIMIZER_STATE_ARRAYS = {"sgd": 0, "momentum": 1, "adam": 2, "rprop": 2, "quickprop": 2}  # parameter-sized each
 # Bytes the page's views take per (P, N) output value of a single run while it draws them: the code report's
 # (P, P) Hamming matrix and its float intermediates, the heatmaps' tables and images
 VIEW_BYTES_PER_OUTPUT = 200
@@ -240,7 +240,7 @@ def estimate_megabytes(config: Config, seeds: int = 1) -> float:
     single = seeds == 1
     snapshots = 2 * SNAPSHOT_BUDGET * 4 if single else 0
     parameters = parameter_count(config)
-    copies = PARAMETER_COPIES + 2 * OPTIMIZER_STATE_ARRAYS[config.optimizer]  # the state, and its resumable copy
+    copies = PARAMETER_COPIES + 2 * optimizer(config.optimizer).state_arrays  # the state, and its resumable copy
     state = batch * parameters * itemsize * copies
     views = VIEW_BYTES_PER_OUTPUT * config.pattern_count * config.width if single else 0
     return BASE_MEGABYTES[config.backend] + (working + history + snapshots + state + views) / 1e6

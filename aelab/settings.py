@@ -115,6 +115,12 @@ def _pattern_labels() -> dict[str, str]:
     return {name: entry.label for name, entry in PATTERN_SETS.items()}
 
 
+def _optimizer_labels() -> dict[str, str]:
+    from aelab.optimizers import OPTIMIZERS  # it imports the backends, which import config, which imports this
+
+    return {name: entry.label for name, entry in OPTIMIZERS.items()}
+
+
 MAX_SEED = 2**32 - 1
 
 SETTINGS: dict[str, Setting] = by_name(
@@ -171,7 +177,7 @@ SETTINGS: dict[str, Setting] = by_name(
         str,
         "Optimizer",
         "update rule, exactly as torch.optim does it; quickprop: Fahlman (1988) as SNNS's MODI_quickprop does it",
-        choices=_labels(sgd="SGD", momentum="SGD + momentum", adam="Adam", rprop="Rprop", quickprop="Quickprop"),
+        choices=_optimizer_labels,
     ),
     Setting("lr", float, "Learning rate", "the optimizer's step size", 1e-5, 100.0),
     Setting("momentum", float, "Momentum", "for the momentum optimizer only", 0.0, 0.999),

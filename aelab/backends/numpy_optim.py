@@ -2,6 +2,10 @@
 
 Each works in place on one flat parameter array `theta` and its gradient
 `grad` of shape (S, count): every parameter of every seed, a row per seed.
+A setting (lr, momentum) is one number for every seed, or an (S, 1) float64 column: a seed's own
+in its row (aelab.per_seed), applied in the dtype NumPy applies a Python float in (`applied`), so
+that a row is updated exactly as a run of that seed alone with that number.
+The table of optimizers, and how each is made, is aelab.optimizers.OPTIMIZERS.
 The formulas follow torch/optim/{sgd,adam,rprop}.py line by line, in the same
 order of operations, so float64 runs agree with torch to rounding.
 `reset(rows)` gives those seeds the state of a new optimizer (a restart);
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aelab.config import Config, ConfigError
+from aelab.config import ConfigError
 
 
 class _Stateful:
@@ -40,7 +44,7 @@ class SGD(_Stateful):
         self.lr = lr
 
     def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
-        theta -= self.lr * grad
+        theta -= applied(self.lr, theta) * grad
 
     def reset(self, rows: np.ndarray) -> None:
         pass  # no state
@@ -59,9 +63,9 @@ class Momentum(_Stateful):
         if self.buffer is None:
             self.buffer = grad.copy()
         else:
-            self.buffer *= self.momentum
+            self.buffer *= applied(self.momentum, theta)
             self.buffer += grad
-        theta -= self.lr * self.buffer
+        theta -= applied(self.lr, theta) * self.buffer
 
     def reset(self, rows: np.ndarray) -> None:
         if self.buffer is not None:
@@ -119,7 +123,8 @@ class Rprop(_Stateful):
         eta_minus, eta_plus = self.etas
         if self.previous is None:
             self.previous = np.zeros_like(theta)
-            self.step_size = np.full_like(theta, self.lr)
+            self.step_size = np.empty_like(theta)
+            self.step_size[...] = self.lr  # one lr, or (S, 1): a seed's own
         sign = np.sign(grad * self.previous)
         factor = np.where(sign > 0, eta_plus, np.where(sign < 0, eta_minus, 1.0)).astype(theta.dtype)
         np.clip(self.step_size * factor, *self.step_sizes, out=self.step_size)
@@ -129,7 +134,7 @@ class Rprop(_Stateful):
 
     def reset(self, rows: np.ndarray) -> None:
         if self.previous is not None:
-            self.previous[rows], self.step_size[rows] = 0, self.lr
+            self.previous[rows], self.step_size[rows] = 0, rows_of(self.lr, rows)
 
 
 class Quickprop(_Stateful):
@@ -162,7 +167,8 @@ class Quickprop(_Stateful):
         if self.previous_step is None:
             self.previous_step, self.previous_slope = np.zeros_like(theta), np.zeros_like(theta)
         with np.errstate(divide="ignore", invalid="ignore"):
-            theta += quickprop_step(grad, self.previous_step, self.previous_slope, self.lr, self.max_growth, np)
+            lr = applied(self.lr, theta)
+            theta += quickprop_step(grad, self.previous_step, self.previous_slope, lr, self.max_growth, np)
         # quickprop_step wrote Δw into previous_step; the slope is kept for the next step
         self.previous_slope[...] = grad
 
@@ -171,7 +177,7 @@ class Quickprop(_Stateful):
             self.previous_step[rows], self.previous_slope[rows] = 0, 0
 
 
-def quickprop_step(slope, previous_step, previous_slope, lr: float, max_growth: float, xp):
+def quickprop_step(slope, previous_step, previous_slope, lr, max_growth: float, xp):
     """Δw of Quickprop (see `Quickprop`), written into `previous_step` and returned.
 
     `xp` is numpy or torch: both backends run these very operations in this order, so that float64
@@ -188,13 +194,15 @@ def quickprop_step(slope, previous_step, previous_slope, lr: float, max_growth: 
     return step
 
 
-def make_optimizer(config: Config) -> SGD | Momentum | Adam | Rprop | Quickprop:
-    if config.optimizer == "sgd":
-        return SGD(config.lr)
-    if config.optimizer == "momentum":
-        return Momentum(config.lr, config.momentum)
-    if config.optimizer == "adam":
-        return Adam(config.lr)
-    if config.optimizer == "quickprop":
-        return Quickprop(config.lr, config.max_growth)
-    return Rprop(config.lr, step_sizes=(config.rprop_min_step, config.rprop_max_step))
+def applied(value: float | np.ndarray, theta: np.ndarray) -> float | np.ndarray:
+    """A setting as it is applied to `theta`: a Python float as it is (NumPy applies it in theta's dtype),
+    an (S, 1) float64 column cast to theta's dtype, so that each row rounds as its own float would."""
+    return value.astype(theta.dtype, copy=False) if isinstance(value, np.ndarray) else value
+
+
+NumpyOptimizer = SGD | Momentum | Adam | Rprop | Quickprop
+
+
+def rows_of(value, rows: np.ndarray):
+    """A setting's value for seeds `rows`: itself when one number serves every seed, else its (S, 1) rows."""
+    return value[rows] if isinstance(value, np.ndarray) else value

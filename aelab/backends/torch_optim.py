@@ -1,9 +1,9 @@
 """The torch backend's optimisers: torch.optim's, Quickprop, and their state out as NumPy arrays
 and back in (what a paused or saved torch run continues from).
 
-TorchBackend makes its optimiser with make_torch_optimizer, updates with optimizer_step and takes
-optimizer_state() and load_optimizer_state() from OptimizerState here. torch is imported at the top,
-like torch_backend, which alone imports this module.
+TorchBackend makes its optimiser with make_torch_optimizer (from aelab.optimizers' table), updates
+with optimizer_step and takes optimizer_state() and load_optimizer_state() from OptimizerState here.
+torch is imported at the top, like torch_backend, which alone imports this module.
 """
 
 from __future__ import annotations
@@ -16,23 +16,16 @@ from torch.optim.sgd import sgd as functional_sgd  # what SGD.step() calls (torc
 
 from aelab.backends.numpy_optim import quickprop_step
 from aelab.config import Config, ConfigError
+from aelab.optimizers import optimizer as optimizer_entry
 
 
 def make_torch_optimizer(config: Config, parameters: list[torch.Tensor]) -> torch.optim.Optimizer:
+    """config.optimizer's torch optimizer (aelab.optimizers.OPTIMIZERS) over `parameters`."""
     # foreach=False is what torch picks for one CPU tensor anyway; saying so spares it the check on
     # every step. Many tensors (a state per seed, for restarts) are faster with foreach. Elsewhere
-    # (cuda) torch keeps its own choice.
+    # (cuda) torch keeps its own choice. Quickprop has no foreach variant.
     options = {"foreach": len(parameters) > 1} if parameters[0].device.type == "cpu" else {}
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(parameters, lr=config.lr, **options)
-    if config.optimizer == "momentum":
-        return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, **options)
-    if config.optimizer == "adam":
-        return torch.optim.Adam(parameters, lr=config.lr, **options)
-    if config.optimizer == "quickprop":
-        return Quickprop(parameters, lr=config.lr, max_growth=config.max_growth)
-    step_sizes = (config.rprop_min_step, config.rprop_max_step)
-    return torch.optim.Rprop(parameters, lr=config.lr, step_sizes=step_sizes, **options)
+    return optimizer_entry(config.optimizer).torch(config, parameters, options)
 
 
 def optimizer_step(optimizer: torch.optim.Optimizer) -> None:
@@ -109,35 +102,18 @@ class Quickprop(torch.optim.Optimizer):
         return None
 
 
-# What torch.optim keeps per tensor, by Config.optimizer: what load_optimizer_state accepts.
-TORCH_STATE = {
-    "sgd": set(),
-    "momentum": {"momentum_buffer"},
-    "adam": {"step", "exp_avg", "exp_avg_sq"},
-    "rprop": {"step", "prev", "step_size"},
-    "quickprop": {"previous_step", "previous_slope"},
-}
-
-
 class OptimizerState:
     """The Backend protocol's optimizer_state() and load_optimizer_state(), for a backend whose
     `optimizer` is a torch.optim.Optimizer."""
 
     optimizer: torch.optim.Optimizer
+    optimizer_name: str  # the Config.optimizer that made it
 
     def optimizer_state(self) -> dict[str, np.ndarray]:
         return optimizer_state(self.optimizer)
 
     def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
-        load_optimizer_state(self.optimizer, optimizer_kind(self.optimizer), state)
-
-
-def optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
-    """The Config.optimizer that made `optimizer` (see make_torch_optimizer)."""
-    if isinstance(optimizer, torch.optim.SGD):
-        return "momentum" if optimizer.param_groups[0]["momentum"] else "sgd"
-    kinds = {torch.optim.Adam: "adam", torch.optim.Rprop: "rprop"}
-    return kinds.get(type(optimizer), "quickprop")
+        load_optimizer_state(self.optimizer, self.optimizer_name, state)
 
 
 def optimizer_state(optimizer: torch.optim.Optimizer) -> dict[str, np.ndarray]:
@@ -166,10 +142,32 @@ def load_optimizer_state(optimizer: torch.optim.Optimizer, kind: str, state: dic
             raise ConfigError(f"optimizer state {key}", f"shape {array.shape}", f"must have shape {expected}")
         per_tensor.setdefault(int(index), {})[name] = torch.as_tensor(np.array(array))
     for values in per_tensor.values():
-        if set(values) != TORCH_STATE[kind]:
-            raise ConfigError("optimizer state", sorted(values), f"{kind} keeps {sorted(TORCH_STATE[kind])}")
+        keeps = optimizer_entry(kind).torch_state
+        if set(values) != keeps:
+            raise ConfigError("optimizer state", sorted(values), f"{kind} keeps {sorted(keeps)}")
     # torch casts each array to its tensor's dtype and device ("step" stays as it is)
     optimizer.load_state_dict({"state": per_tensor, "param_groups": optimizer.state_dict()["param_groups"]})
+
+
+def selected_state(state: dict[str, np.ndarray], rows: np.ndarray, views, per_seed: bool) -> dict[str, np.ndarray]:
+    """optimizer_state() of seeds `rows` alone: from the one flat tensor, laid out as theta (`views`
+    cuts it into its (S, ...) parameter blocks), or with `per_seed` tensors (index 4 s + j: seed s's
+    W1, b1, W2 or b2), renumbered. A count of steps ("step") of the flat tensor is kept as it is."""
+    if per_seed:
+        return {
+            f"{4 * new + j}.{name}": state[f"{4 * int(old) + j}.{name}"]
+            for new, old in enumerate(rows)
+            for j in range(4)
+            for name in {key.partition(".")[2] for key in state}
+            if f"{4 * int(old) + j}.{name}" in state
+        }
+    index = torch.as_tensor(rows)
+    return {
+        key: array
+        if key.endswith(".step")
+        else np.concatenate([block[index].reshape(-1).numpy() for block in views(torch.as_tensor(array))])
+        for key, array in state.items()
+    }
 
 
 def gathered_seed_state(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
