@@ -14,6 +14,7 @@ of the hidden cube.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from aelab.weights import NOISE_STREAM, ORDER_STREAM, seed_stream
 
 if TYPE_CHECKING:
     from aelab.config import Config
+    from aelab.per_seed import SeedSettings
 
 BLOCK = 64  # epochs drawn at once per seed: one generator call per seed per block, not per epoch ...
 BLOCK_BUDGET = 1_000_000  # ... holding at most this many draws (8 MB): a 1000-seed 1024-10-1024 sweep draws fewer
@@ -44,6 +46,17 @@ class _Blocks:
 
     def _draw_block(self, generator: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
+
+    def select(self, rows: np.ndarray):
+        """The draws of seeds `rows` alone, going on from where these are (a batch whose done seeds left)."""
+        part = copy.copy(self)
+        part.generators = [self.generators[row] for row in rows]
+        part.block = self.block[rows]
+        if hasattr(self, "block_start"):
+            part.block_start = [self.block_start[row] for row in rows]
+        if isinstance(getattr(self, "std", None), np.ndarray):  # HiddenNoise with a std per seed
+            part.std = self.std[rows]
+        return part
 
     def undraw(self) -> None:
         """Take back the last draw: the next one gives it again (an epoch stopped part-way)."""
@@ -68,10 +81,18 @@ class _Blocks:
 
 
 class HiddenNoise(_Blocks):
-    """Per-seed N(0, std(t)^2) draws of shape (S, P, k), one batch per epoch."""
+    """Per-seed N(0, std(t)^2) draws of shape (S, P, k), one batch per epoch. `std` is one number, or
+    (S,) values: each seed's own (aelab.per_seed)."""
 
     def __init__(
-        self, seeds: Sequence[int], patterns: int, hidden: int, std: float, schedule: str, length: int, dtype: str
+        self,
+        seeds: Sequence[int],
+        patterns: int,
+        hidden: int,
+        std: float | np.ndarray,
+        schedule: str,
+        length: int,
+        dtype: str,
     ):
         self.generators = [seed_stream(seed, NOISE_STREAM) for seed in seeds]
         self.std, self.schedule, self.length, self.dtype = std, schedule, length, dtype
@@ -80,18 +101,19 @@ class HiddenNoise(_Blocks):
         self.used = epochs
 
     @classmethod
-    def for_run(cls, config: Config, seeds: Sequence[int], patterns: int) -> HiddenNoise:
+    def for_run(
+        cls, config: Config, seeds: Sequence[int], patterns: int, seed_settings: SeedSettings | None = None
+    ) -> HiddenNoise:
         """The noise of a run of `config` over `seeds` and `patterns` patterns (new, or to load a state into):
-        its std and schedule, over one attempt, in its dtype."""
-        return cls(
-            seeds, patterns, config.hidden, config.noise, config.noise_schedule, config.attempt_length, config.dtype
-        )
+        its std (each seed's own, where `seed_settings` holds it) and schedule, over one attempt, in its dtype."""
+        std = config.noise if seed_settings is None else seed_settings.vector("noise", config)
+        return cls(seeds, patterns, config.hidden, std, config.noise_schedule, config.attempt_length, config.dtype)
 
     def scale(self, attempt_epochs: np.ndarray) -> np.ndarray:
         """(S,) the noise std of each seed, `attempt_epochs` (S,) into its current attempt."""
         if self.schedule == "linear":
             return self.std * np.clip(1.0 - attempt_epochs / self.length, 0.0, None)
-        return np.full(attempt_epochs.shape, self.std)
+        return np.broadcast_to(self.std, attempt_epochs.shape)
 
     def draw(self, attempt_epochs: np.ndarray) -> np.ndarray:
         """The next epoch's noise, (S, P, k) in the run's dtype."""

@@ -6,6 +6,7 @@ CSV, npz) and aelab.report (text) alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -124,6 +125,25 @@ class BatchResult:
         """(P, N): the patterns, which are the targets."""
         return self.data.inputs
 
+    def rows(self, rows: np.ndarray, config: Config) -> BatchResult:
+        """Seeds `rows` alone, as their own batch of `config` (a grid's cell of a shared batch)."""
+        pick = [int(row) for row in rows]
+
+        def listed(values: list) -> list:
+            return [values[row] for row in pick] if values else []
+
+        return replace(
+            self, config=config, seeds=listed(self.seeds), lengths=self.lengths[rows],
+            history={name: values[rows] for name, values in self.history.items()},
+            latest={name: values[rows] for name, values in self.latest.items()},
+            initial=Weights(*(array[rows] for array in self.initial)),
+            final=Weights(*(array[rows] for array in self.final)),
+            activations=self.activations[rows], outputs=self.outputs[rows], snapshots=self.snapshots[:, rows],
+            output_solved_epoch=listed(self.output_solved_epoch), solved_epoch=listed(self.solved_epoch),
+            diverged=listed(self.diverged), restarts=listed(self.restarts), reached_epoch=listed(self.reached_epoch),
+            snapshot_weights={e: Weights(*(a[rows] for a in w)) for e, w in self.snapshot_weights.items()},
+        )  # fmt: skip
+
     def run(self, index: int) -> RunResult:
         """The result of seed `seeds[index]`, as a single run would report it."""
         length = int(self.lengths[index])
@@ -235,6 +255,18 @@ class SweepResult:
         failures = [failure for part in parts for failure in part.failures] if diagnosed else []
         groups = merge_groups([part.code_groups for part in parts]) if diagnosed else []
         return cls(parts[0].config, **lists, seconds=seconds, stopped=stopped, failures=failures, code_groups=groups)
+
+    def pick(self, indices: Sequence[int], config: Config | None = None) -> SweepResult:
+        """The seeds at `indices` (each seed at most once), in that order: a cell's seeds out of a
+        shared batch, or the parts of a sweep put back in its seed order. Code groups keep the seeds picked."""
+        per_seed = ("seeds", "output_solved_epoch", "solved_epoch", "diverged", "final_distinct_codes")
+        lists = {name: [getattr(self, name)[index] for index in indices] for name in per_seed}
+        failures = [self.failures[index] for index in indices] if self.diagnosed else []
+        place = {seed: rank for rank, seed in enumerate(lists["seeds"])}
+        groups = [CodeGroup(group.code, sorted((s for s in group.seeds if s in place), key=place.get))
+                  for group in self.code_groups]  # fmt: skip
+        return replace(self, config=config or self.config, **lists, failures=failures,
+                       code_groups=[group for group in groups if group.seeds])  # fmt: skip
 
     def cause_counts(self) -> dict[str, int]:
         return diagnosis.cause_counts(self.failures)

@@ -16,11 +16,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from aelab.allowance import Allowance
+from aelab.compaction import LeavingTrainer, done_rows, take
 from aelab.config import MAX_SEED, Config, ConfigError
 from aelab.goals import SOLVED
+from aelab.per_seed import batch_key, shared_config
 from aelab.progress import Progress
 from aelab.results import SweepResult
-from aelab.train import train_seeds
 
 MAX_SWEEP_SEEDS = 1000
 MAX_BATCH_VALUES = 4_000_000  # S x P x (N + k) per batch: 32 MB for each (S, P, N) array in float64
@@ -59,31 +60,119 @@ def seed_batches(config: Config, seeds: Sequence[int]) -> list[list[int]]:
 class SweepProgress:
     """What a sweep's progress callback sees: the current batch's Progress, and the sweep so far."""
 
-    def __init__(self, config: Config, done: list[SweepResult], batch: Progress, waiting: list[int], batches: int):
-        self.config, self.batch, self.waiting = config, batch, waiting
-        self.done = list(done)  # the batches finished by now (the sweep goes on appending to its own list)
+    def __init__(self, run: SweepRun, batch: Progress):
+        self.run, self.batch = run, batch
+        self.config = run.cells[0]
+        self.done = run.batches[: run.finished]  # the batches finished by now
+        self.waiting = [run.seeds[p] for jobs in run.batches[run.finished + 1 :] for _, p in jobs]
         self.epoch, self.epochs = batch.epoch, batch.epochs  # of the current batch
-        self.batches = batches
-        self.seconds = sum(part.seconds for part in done) + batch.seconds
-        self.fraction = (len(done) + batch.fraction) / batches
+        self.batches = len(run.batches)
+        self.seconds = run.seconds + batch.seconds
+        self.fraction = (run.finished + batch.fraction) / self.batches
 
     def latest(self, name: str) -> np.ndarray:
-        """(S,) the last recorded value of a history metric, per seed of the current batch."""
+        """(S,) the last recorded value of a history metric, per seed still training in the current batch."""
         return self.batch.latest(name)
 
     def sweep_result(self) -> SweepResult:
-        """The whole sweep as if it had stopped now: seeds not yet started count as unsolved."""
-        return self._so_far(self.batch.sweep_result())
+        """The whole sweep (its first cell) as if it had stopped now: seeds not yet started count as unsolved."""
+        return self.cell_results(diagnosed=False)[0]
 
     def result(self) -> SweepResult:
         """The same, with every seed's cause and the code groups: costs a forward pass of the current
         batch and a copy of its history, so it is for when the sweep has stopped, not every update."""
-        return self._so_far(SweepResult.from_batch(self.batch.result()))
+        return self.cell_results(diagnosed=True)[0]
 
-    def _so_far(self, current: SweepResult) -> SweepResult:
-        """The finished batches, then `current`, then the seeds still waiting, as one stopped sweep."""
-        parts = [*self.done, current, SweepResult.not_started(self.config, self.waiting)]
-        return SweepResult.concat(parts, seconds=self.seconds, stopped=True)
+    def cell_results(self, diagnosed: bool = False) -> list[SweepResult]:
+        """Every cell's sweep so far (a grid's), stopped now."""
+        trainer = self.batch._trainer
+        if diagnosed:
+            current = self.run.cell_parts(self.batch.result(), trainer.row_ids)
+        else:
+            current = self.run.cell_parts(self.batch.sweep_result(), trainer.row_ids, diagnosed=False)
+        return self.run.results(self.seconds, stopped=True, extra=current)
+
+
+class SweepRun:
+    """A sweep of one or more cells (configs) over the same seeds, batch by batch.
+
+    Cells that differ only in VECTOR_SETTINGS (aelab.per_seed) and run on the NumPy backend share
+    batches, each seed with its cell's numbers; the others have batches of their own. A batch's
+    job is a (cell, position in seeds) pair. With `compact`, solved seeds leave their batch
+    (aelab.compaction); either way each seed's result is exactly that of a sweep of its cell."""
+
+    def __init__(self, cells: Sequence[Config], seeds: Sequence[int], compact: bool = True):
+        self.cells, self.seeds, self.compact = list(cells), list(seeds), compact
+        groups: dict[Config, list[int]] = {}
+        for index, cell in enumerate(self.cells):
+            groups.setdefault(batch_key(cell) if cell.backend == "numpy" else cell, []).append(index)
+        self.batches: list[list[tuple[int, int]]] = []
+        for members in groups.values():
+            jobs = [(cell, position) for cell in members for position in range(len(self.seeds))]
+            size = seeds_per_batch(self.cells[members[0]])
+            self.batches += [jobs[start : start + size] for start in range(0, len(jobs), size)]
+        self.parts: list[tuple[int, list[int], SweepResult]] = []  # (cell, positions, their result)
+        self.finished, self.seconds, self.stopped = 0, 0.0, False
+        self.jobs: list[tuple[int, int]] = []  # the current batch's
+
+    def train(self, on_progress=None, progress_interval: float = 0.2, allowance: Allowance | None = None) -> None:
+        for jobs in self.batches:
+            self.jobs = jobs
+            shared, settings = shared_config([self.cells[cell] for cell, _ in jobs])
+            seeds, leave = [self.seeds[p] for _, p in jobs], self._leave if self.compact else None
+            trainer = LeavingTrainer(shared, seeds, goal=SOLVED, seed_settings=settings, leave=leave)
+
+            def report(progress: Progress) -> bool | None:
+                return on_progress(SweepProgress(self, progress))
+
+            callback = report if on_progress is not None else None
+            trained = trainer.run(shared.epochs, callback, progress_interval, allowance)
+            self.parts += self.cell_parts(trained, trainer.row_ids)
+            self.seconds += trained.train_seconds
+            self.finished += 1
+            if trained.stopped:
+                self.stopped = True
+                return
+
+    def _leave(self, trainer: LeavingTrainer) -> bool:
+        """The done seeds leave (aelab.compaction), each cell's apart; True when none would be left."""
+        rows = done_rows(trainer)
+        if rows.size == len(trainer.seeds):
+            return True
+        ids = trainer.row_ids[rows]
+        for cell in sorted({self.jobs[i][0] for i in ids}):
+            mine = [i for i in ids if self.jobs[i][0] == cell]
+            taken = take(trainer, np.flatnonzero(np.isin(trainer.row_ids, mine)), self.cells[cell])
+            self.parts.append((cell, [self.jobs[i][1] for i in mine], SweepResult.from_batch(taken)))
+        return False
+
+    def cell_parts(
+        self, batch, row_ids: np.ndarray, diagnosed: bool = True
+    ) -> list[tuple[int, list[int], SweepResult]]:
+        """A batch's rows (a BatchResult, or an undiagnosed SweepResult) as one part per cell."""
+        parts = []
+        for cell in sorted({self.jobs[i][0] for i in row_ids}):
+            rows = [row for row, i in enumerate(row_ids) if self.jobs[i][0] == cell]
+            positions = [self.jobs[row_ids[row]][1] for row in rows]
+            if diagnosed:
+                part = SweepResult.from_batch(batch.rows(np.array(rows), self.cells[cell]))
+            else:
+                part = batch.pick(rows, self.cells[cell])
+            parts.append((cell, positions, part))
+        return parts
+
+    def results(self, seconds: float, stopped: bool, extra: list | None = None) -> list[SweepResult]:
+        """Each cell's sweep: its parts in seed order, seeds never reached counted as not started."""
+        results = []
+        for index, cell in enumerate(self.cells):
+            mine = [(positions, part) for c, positions, part in [*self.parts, *(extra or [])] if c == index]
+            positions = [p for placed, _ in mine for p in placed]
+            missing = [p for p in range(len(self.seeds)) if p not in set(positions)]
+            pieces = [part for _, part in mine] + [SweepResult.not_started(cell, [self.seeds[p] for p in missing])]
+            whole = SweepResult.concat(pieces, seconds=seconds, stopped=stopped)
+            order = np.argsort(positions + missing, kind="stable")
+            results.append(whole.pick(order.tolist(), cell))
+        return results
 
 
 def check_sweepable(config: Config) -> None:
@@ -101,24 +190,29 @@ def sweep(
     on_progress: Callable[[SweepProgress], bool | None] | None = None,
     progress_interval: float = 0.2,
     allowance: Allowance | None = None,
+    *,
+    compact: bool = True,
 ) -> SweepResult:
     """Train every seed until it is solved (or `config.epochs`), batch by batch, and summarise.
 
     `progress.sweep_result()` in the callback gives the sweep so far; returning True stops it, as
-    does `allowance` (one for the whole sweep: its batches train in turn on this thread)."""
-    check_sweepable(config)
-    batches, done = seed_batches(config, seeds), []
-    start = time.perf_counter()
-    for index, batch in enumerate(batches):
-        waiting = [seed for later in batches[index + 1 :] for seed in later]
+    does `allowance` (one for the whole sweep: its batches train in turn on this thread). With
+    `compact` (the default) solved seeds leave their batch; the result is the same without."""
+    return sweep_cells([config], seeds, on_progress, progress_interval, allowance, compact=compact)[0]
 
-        def report(progress: Progress, done: list[SweepResult] = done, waiting: list[int] = waiting) -> bool | None:
-            return on_progress(SweepProgress(config, done, progress, waiting, len(batches)))
 
-        callback = report if on_progress is not None else None
-        trained = train_seeds(config, batch, callback, progress_interval, stop_when=SOLVED, allowance=allowance)
-        done.append(SweepResult.from_batch(trained))
-        if done[-1].stopped:
-            done.append(SweepResult.not_started(config, waiting))
-            break
-    return SweepResult.concat(done, seconds=time.perf_counter() - start, stopped=done[-1].stopped)
+def sweep_cells(
+    cells: Sequence[Config],
+    seeds: Sequence[int],
+    on_progress: Callable[[SweepProgress], bool | None] | None = None,
+    progress_interval: float = 0.2,
+    allowance: Allowance | None = None,
+    *,
+    compact: bool = True,
+) -> list[SweepResult]:
+    """A sweep of `seeds` for each config in `cells` (a grid), cells that may share batches doing so."""
+    for cell in cells:
+        check_sweepable(cell)
+    run, start = SweepRun(cells, seeds, compact), time.perf_counter()
+    run.train(on_progress, progress_interval, allowance)
+    return run.results(time.perf_counter() - start, stopped=run.stopped)

@@ -34,6 +34,7 @@ from aelab.config import Config, ConfigError, changed_settings
 from aelab.goals import Goal, stop_goal
 from aelab.noise import HiddenNoise, PatternOrder
 from aelab.patterns import config_patterns
+from aelab.per_seed import NO_SEED_SETTINGS, SeedSettings
 from aelab.progress import Progress, ProgressCallback, measure_now
 from aelab.recorder import Recorder
 from aelab.results import BatchResult, RunResult
@@ -101,10 +102,9 @@ def restart_begins(epoch: int, planned: int, restart_after: int) -> bool:
     """Whether the unsolved seeds begin again after `epoch` updates (history entry `epoch` is then the new
     attempt's first) in a run of `planned` epochs.
 
-    Every restart_after epochs, but only where a useful attempt still fits: a whole restart_after
-    epochs before the planned end. A shorter attempt would be judged on less than the window its
-    settings give it (a restart on the last epoch is judged on nothing at all), so a seed keeps its
-    current attempt to the end instead. A run continued past its plan restarts again from there."""
+    Every restart_after epochs, but only where a whole restart_after epochs still fit before the planned
+    end: a shorter attempt would be judged on less than its settings' window (on nothing, on the last
+    epoch), so a seed keeps its attempt to the end instead. A run continued past its plan restarts again."""
     return bool(restart_after) and epoch > 0 and epoch % restart_after == 0 and planned - epoch >= restart_after
 
 
@@ -129,12 +129,14 @@ class Trainer:
         keep_snapshots: bool = False,
         goal: Goal | None = None,
         inputs: np.ndarray | None = None,  # a csv run's (P, N) patterns; every other set makes its own
+        seed_settings: SeedSettings | None = None,  # settings that differ per seed (aelab.per_seed)
     ):
         self.config, self.seeds = config, list(seeds)
         self.patterns = config_patterns(config, inputs)
         self.data = self.patterns.inputs  # (P, N): the inputs, and the targets
         initial = Weights.stack([first_weights(config, seed) for seed in seeds])
-        self.backend = make_backend(config, initial, self.data)
+        self.seed_settings = seed_settings or NO_SEED_SETTINGS
+        self.backend = make_backend(config, initial, self.data, self.seed_settings)
         self.goal_from_settings = goal is None
         goal = stop_goal(config.stop, config.hold) if goal is None else goal
         self.recorder = Recorder(config, self.seeds, self.data, initial, self.backend, keep_snapshots, goal)
@@ -161,7 +163,7 @@ class Trainer:
         changed = update_changes(self.config, config)
         if changed:
             state = self.backend.optimizer_state() if config.optimizer == self.config.optimizer else {}
-            self.backend = make_backend(config, self.backend.weights(), self.data)
+            self.backend = make_backend(config, self.backend.weights(), self.data, self.seed_settings)
             self.backend.load_optimizer_state(state)
             self.recorder.backend = self.backend
             self.changes.append((self.epoch, changed))
@@ -169,7 +171,7 @@ class Trainer:
             self.recorder.extend(config.epochs, self.epoch)
         self.config = self.recorder.config = replace(config, epochs=max(config.epochs, self.config.epochs))
         if self.noise is not None:
-            self.noise.std, self.noise.schedule = config.noise, config.noise_schedule
+            self.noise.std, self.noise.schedule = self.seed_settings.vector("noise", config), config.noise_schedule
             self.noise.length = self.config.attempt_length
 
     def result(self, stopped: bool = False, forward: Forward | None = None) -> BatchResult:
@@ -217,13 +219,11 @@ class Trainer:
         target = self.epoch + epochs
         if target > self.config.epochs:
             self.change(replace(self.config, epochs=target))
-        config, state = self.config, self.recorder
+        config = self.config
         if config.noise and self.noise is None:
-            self.noise = HiddenNoise.for_run(config, self.seeds, self.data.shape[0])
+            self.noise = HiddenNoise.for_run(config, self.seeds, self.data.shape[0], self.seed_settings)
         if config.minibatch and self.order is None:  # shuffled per epoch, per seed
             self.order = PatternOrder(self.seeds, self.data.shape[0])
-        noise = self.noise if config.noise else None
-        order = self.order if config.minibatch else None
         check = None
         if allowance is not None:
             allowance.start()
@@ -238,13 +238,13 @@ class Trainer:
         # An exception from on_progress or the allowance (a click on the page) leaves the run paused
         # at the last whole epoch, consistent.
         with np.errstate(over="ignore", invalid="ignore"), self._timed():
-            while self.epoch < target and state.any_alive:
+            while self.epoch < target and self.recorder.any_alive:
                 if check is not None and check():
                     stopped = True
                     break
                 now = time.perf_counter()
                 if on_progress is not None and now - last_report >= wait:
-                    state.flush()  # the callback may read the history
+                    self.recorder.flush()  # the callback may read the history
                     with allowance.aside() if allowance is not None else nullcontext():
                         asked = on_progress(Progress(self, self.epoch, self.seconds + now - start, first))
                     if asked:
@@ -256,9 +256,10 @@ class Trainer:
                     # (An interval of 0 asks for every epoch, share or not: tests and stepping use it.)
                     if progress_interval:
                         wait = max(progress_interval, (last_report - now) * (1 - PROGRESS_SHARE) / PROGRESS_SHARE)
+                state = self.recorder  # (the same one all run long, unless seeds left: aelab.compaction)
                 state.note_weights(self.epoch)
-                hidden_noise = noise.draw(self.epoch - state.attempt_start) if noise else None
-                forward = self._epoch(hidden_noise, order, check)
+                hidden_noise = self.noise.draw(self.epoch - state.attempt_start) if config.noise else None
+                forward = self._epoch(hidden_noise, self.order if config.minibatch else None, check)
                 if forward is None:  # stopped part-way through the epoch, and put back at its start
                     stopped = True
                     break
@@ -269,7 +270,7 @@ class Trainer:
                 if self.at_goal:
                     break
                 if restart_begins(self.epoch, config.epochs, config.restart_after):
-                    state.restart_unsolved(self.epoch)
+                    self.recorder.restart_unsolved(self.epoch)
         return self.result(stopped, ending)
 
     def _epoch(self, noise: np.ndarray | None, order: PatternOrder | None, check: StopCheck | None) -> Forward | None:

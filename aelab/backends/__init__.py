@@ -13,6 +13,7 @@ import numpy as np
 
 from aelab.backends.base import Backend, Forward
 from aelab.config import Config, ConfigError
+from aelab.per_seed import NO_SEED_SETTINGS, SeedSettings
 from aelab.weights import Weights
 
 __all__ = ["Backend", "Forward", "check_available", "make_backend", "torch_unavailable_reason"]
@@ -42,13 +43,18 @@ def check_available(config: Config) -> None:
     resolve_device(config.device)
 
 
-def make_backend(config: Config, weights: Weights, data: np.ndarray) -> Backend:
-    """The backend named by `config.backend`, holding `weights` (seed axis first)."""
+def make_backend(
+    config: Config, weights: Weights, data: np.ndarray, seed_settings: SeedSettings | None = None
+) -> Backend:
+    """The backend named by `config.backend`, holding `weights` (seed axis first). `seed_settings`:
+    settings that differ between the seeds (aelab.per_seed), which the NumPy backend alone takes."""
     check_available(config)
     if config.backend == "numpy":
         from aelab.backends.numpy_backend import NumpyBackend
 
-        return NumpyBackend(config, weights, data)
+        return NumpyBackend(config, weights, data, seed_settings or NO_SEED_SETTINGS)
+    if seed_settings is not None and seed_settings.values:
+        raise ConfigError("backend", "torch", "settings that differ from seed to seed in one batch need backend numpy")
     from aelab.backends.torch_backend import TorchBackend
 
     return TorchBackend(config, weights, data)

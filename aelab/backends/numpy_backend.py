@@ -23,10 +23,11 @@ import numpy as np
 
 from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward, StopCheck, surely_finite
-from aelab.backends.numpy_optim import make_optimizer
 from aelab.config import Config
 from aelab.noise import chunks
+from aelab.optimizers import optimizer
 from aelab.patterns import is_one_hot
+from aelab.per_seed import NO_SEED_SETTINGS, SeedSettings
 from aelab.weights import Weights
 
 
@@ -100,17 +101,21 @@ class NumpyBackend:
     """S networks as stacked arrays; `step` is one epoch of updates of all of them: one full-batch
     update, or with a pattern order one update per mini-batch of it."""
 
-    def __init__(self, config: Config, weights: Weights, data: np.ndarray):
+    def __init__(
+        self, config: Config, weights: Weights, data: np.ndarray, seed_settings: SeedSettings = NO_SEED_SETTINGS
+    ):
         dtype = np.dtype(config.dtype)
+        self.config, self.data, self.seed_settings = config, data, seed_settings  # (for select)
         self.activation = ACTIVATIONS[config.activation]
         self.loss_name, self.output = config.loss, config.output_layer
-        self.weight_decay = config.weight_decay
+        self.weight_decay = seed_settings.column("weight_decay", config, dtype)  # a number, or (S, 1)
+        self.decays = bool(np.any(self.weight_decay))
         self.flat_spot, self.batch_size = config.flat_spot, config.batch_size
         self.X = data.astype(dtype)  # (P, N)
         self.one_hot = is_one_hot(data)  # then X @ W1 = W1 and Xᵀ @ dz1 = dz1: two products fewer
         self.params, self.theta = _flat_parameters(weights, dtype)  # W1, b1, W2, b2 as views into theta
         self.grads, self.grad = _flat_parameters(weights, dtype, zeros=True)  # dW1, db1, dW2, db2 likewise
-        self.optimizer = make_optimizer(config)
+        self.optimizer = optimizer(config.optimizer).numpy(seed_settings.optimizer_settings(config))
         # Views used in every pass, made once (they follow theta, which is updated in place).
         _, b1, W2, b2 = self.params
         self.b1_rows, self.b2_rows = b1[:, None, :], b2[:, None, :]  # (S, 1, k), (S, 1, N): broadcast per pattern
@@ -182,7 +187,7 @@ class NumpyBackend:
         else:
             np.matmul(self.X_T, dz1, out=dW1)  # dW1 = Xᵀ dz1: (N, P) @ (S, P, k) -> (S, N, k)
         np.einsum("spk->sk", dz1, out=db1)  # db1 = Σ_p dz1
-        if self.weight_decay:  # the gradient of (wd / 2) |theta|^2, as torch.optim's weight_decay adds it
+        if self.decays:  # the gradient of (wd / 2) |theta|^2, as torch.optim's weight_decay adds it
             self.grad += self.weight_decay * self.theta
         self.optimizer.step(self.theta, self.grad)  # theta -= update(grad), all parameters at once
 
@@ -193,6 +198,13 @@ class NumpyBackend:
 
     def weights(self) -> Weights:
         return Weights(*(array.copy() for array in self.params))
+
+    def select(self, rows: np.ndarray) -> NumpyBackend:
+        """A backend of seeds `rows` alone, where these are: their weights, settings and optimizer state."""
+        weights = Weights(*(array[rows] for array in self.params))
+        part = NumpyBackend(self.config, weights, self.data, self.seed_settings.select(rows))
+        part.optimizer.load_state({name: array[rows] for name, array in self.optimizer.state().items()}, part.theta)
+        return part
 
     def optimizer_state(self) -> dict[str, np.ndarray]:
         return self.optimizer.state()

@@ -17,7 +17,13 @@ from torch import nn
 from aelab.activations import ACTIVATIONS
 from aelab.backends.base import Forward, StopCheck, surely_finite
 from aelab.backends.torch_fused import Layout, Network, Pass, fuses, network_gradient, network_pass
-from aelab.backends.torch_optim import OptimizerState, make_torch_optimizer, optimizer_step, reset_optimizer_state
+from aelab.backends.torch_optim import (
+    OptimizerState,
+    make_torch_optimizer,
+    optimizer_step,
+    reset_optimizer_state,
+    selected_state,
+)
 from aelab.config import Config, ConfigError
 from aelab.noise import chunks
 from aelab.patterns import is_one_hot
@@ -133,6 +139,7 @@ def resolve_device(name: str) -> torch.device:
 
 class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_state() come from there
     def __init__(self, config: Config, weights: Weights, data: np.ndarray):
+        self.config, self.data_array = config, data  # (for select)
         self.dtype = getattr(torch, config.dtype)
         self.device = resolve_device(config.device)
         seeds = weights.W1.shape[0]
@@ -149,7 +156,7 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         per_seed = config.restart_after and config.optimizer == "adam"
         self.seed_tensors = self.model.seed_parameters() if per_seed else []
         parameters = [t for tensors in self.seed_tensors for t in tensors] or [self.model.theta]
-        self.optimizer = make_torch_optimizer(config, parameters)
+        self.optimizer, self.optimizer_name = make_torch_optimizer(config, parameters), config.optimizer
         # The objective is the sum over seeds of each seed's loss, so each seed's gradient is its own.
         # Its derivative with respect to every output's loss is a constant, made here as mean()'s
         # backward makes it; backward starts from there, which keeps the mean and the sum out of
@@ -260,6 +267,13 @@ class TorchBackend(OptimizerState):  # optimizer_state() and load_optimizer_stat
         m = self.model
         W1, b1, W2, b2 = (p.detach().cpu().numpy().copy() for p in (m.W1, m.b1, m.W2, m.b2))
         return Weights(W1, b1[:, 0], W2, b2[:, 0])  # the biases without their unit pattern axis
+
+    def select(self, rows: np.ndarray) -> TorchBackend:
+        """A backend of seeds `rows` alone, where these are: their weights and optimizer state."""
+        part = TorchBackend(self.config, Weights(*(array[rows] for array in self.weights())), self.data_array)
+        views = self.model.layout.views
+        part.load_optimizer_state(selected_state(self.optimizer_state(), rows, views, bool(self.seed_tensors)))
+        return part
 
     def nonfinite_weights(self) -> np.ndarray | None:
         if self.theta_numpy is not None and surely_finite(self.theta_numpy):  # nearly always, on the CPU
