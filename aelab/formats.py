@@ -17,6 +17,7 @@ import pandas as pd
 from aelab.bench import BENCH, BenchEntry
 from aelab.bench_run import BenchResult
 from aelab.code_groups import code_classes
+from aelab.grid import GridResult
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
 from aelab.weights import Weights
@@ -54,15 +55,53 @@ def sweep_json(result: SweepResult) -> dict:
         "seeds": result.seeds,
         "output_solved_epoch": result.output_solved_epoch,
         "solved_epoch": result.solved_epoch,
-        "output_solved_rate": result.output_solved_rate,
-        "solved_rate": result.solved_rate,
-        "median_solved_epoch": result.median_solved_epoch,
-        "p90_solved_epoch": result.p90_solved_epoch,
+        **sweep_figures(result),
         "diverged": result.diverged,
         "stopped": result.stopped,
         "seconds": json_number(result.seconds),
         **diagnosis_json(result),
     }
+
+
+def sweep_figures(result: SweepResult) -> dict:
+    """A sweep's summary figures, as `sweep --json` and each cell of `grid --json` name them."""
+    return {
+        "output_solved_rate": result.output_solved_rate,
+        "solved_rate": result.solved_rate,
+        "median_solved_epoch": result.median_solved_epoch,
+        "p90_solved_epoch": result.p90_solved_epoch,
+    }
+
+
+def grid_json(result: GridResult) -> dict:
+    """The CLI's `grid --json` object: each cell's varied `settings`, its sweep figures and `failures`
+    (as `sweep --json` has them), the per-seed solved epochs, and whether the grid was `stopped`."""
+    return {
+        "config": result.base.to_dict(),
+        "vary": {item.name: list(item.values) for item in result.varied},
+        "seeds": result.seeds,
+        "cells": [
+            {
+                "settings": cell.settings,
+                **sweep_figures(sweep),
+                "failures": diagnosis_json(sweep)["failures"],
+                "solved_epoch": sweep.solved_epoch,
+                "output_solved_epoch": sweep.output_solved_epoch,
+            }
+            for cell, sweep in zip(result.cells, result.sweeps, strict=True)
+        ],
+        "stopped": result.stopped,
+        "seconds": json_number(result.seconds),
+    }
+
+
+def grid_csv(result: GridResult) -> str:
+    """One row per cell: the varied settings, then the sweep figures (empty: none reached) and seed count."""
+    rows = [
+        {**cell.settings, **sweep_figures(sweep), "seeds": len(sweep.seeds)}
+        for cell, sweep in zip(result.cells, result.sweeps, strict=True)
+    ]
+    return pd.DataFrame(rows).to_csv(index=False)
 
 
 def diagnosis_json(result: SweepResult) -> dict:

@@ -1,0 +1,50 @@
+"""`grid`: a sweep at every combination of a few settings' values (aelab.grid)."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+
+from aelab import formats, report
+from aelab.backends import check_available
+from aelab.cli.common import add_settings, config_from, interruptible, refuse, run_and_report, whole_number
+from aelab.config import ConfigError
+from aelab.grid import MAX_CELLS, MAX_VALUES, grid, grid_cells, vary
+from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
+
+HELP = "sweep the same seeds at every combination of a few settings' values"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,...",
+        help=f"a setting and its values (repeat for more settings; up to {MAX_VALUES} values, {MAX_CELLS} cells)",
+    )
+    parser.add_argument("--seeds", default="20", help=f"how many seeds per cell (1..{MAX_SWEEP_SEEDS}; default: 20)")
+    parser.add_argument(
+        "--first-seed", "--seed", default="0", help="seeds run from F to F+S-1 (default: 0); --seed means the same"
+    )
+    add_settings(parser, skip=("seed",))
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        base = config_from(args)
+        if not args.vary:
+            raise ConfigError("vary", "", "give at least one --vary NAME=V1,V2,...")
+        varied = [vary(text, base) for text in args.vary]
+        cells = grid_cells(base, varied)
+        seeds = seed_range(whole_number("seeds", args.seeds), whole_number("first-seed", args.first_seed))
+        for cell in cells:
+            check_available(cell.config)
+    except ConfigError as error:
+        return refuse(error)
+    names = " x ".join(f"{item.name} ({len(item.values)})" for item in varied)
+    header = f"grid of {len(cells)} cells over {names}, {len(seeds)} seeds each, of {base.describe(with_seed=False)}"
+    start = partial(grid, base, varied, seeds)
+    return interruptible(
+        partial(run_and_report, start, header, report.grid_summary, formats.grid_json, (0, base.epochs), args.json)
+    )

@@ -1,0 +1,110 @@
+"""Grid sweeps: a sweep of the same seeds at every combination of a few settings' values.
+
+`vary("lr=0.5,1,2,4")` reads one varied setting; `grid_cells(base, varied)` makes the cells
+(every combination, the last setting varying fastest); `grid(base, varied, seeds)` sweeps them
+all at once through aelab.sweep.sweep_cells, where cells that differ only in learning rate,
+momentum, weight decay or noise train together in one batch (NumPy backend). Each cell's result is
+exactly the sweep of its config (tests/test_grid.py checks it seed for seed on both backends).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from aelab.allowance import Allowance
+from aelab.config import SETTINGS, Config, ConfigError
+from aelab.results import SweepResult
+from aelab.sweep import SweepProgress, sweep_cells
+
+MAX_VALUES = 20  # per varied setting
+MAX_CELLS = 100
+FIXED = ("seed",)  # a grid's seeds are its --seeds and --first-seed, never a varied setting
+
+
+@dataclass(frozen=True)
+class Varied:
+    """One varied setting: its name and the values it takes, parsed and checked, in the order given."""
+
+    name: str
+    values: tuple[object, ...]
+
+
+def vary(text: str, base: Config | None = None) -> Varied:
+    """ "NAME=V1,V2,..." -> Varied, each value checked as the setting's own (against `base`'s other
+    settings: a hidden size must fit the width). ConfigError naming `vary` or the setting."""
+    name, equals, values = str(text).partition("=")
+    name = name.strip().replace("-", "_")
+    if not equals or not name or not values.strip():
+        raise ConfigError("vary", text, "NAME=V1,V2,... e.g. lr=0.5,1,2")
+    if name not in SETTINGS or name in FIXED:
+        allowed = ", ".join(setting for setting in SETTINGS if setting not in FIXED)
+        raise ConfigError("vary", text, f"NAME is a setting: one of {allowed}")
+    texts = [value.strip() for value in values.split(",")]
+    if "" in texts or not 1 <= len(texts) <= MAX_VALUES:
+        raise ConfigError("vary", text, f"1 to {MAX_VALUES} values, separated by commas")
+    parsed = tuple(getattr(Config.from_strings({name: value}, base=base), name) for value in texts)
+    if len(set(parsed)) != len(parsed):
+        raise ConfigError("vary", text, "each value once")
+    return Varied(name, parsed)
+
+
+@dataclass(frozen=True)
+class Cell:
+    settings: dict[str, object]  # the varied settings' values in this cell
+    config: Config
+
+
+def grid_cells(base: Config, varied: Sequence[Varied]) -> list[Cell]:
+    """Every combination of the varied values over `base`, the last varied setting changing fastest.
+    ConfigError when a setting is varied twice, there are too many cells, or a combination is refused."""
+    names = [item.name for item in varied]
+    if len(set(names)) != len(names):
+        raise ConfigError("vary", ", ".join(names), "each setting once")
+    combinations = list(itertools.product(*(item.values for item in varied)))
+    if len(combinations) > MAX_CELLS:
+        raise ConfigError("vary", f"{len(combinations)} cells", f"at most {MAX_CELLS} cells")
+    cells = []
+    for values in combinations:
+        settings = dict(zip(names, values, strict=True))
+        cells.append(Cell(settings, Config.from_strings({n: str(v) for n, v in settings.items()}, base=base)))
+    return cells
+
+
+@dataclass
+class GridResult:
+    base: Config
+    varied: list[Varied]
+    seeds: list[int]
+    cells: list[Cell]
+    sweeps: list[SweepResult]  # one per cell, aligned with cells
+    seconds: float
+    stopped: bool
+
+    def cell(self, settings: Mapping[str, object]) -> SweepResult:
+        """The sweep of the cell with these varied values."""
+        for cell, result in zip(self.cells, self.sweeps, strict=True):
+            if cell.settings == dict(settings):
+                return result
+        raise KeyError(dict(settings))
+
+
+def grid(
+    base: Config,
+    varied: Sequence[Varied],
+    seeds: Sequence[int],
+    on_progress: Callable[[SweepProgress], bool | None] | None = None,
+    progress_interval: float = 0.2,
+    allowance: Allowance | None = None,
+    *,
+    compact: bool = True,
+) -> GridResult:
+    """Sweep `seeds` in every cell of the grid. Stopped (the callback or the allowance), the cells
+    keep what was found, the seeds not reached counting as not started."""
+    cells = grid_cells(base, varied)
+    sweeps = sweep_cells([cell.config for cell in cells], seeds, on_progress, progress_interval, allowance,
+                         compact=compact)  # fmt: skip
+    seconds = sweeps[0].seconds if sweeps else 0.0
+    stopped = any(result.stopped for result in sweeps)
+    return GridResult(base, list(varied), list(seeds), cells, sweeps, seconds, stopped)
