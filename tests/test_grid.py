@@ -1,0 +1,181 @@
+"""Grid sweeps: every cell equal to a sweep of its settings, seed for seed, on both backends; the
+`grid` command's JSON and its refusals; and solved seeds leaving their batch (compaction)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from aelab import Config, formats
+from aelab.config import ConfigError
+from aelab.grid import grid, grid_cells, vary
+from aelab.per_seed import shared_config
+from aelab.sweep import SweepRun, sweep
+
+# 8-3-8 with noise and restarts: most seeds solve within 600 epochs, at different epochs, some restart
+BASE = Config(
+    width=8, hidden=3, activation="tanh", loss="softmax_ce", optimizer="momentum", lr=1.0, momentum=0.9,
+    init_scale=0.2, weight_decay=0.003, noise=0.2, restart_after=150, epochs=600, dtype="float64",
+)  # fmt: skip
+SEEDS = list(range(6))
+
+
+def per_seed(result) -> list[tuple]:
+    """Everything a sweep reports per seed, cause of failure included."""
+    causes = [failure.cause if failure else None for failure in result.failures]
+    return list(zip(result.seeds, result.output_solved_epoch, result.solved_epoch, result.diverged,
+                    result.final_distinct_codes, causes, strict=True))  # fmt: skip
+
+
+def assert_cells_equal_sweeps(base: Config, texts: list[str], seeds: list[int]) -> None:
+    varied = [vary(text, base) for text in texts]
+    result = grid(base, varied, seeds)
+    assert len(result.sweeps) == len(grid_cells(base, varied)) > 1
+    for cell, swept in zip(result.cells, result.sweeps, strict=True):
+        alone = sweep(cell.config, seeds)
+        assert swept.config == cell.config
+        assert per_seed(swept) == per_seed(alone), cell.settings
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_numpy_grid_cells_equal_their_sweeps_seed_for_seed(dtype):
+    """The cells share one batch (per-seed lr, weight decay, noise), yet each is its own sweep exactly."""
+    base = replace(BASE, dtype=dtype)
+    texts = ["lr=0.5,1.5", "weight_decay=0,0.003", "noise=0,0.2"]
+    cells = grid_cells(base, [vary(text, base) for text in texts])
+    assert len(SweepRun([cell.config for cell in cells], SEEDS).batches) == 1  # truly shared
+    assert_cells_equal_sweeps(base, texts, SEEDS)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "rprop", "quickprop"])
+def test_every_optimizer_takes_a_learning_rate_per_seed(optimizer):
+    base = replace(BASE, optimizer=optimizer, epochs=200, dtype="float32", lr=0.05 if optimizer == "adam" else 0.5)
+    assert_cells_equal_sweeps(base, ["lr=" + ",".join(f"{base.lr * f:g}" for f in (0.5, 1, 2))], [0, 1, 2])
+
+
+def test_momentum_per_seed_and_cells_of_other_shapes():
+    """Momentum varies within a batch; a varied width makes batches of their own, in one grid."""
+    assert_cells_equal_sweeps(BASE, ["momentum=0.5,0.9", "width=6,8"], [0, 1, 2])
+
+
+def test_torch_grid_cells_equal_their_sweeps_seed_for_seed():
+    pytest.importorskip("torch")
+    base = replace(BASE, backend="torch", epochs=300)
+    assert_cells_equal_sweeps(base, ["lr=0.5,1.5", "weight_decay=0,0.003"], [0, 1, 2])
+
+
+def test_a_shared_config_holds_only_what_varies():
+    configs = [replace(BASE, lr=1.0), replace(BASE, lr=2.0, noise=0.0)]
+    shared, settings = shared_config(configs)
+    assert set(settings.values) == {"lr", "noise"} and shared.noise == BASE.noise and shared.lr == 1.0
+    assert settings.values["lr"].tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        BASE,
+        replace(BASE, batch_size=4),  # mini-batches: per-seed pattern orders leave with their seeds
+        replace(BASE, optimizer="adam", lr=0.05, restart_after=0),
+        replace(BASE, backend="torch", epochs=300),
+        replace(BASE, backend="torch", optimizer="adam", lr=0.05, epochs=300),  # a tensor per seed: restarts
+    ],
+    ids=["numpy-momentum", "numpy-minibatch", "numpy-adam", "torch-momentum", "torch-adam-restarts"],
+)
+def test_compaction_leaves_every_seed_as_its_own_sweep(config):
+    """Seeds leave at different epochs, yet each seed's figures, final codes included, are those of a
+    sweep of that seed alone; without compaction the solved epochs are the same."""
+    if config.backend == "torch":
+        pytest.importorskip("torch")
+    seeds = [0, 1, 2, 3]
+    compacted = sweep(config, seeds)
+    assert compacted.solved_epoch == sweep(config, seeds, compact=False).solved_epoch
+    assert len({epoch for epoch in compacted.solved_epoch if epoch is not None}) > 1  # they left at different epochs
+    for index, seed in enumerate(seeds):
+        assert per_seed(compacted)[index] == per_seed(sweep(config, [seed]))[0], seed
+
+
+def test_a_diverging_seed_leaves_and_stays_diverged():
+    config = Config(width=8, hidden=3, activation="linear", loss="bce", lr=16.0, init_scale=1.0, epochs=300,
+                    dtype="float64")  # fmt: skip
+    seeds = [2, 3, 4, 5]  # all but seed 4 diverge; seed 4 trains on, unsolved, to the end
+    together = sweep(config, seeds)
+    assert together.diverged == [True, True, False, True]
+    assert per_seed(together) == [per_seed(sweep(config, [seed]))[0] for seed in seeds]
+
+
+def test_a_stopped_grid_keeps_what_it_found_and_counts_the_rest_not_started():
+    varied = [vary("lr=0.5,1.5", BASE)]
+    full = grid(BASE, varied, SEEDS)
+    solved = sorted(epoch for cell in full.sweeps for epoch in cell.solved_epoch if epoch is not None)
+    stop = solved[len(solved) // 2]  # half the seeds have solved by then
+    result = grid(BASE, varied, SEEDS, on_progress=lambda progress: progress.epoch >= stop, progress_interval=0)
+    assert result.stopped and not full.stopped
+    for stopped, complete in zip(result.sweeps, full.sweeps, strict=True):
+        assert stopped.seeds == SEEDS and stopped.diagnosed
+        for early, late in zip(stopped.solved_epoch, complete.solved_epoch, strict=True):
+            assert early == (late if late is not None and late <= stop else None)  # entry `stop`: the final measure
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("lr", "vary"),
+        ("lr=", "vary"),
+        ("speed=1,2", "vary"),
+        ("seed=1,2", "vary"),
+        ("lr=1,,2", "vary"),
+        ("lr=1,1.0", "vary"),
+        ("lr=fast", "lr"),
+        ("lr=1000", "lr"),
+        ("optimizer=sgd,nesterov", "optimizer"),
+    ],
+)
+def test_a_bad_vary_names_the_field_and_value(text, named):
+    with pytest.raises(ConfigError) as error:
+        vary(text, BASE)
+    message = str(error.value)
+    shown = text if named == "vary" else text.partition("=")[2].split(",")[-1]  # the whole option, or the bad value
+    assert message.startswith(named) and shown in message
+
+
+def test_too_many_cells_or_a_setting_twice_is_refused():
+    with pytest.raises(ConfigError, match="cells"):
+        eleven, ten = (
+            "lr=" + ",".join(str(v) for v in range(1, 12)),
+            "noise=" + ",".join(f"{v / 10:g}" for v in range(10)),
+        )
+        grid_cells(BASE, [vary(eleven, BASE), vary(ten, BASE)])
+    with pytest.raises(ConfigError, match="once"):
+        grid_cells(BASE, [vary("lr=1,2", BASE), vary("lr=3", BASE)])
+
+
+def test_grid_json_and_csv_hold_every_cell(cli):
+    status, out, err = cli(["grid", "--width", "8", "--hidden", "3", "--epochs", "300", "--seeds", "3",
+                            "--vary", "lr=0.5,1", "--vary", "weight_decay=0,0.001", "--json"])  # fmt: skip
+    assert status == 0, err
+    payload = json.loads(out)
+    assert payload["stopped"] is False and payload["seeds"] == [0, 1, 2]
+    settings = [cell["settings"] for cell in payload["cells"]]
+    assert settings == [{"lr": a, "weight_decay": b} for a in (0.5, 1.0) for b in (0.0, 0.001)]
+    for cell in payload["cells"]:
+        assert {"solved_rate", "output_solved_rate", "median_solved_epoch", "p90_solved_epoch", "failures"} <= set(cell)
+        alone = formats.sweep_json(sweep(replace(Config(width=8, hidden=3, epochs=300), **cell["settings"]), [0, 1, 2]))
+        assert {name: cell[name] for name in ("solved_rate", "median_solved_epoch", "failures")} == {
+            name: alone[name] for name in ("solved_rate", "median_solved_epoch", "failures")
+        }
+    small = grid(Config(width=4, hidden=2, epochs=50), [vary("lr=0.5,1")], [0, 1])
+    rows = formats.grid_csv(small).splitlines()
+    assert rows[0] == "lr,output_solved_rate,solved_rate,median_solved_epoch,p90_solved_epoch,seeds"
+    assert [row.split(",")[0] for row in rows[1:]] == ["0.5", "1.0"]
+
+
+@pytest.mark.parametrize(
+    "argv, named",
+    [([], "vary"), (["--vary", "lr=x"], "lr"), (["--vary", "lr=1", "--seeds", "0"], "seeds")],
+)
+def test_cli_grid_bad_input_exits_2(argv, named, cli):
+    status, out, err = cli(["grid", *argv])
+    assert status == 2 and out == "" and len(err.splitlines()) == 1 and named in err
