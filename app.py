@@ -1,8 +1,8 @@
 """aelab: the page. Pick a bottleneck, click Train, watch the binary code emerge.
 
 Reads top to bottom: settings (from the share link, then the sidebar) -> the transport (Train,
-Pause, Continue, Step, Reset) with live views -> the views of the last run -> a seed sweep -> the
-literature bench.
+Pause, Continue, Step, Reset) with live views -> the views of the last run -> a seed sweep -> a grid
+of settings -> the literature bench.
 The parts live in `aelab_page/`; every decision they show is made in the `aelab`
 library, which the CLI and the tests share. Only this file and `aelab_page/`
 import streamlit.
@@ -20,6 +20,7 @@ import streamlit as st
 from aelab.backends import torch_unavailable_reason
 from aelab.report import markdown_literal
 from aelab_page.bench import bench_view
+from aelab_page.grid import grid_view
 from aelab_page.lesson import present_ui, sidebar_state
 from aelab_page.replay import replay_ui
 from aelab_page.results import results_ui
@@ -70,6 +71,10 @@ source_ui()
 st.divider()
 st.subheader("Many seeds at once")
 sweep_view(config)
+
+st.divider()
+st.subheader("A grid of settings")
+grid_view(config)
 
 st.divider()
 st.subheader("Literature bench")

@@ -95,15 +95,6 @@ VIEW_BYTES_PER_OUTPUT = 200
 # with these, the estimates stay at or above the peaks benchmarks/bench_serving.py measures.
 BASE_MEGABYTES = {"numpy": 350, "torch": 550}
 
-ENVIRONMENT = {  # environment variable -> Budget field
-    "AELAB_MAX_SECONDS": "max_seconds",
-    "AELAB_MAX_MEGABYTES": "max_megabytes",
-    "AELAB_MAX_RUNS": "max_runs",
-    "AELAB_QUICK_SECONDS": "quick_seconds",
-    "AELAB_SMALL_SECONDS": "small_seconds",
-    "AELAB_MAX_SERVER_MEGABYTES": "max_server_megabytes",
-    "AELAB_IDLE_SECONDS": "idle_seconds",
-}
 THRESHOLDS = {"quick_seconds", "small_seconds"}  # estimate thresholds, not limits: they cannot be lifted
 # A click's allowance in the quick or the small lane is this many times the lane's threshold (never more
 # than max_seconds): room for an estimate that is somewhat low, and for the page's redraws.
@@ -147,6 +138,8 @@ class Budget:
 
 
 DEFAULT_BUDGET = Budget()
+# environment variable -> Budget field: AELAB_ and the field's name in capitals, for every field
+ENVIRONMENT = {f"AELAB_{field.name.upper()}": field.name for field in dataclasses.fields(Budget)}
 UNLIMITED = Budget(max_seconds=None, max_megabytes=None, max_runs=None)
 
 
@@ -261,6 +254,13 @@ def bench_over_budget(budget: Budget, configs: Sequence[Config], seeds: int) -> 
     megabytes = max(estimate_megabytes(config, seeds) for config in configs)
     what = f"This bench run ({len(configs)} entries x {seeds:,} seeds)"
     return _over(budget, what, seconds, megabytes, "choose one entry or fewer seeds")
+
+
+def grid_over_budget(budget: Budget, configs: Sequence[Config], seeds: int) -> str | None:
+    """The same for a grid: its cells' sweeps, one after another at worst, in one shared batch at most."""
+    megabytes = max(estimate_megabytes(config, seeds * len(configs)) for config in configs)
+    what, lower = f"This grid ({len(configs)} cells x {seeds:,} seeds)", "vary fewer values, or use fewer seeds"
+    return _over(budget, what, estimate_bench_seconds(configs, seeds), megabytes, lower)
 
 
 def _over(budget: Budget, what: str, seconds: float, megabytes: float, lower: str) -> str | None:

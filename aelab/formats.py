@@ -95,13 +95,17 @@ def grid_json(result: GridResult) -> dict:
     }
 
 
-def grid_csv(result: GridResult) -> str:
-    """One row per cell: the varied settings, then the sweep figures (empty: none reached) and seed count."""
+def grid_frame(result: GridResult) -> pd.DataFrame:
+    """One row per cell: the varied settings, then the sweep figures (None: no seed solved) and seed count."""
     rows = [
         {**cell.settings, **sweep_figures(sweep), "seeds": len(sweep.seeds)}
         for cell, sweep in zip(result.cells, result.sweeps, strict=True)
     ]
-    return pd.DataFrame(rows).to_csv(index=False)
+    return pd.DataFrame(rows)
+
+
+def grid_csv(result: GridResult) -> str:
+    return grid_frame(result).to_csv(index=False, lineterminator="\n")
 
 
 def diagnosis_json(result: SweepResult) -> dict:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from aelab.allowance import Allowance
 from aelab.config import SETTINGS, Config, ConfigError
+from aelab.report import cli_command
 from aelab.results import SweepResult
 from aelab.sweep import SweepProgress, sweep_cells
 
@@ -48,6 +49,13 @@ def vary(text: str, base: Config | None = None) -> Varied:
     if len(set(parsed)) != len(parsed):
         raise ConfigError("vary", text, "each value once")
     return Varied(name, parsed)
+
+
+def grid_command(base: Config, varied: Sequence[Varied], seeds: Sequence[int]) -> str:
+    """The command line that runs this grid (the settings that differ from the defaults, as for a sweep)."""
+    words = cli_command(base, seeds).split(" ")
+    words[words.index("sweep")] = "grid"
+    return " ".join(words + [f"--vary {item.name}={','.join(str(value) for value in item.values)}" for item in varied])
 
 
 @dataclass(frozen=True)

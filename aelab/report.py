@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aelab import diagnosis
 from aelab.analysis import HIGH, LOW
@@ -13,11 +14,13 @@ from aelab.bench_run import BenchResult
 from aelab.code_groups import code_classes
 from aelab.config import SETTINGS, Config, min_code_bits
 from aelab.diagnosis import CAUSES
-from aelab.grid import GridResult
 from aelab.headline import code_headline, solved_history
 from aelab.probe import CornerTable
 from aelab.progress import Progress
 from aelab.results import RunResult, SweepResult
+
+if TYPE_CHECKING:  # (aelab.grid imports this module)
+    from aelab.grid import GridResult
 
 
 def epoch_or_never(epoch: float | None, never: str = "never") -> str:

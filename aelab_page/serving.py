@@ -21,7 +21,15 @@ from threadpoolctl import threadpool_limits
 from aelab.allowance import LIMIT, WALL, Allowance
 from aelab.backends import torch_unavailable_reason
 from aelab.bench import BENCH
-from aelab.budget import DEFAULT_BUDGET, Budget, bench_over_budget, duration, load_budget, over_budget
+from aelab.budget import (
+    DEFAULT_BUDGET,
+    Budget,
+    bench_over_budget,
+    duration,
+    grid_over_budget,
+    load_budget,
+    over_budget,
+)
 from aelab.config import Config, ConfigError
 from aelab.pace import over_pace, wall_seconds
 from aelab.report import cli_command, markdown_literal
@@ -65,6 +73,12 @@ def within_bench_budget(names: Sequence[str], seeds: Sequence[int]) -> bool:
     """The same for a bench run of the named entries."""
     message = bench_over_budget(page_budget(), [BENCH[name].config for name in names], len(seeds))
     return message is None or _refuse(message, bench_command(names, seeds))
+
+
+def within_grid_budget(configs: Sequence[Config], seeds: Sequence[int], command: str) -> bool:
+    """The same for a grid of these cells' configs, each over `seeds`; `command` runs it elsewhere."""
+    message = grid_over_budget(page_budget(), configs, len(seeds))
+    return message is None or _refuse(message, command)
 
 
 def bench_command(names: Sequence[str], seeds: Sequence[int]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from aelab import charts
@@ -14,12 +16,14 @@ from aelab_page.diagnosis import FAILURE_COLUMNS, MAX_TABLE_HEIGHT, diagnosis_ui
 from aelab_page.lesson import chart_scale, table_size
 from aelab_page.memory import track_memory
 from aelab_page.serving import allowance_spent, training_slot, within_budget
+from aelab_page.settings import load_into_widgets
 from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
 
 
-def open_seed(seed: int) -> None:
-    """on_click of a sweep's "open": that seed becomes the current run, trained at once."""
-    st.session_state.seed = seed
+def open_seed(seed: int, config: Config) -> None:
+    """on_click of a sweep's "open": that seed, with the sweep's settings (a grid's cell has its own),
+    becomes the current run, trained at once."""
+    load_into_widgets(replace(config, seed=seed))
     st.session_state.train_request = True
 
 
@@ -92,7 +96,11 @@ def sweep_results(result: SweepResult) -> None:
         key="sweep_pick",
     )
     if st.button(
-        "Open as the current run", key="open_seed", on_click=open_seed, args=(chosen,), icon=":material/open_in_new:"
+        "Open as the current run",
+        key="open_seed",
+        on_click=open_seed,
+        args=(chosen, result.config),
+        icon=":material/open_in_new:",
     ):
         st.success(f"Seed {chosen} is now the current run: see its views above.")
 

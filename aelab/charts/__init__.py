@@ -14,6 +14,7 @@ from aelab.charts.curves import (
     solved_histogram,
     thin_indices,
 )
+from aelab.charts.grid import GRID_FIGURES, grid_charts
 from aelab.charts.matrices import (
     DIVERGING,
     MAX_HEATMAP_CELLS,
@@ -28,6 +29,7 @@ from aelab.charts.matrices import (
 
 __all__ = [
     "DIVERGING",
+    "GRID_FIGURES",
     "MAX_HEATMAP_CELLS",
     "MAX_LABELLED_CELLS",
     "METRIC_TITLES",
@@ -37,6 +39,7 @@ __all__ = [
     "code_scatter",
     "code_table",
     "diverging_domain",
+    "grid_charts",
     "heatmap",
     "heatmap_image",
     "history_charts",

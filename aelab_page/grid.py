@@ -1,0 +1,148 @@
+"""A grid: the same seeds swept at every combination of one or two settings' values, shown as
+heatmaps (two settings) or lines (one); a cell opens as its sweep in the sweep section above, and
+from there a seed opens as its run. Layout only: aelab.grid does the work."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from aelab import charts, formats
+from aelab.budget import estimate_bench_seconds
+from aelab.config import Config, ConfigError
+from aelab.grid import GridResult, Varied, grid, grid_cells, grid_command, vary
+from aelab.report import markdown_literal, percent
+from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range
+from aelab_page.lesson import chart_scale
+from aelab_page.serving import allowance_spent, training_slot, within_grid_budget
+from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
+
+NONE = "(none)"
+# What the menus offer: the numeric settings a recipe is tuned on (any setting works from the CLI)
+VARIABLE = ("lr", "weight_decay", "noise", "momentum", "init_scale", "restart_after", "hidden", "width", "epochs")
+EXAMPLES = {"lr": "0.5,1,2,4", "weight_decay": "0,0.001,0.003"}
+
+
+def keep_stopped_grid() -> None:
+    """A grid that a click stopped left its latest progress: keep the grid up to there (as the sweep does)."""
+    latest = st.session_state.get("grid_progress")
+    if not latest:
+        return
+    if not stopped_in_time("grid"):
+        st.warning("The last grid is still stopping; click again in a moment.")
+        return
+    st.session_state.pop("grid_progress", None)
+    progress, base, varied, seeds = latest[0]
+    sweeps = progress.cell_results(diagnosed=True)
+    cells = grid_cells(base, varied)
+    st.session_state.grid_result = GridResult(base, varied, seeds, cells, sweeps, progress.seconds, True)
+
+
+def _varied_inputs(column, index: int) -> str | None:
+    """One setting's menu and values; None when left at (none)."""
+    options = [NONE, *VARIABLE] if index else list(VARIABLE)
+    name = column.selectbox(f"Vary setting {index + 1}", options, key=f"grid_name_{index}")
+    if name == NONE:
+        return None
+    values = column.text_input(
+        f"Values of setting {index + 1}", EXAMPLES.get(name, ""), key=f"grid_values_{index}_{name}",
+        help="comma-separated, e.g. 0.5,1,2,4",
+    )  # fmt: skip
+    return f"{name}={values}"
+
+
+def grid_view(config: Config) -> None:
+    keep_stopped_grid()
+    st.markdown(
+        "The same seeds at every combination of one or two settings' values: where does the recipe work, "
+        "and how fast? Cells that differ only in learning rate, momentum, weight decay or noise train together."
+    )
+    left, right = st.columns(2)
+    texts = [text for text in (_varied_inputs(left, 0), _varied_inputs(right, 1)) if text]
+    columns = st.columns([1, 1, 1], vertical_alignment="bottom")
+    count = columns[0].number_input("Seeds per cell", 1, MAX_SWEEP_SEEDS, value=20, step=10, key="grid_seeds")
+    if st.session_state.get("grid_first", 0) > last_first_seed(count):
+        st.session_state.grid_first = last_first_seed(count)
+    first = columns[1].number_input("First seed", 0, last_first_seed(count), key="grid_first")
+    if columns[2].button("Run grid", key="grid", type="primary", width="stretch"):
+        try:
+            varied = [vary(text, config) for text in texts]
+            grid_cells(config, varied)  # refuses a setting twice, too many cells, an impossible one
+        except ConfigError as error:
+            st.error(f"Cannot run this grid: `{markdown_literal(str(error))}`")
+        else:
+            run_grid(config, varied, seed_range(count, first))
+    result = st.session_state.get("grid_result")
+    if result is None:
+        st.info("Choose the settings to vary and their values, then click **Run grid**.")
+        return
+    grid_results(result)
+
+
+def run_grid(base: Config, varied: list[Varied], seeds: list[int]) -> None:
+    """Sweep every cell with a progress bar; Stop (any click) keeps the grid so far."""
+    configs, command = [cell.config for cell in grid_cells(base, varied)], grid_command(base, varied, seeds)
+    if not within_grid_budget(configs, seeds, command):
+        return
+    label = f"Sweeping {len(configs)} cells of {len(seeds)} seeds"
+    slot = training_slot(estimate_bench_seconds(configs, len(seeds)), base.backend)
+    with st.status(label, expanded=True) as status, slot as allowance, session_lock("grid"):
+        bar = st.progress(0.0, text="starting")
+        st.button("Stop", key="stop_grid", icon=":material/stop_circle:", help="Stop now and keep the grid so far.")
+        latest: list[tuple[SweepProgress, Config, list[Varied], list[int]]] = []
+        st.session_state.grid_progress = latest
+
+        def on_progress(progress: SweepProgress) -> None:
+            latest[:] = [(progress, base, varied, seeds)]
+            text = f"batch {len(progress.done) + 1} of {progress.batches} · epoch {progress.epoch:,}"
+            bar.progress(progress.fraction, text=text)
+
+        try:
+            result = grid(base, varied, seeds, on_progress, PROGRESS_INTERVAL, allowance)
+        except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
+            status.update(label=f"Could not run the grid: {error}", state="error")
+            return
+        latest.clear()
+        st.session_state.grid_result = result
+        kept = "The grid so far is kept below. All of it runs on your own machine, where there is no limit, with:"
+        if allowance_spent(allowance, status, f"Stopped after {result.seconds:.1f} s", kept, command):
+            return
+        status.update(label=f"{label} took {result.seconds:.2f} s", state="complete", expanded=False)
+
+
+def open_cell(index: int) -> None:
+    """on_click of "Open as a sweep": the cell's sweep becomes the sweep section's result."""
+    st.session_state.sweep_result = st.session_state.grid_result.sweeps[index]
+
+
+def cell_label(settings: dict) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in settings.items())
+
+
+def grid_results(result: GridResult) -> None:
+    names = [item.name for item in result.varied]
+    seeds = f"seeds {result.seeds[0]}..{result.seeds[-1]}"
+    label = f"**Grid over** {', '.join(f'`{name}`' for name in names)} of `{result.base.describe(with_seed=False)}`"
+    label += f", {seeds} in each of {len(result.cells)} cells, {result.seconds:.2f} s"
+    if result.stopped:
+        label += " · **stopped early**: seeds not yet solved count as unsolved"
+    st.markdown(label)
+    frame = formats.grid_frame(result)
+    for chart in charts.grid_charts(frame, names, chart_scale()):
+        st.altair_chart(chart, width="stretch")
+    rates = [percent(sweep.solved_rate) for sweep in result.sweeps]
+    labels = [f"{cell_label(cell.settings)} ({rate} solved)" for cell, rate in zip(result.cells, rates, strict=True)]
+    best = max(range(len(result.cells)), key=lambda index: result.sweeps[index].solved_rate)
+    columns = st.columns([2, 1], vertical_alignment="bottom")
+    chosen = columns[0].selectbox("Open a cell as its sweep", range(len(labels)), index=best,
+                                  format_func=labels.__getitem__, key="grid_pick")  # fmt: skip
+    columns[1].button("Open as the sweep", key="open_cell", on_click=open_cell, args=(chosen,),
+                      icon=":material/open_in_new:", width="stretch")  # fmt: skip
+    if st.session_state.get("sweep_result") is result.sweeps[chosen]:
+        st.success("This cell is now the sweep in *Many seeds at once* above: open any of its seeds as a run there.")
+    downloads = st.columns(2)
+    downloads[0].download_button("Grid CSV", formats.grid_csv(result), "grid.csv", "text/csv", on_click="ignore",
+                                 key="grid_csv", width="stretch")  # fmt: skip
+    downloads[1].download_button("Grid JSON", json.dumps(formats.grid_json(result)), "grid.json", "application/json",
+                                 on_click="ignore", key="grid_json", width="stretch")  # fmt: skip

@@ -1,0 +1,82 @@
+"""The grid section under AppTest: a grid runs, draws its heatmaps, a cell opens as its sweep and a
+seed of it as its run, with the cell's settings; bad values are refused on the page, not raised."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+from aelab import sweep
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def grid_page(values: str = "0.5,2", second: str | None = "weight_decay", seeds: int = 3) -> AppTest:
+    page = AppTest.from_file(APP, default_timeout=120)
+    page.run()
+    page.number_input(key="epochs").set_value(60).run()
+    page.selectbox(key="grid_name_0").set_value("lr").run()
+    page.text_input(key="grid_values_0_lr").set_value(values).run()
+    if second:
+        page.selectbox(key="grid_name_1").set_value(second).run()
+    page.number_input(key="grid_seeds").set_value(seeds).run()
+    page.button(key="grid").click().run()
+    assert not page.exception, page.exception
+    return page
+
+
+def chart_titles(page: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec).get("title") for chart in page.get("vega_lite_chart")]
+
+
+def test_a_grid_draws_heatmaps_and_a_cell_opens_as_its_sweep_and_a_seed_as_its_run():
+    page = grid_page()
+    result = page.session_state["grid_result"]
+    assert [cell.settings for cell in result.cells] == [
+        {"lr": lr, "weight_decay": wd} for lr in (0.5, 2.0) for wd in (0.0, 0.001, 0.003)
+    ]
+    assert {"Solved with distinct codes", "Median solved epoch"} <= set(chart_titles(page))
+    heatmap = next(
+        c for c in page.get("vega_lite_chart") if json.loads(c.proto.spec).get("title") == "Solved with distinct codes"
+    )
+    data = pd.concat([pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in heatmap.proto.datasets])
+    assert len(data) == 6 and set(data.columns) >= {"lr", "weight_decay", "solved_rate"}
+    assert "rect" in heatmap.proto.spec
+    page.selectbox(key="grid_pick").set_value(4).run()  # lr 2, weight decay 0.001
+    page.button(key="open_cell").click().run()
+    assert not page.exception, page.exception
+    opened = page.session_state["sweep_result"]
+    assert opened is result.sweeps[4] and opened.config.lr == 2.0 and opened.config.weight_decay == 0.001
+    assert opened.solved_epoch == sweep(opened.config, [0, 1, 2]).solved_epoch
+    page.selectbox(key="sweep_pick").set_value(1).run()
+    page.button(key="open_seed").click().run()
+    assert not page.exception, page.exception
+    run = page.session_state["result"].config
+    assert (run.seed, run.lr, run.weight_decay) == (1, 2.0, 0.001)  # the cell's settings, not the sidebar's
+    assert len([b for b in page.get("download_button") if b.proto.label.startswith("Grid")]) == 2
+
+
+def test_one_varied_setting_draws_lines():
+    page = grid_page("0.5,1,2", second=None, seeds=2)
+    specs = [json.loads(chart.proto.spec) for chart in page.get("vega_lite_chart")]
+    lines = [spec for spec in specs if spec.get("title") == "Median solved epoch"]
+    assert lines and '"line"' in json.dumps(lines[0]["mark"])
+
+
+def test_bad_values_are_refused_with_the_field_named():
+    page = grid_page("0.5,fast")
+    messages = [error.value for error in page.error]
+    assert any("lr" in message and "fast" in message for message in messages), messages
+    assert "grid_result" not in page.session_state
+
+
+def test_the_budget_bounds_a_grid(monkeypatch):
+    monkeypatch.setenv("AELAB_MAX_SECONDS", "0.001")
+    page = grid_page()
+    assert any("This grid (6 cells x 3 seeds)" in error.value for error in page.error)
+    assert any("python -m aelab grid" in code.value and "--vary lr=0.5,2.0" in code.value for code in page.code)
+    assert "grid_result" not in page.session_state
