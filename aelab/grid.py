@@ -10,7 +10,7 @@ exactly the sweep of its config (tests/test_grid.py checks it seed for seed on b
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aelab.allowance import Allowance
@@ -87,15 +87,8 @@ class GridResult:
     seeds: list[int]
     cells: list[Cell]
     sweeps: list[SweepResult]  # one per cell, aligned with cells
-    seconds: float
+    seconds: float  # the whole grid's training time (each cell's sweep holds it too)
     stopped: bool
-
-    def cell(self, settings: Mapping[str, object]) -> SweepResult:
-        """The sweep of the cell with these varied values."""
-        for cell, result in zip(self.cells, self.sweeps, strict=True):
-            if cell.settings == dict(settings):
-                return result
-        raise KeyError(dict(settings))
 
 
 def grid(

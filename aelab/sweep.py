@@ -1,9 +1,11 @@
 """Many seeds at once: how often does a setting find a binary code, and how fast?
 
-A sweep trains its seeds as batched runs (`train_seeds`), each stopping as
-soon as all its seeds are solved; the per-seed solved epochs are exactly those
-of single runs with the same seeds. Wide nets go in several batches, so that
-one batch's (S, P, N) arrays stay under MAX_BATCH_VALUES whatever the sweep.
+A sweep trains its seeds as batched runs (a Trainer per batch), each seed leaving
+its batch as soon as it is solved (aelab.compaction) and the batch ending with
+its last seed; the per-seed solved epochs are exactly those of single runs with
+the same seeds. Wide nets go in several batches, so that one batch's (S, P, N)
+arrays stay under MAX_BATCH_VALUES whatever the sweep. `sweep_cells` sweeps the
+same seeds for several configs (a grid's cells), sharing batches where it can.
 `seed_range` is the one rule for which seeds a sweep may take, shared by the
 CLI and the page.
 """
@@ -21,7 +23,7 @@ from aelab.config import MAX_SEED, Config, ConfigError
 from aelab.goals import SOLVED
 from aelab.per_seed import batch_key, shared_config
 from aelab.progress import Progress
-from aelab.results import SweepResult
+from aelab.results import BatchResult, SweepResult
 
 MAX_SWEEP_SEEDS = 1000
 MAX_BATCH_VALUES = 4_000_000  # S x P x (N + k) per batch: 32 MB for each (S, P, N) array in float64
@@ -115,7 +117,13 @@ class SweepRun:
         self.finished, self.seconds, self.stopped = 0, 0.0, False
         self.jobs: list[tuple[int, int]] = []  # the current batch's
 
-    def train(self, on_progress=None, progress_interval: float = 0.2, allowance: Allowance | None = None) -> None:
+    def train(
+        self,
+        on_progress: Callable[[SweepProgress], bool | None] | None = None,
+        progress_interval: float = 0.2,
+        allowance: Allowance | None = None,
+    ) -> None:
+        """Train the batches in turn; a stop (the callback, the allowance) leaves the rest unstarted."""
         for jobs in self.batches:
             self.jobs = jobs
             shared, settings = shared_config([self.cells[cell] for cell, _ in jobs])
@@ -137,7 +145,7 @@ class SweepRun:
     def _leave(self, trainer: LeavingTrainer) -> bool:
         """The done seeds leave (aelab.compaction), each cell's apart; True when none would be left."""
         rows = done_rows(trainer)
-        if rows.size == len(trainer.seeds):
+        if rows.size == np.count_nonzero(trainer.row_ids >= 0):
             return True
         ids = trainer.row_ids[rows]
         for cell in sorted({self.jobs[i][0] for i in ids}):
@@ -147,12 +155,12 @@ class SweepRun:
         return False
 
     def cell_parts(
-        self, batch, row_ids: np.ndarray, diagnosed: bool = True
+        self, batch: BatchResult | SweepResult, row_ids: np.ndarray, diagnosed: bool = True
     ) -> list[tuple[int, list[int], SweepResult]]:
         """A batch's rows (a BatchResult, or an undiagnosed SweepResult) as one part per cell."""
-        parts = []
-        for cell in sorted({self.jobs[i][0] for i in row_ids}):
-            rows = [row for row, i in enumerate(row_ids) if self.jobs[i][0] == cell]
+        parts, present = [], [i for i in row_ids if i >= 0]  # (-1: a row that has left, aelab.compaction)
+        for cell in sorted({self.jobs[i][0] for i in present}):
+            rows = [row for row, i in enumerate(row_ids) if i >= 0 and self.jobs[i][0] == cell]
             positions = [self.jobs[row_ids[row]][1] for row in rows]
             if diagnosed:
                 part = SweepResult.from_batch(batch.rows(np.array(rows), self.cells[cell]))
@@ -167,7 +175,8 @@ class SweepRun:
         for index, cell in enumerate(self.cells):
             mine = [(positions, part) for c, positions, part in [*self.parts, *(extra or [])] if c == index]
             positions = [p for placed, _ in mine for p in placed]
-            missing = [p for p in range(len(self.seeds)) if p not in set(positions)]
+            placed = set(positions)
+            missing = [p for p in range(len(self.seeds)) if p not in placed]
             pieces = [part for _, part in mine] + [SweepResult.not_started(cell, [self.seeds[p] for p in missing])]
             whole = SweepResult.concat(pieces, seconds=seconds, stopped=stopped)
             order = np.argsort(positions + missing, kind="stable")
@@ -197,7 +206,8 @@ def sweep(
 
     `progress.sweep_result()` in the callback gives the sweep so far; returning True stops it, as
     does `allowance` (one for the whole sweep: its batches train in turn on this thread). With
-    `compact` (the default) solved seeds leave their batch; the result is the same without."""
+    `compact` (the default) solved seeds leave their batch (aelab.compaction): the solved epochs are
+    the same without, and each seed's final figures are those of its own stop, batch or not."""
     return sweep_cells([config], seeds, on_progress, progress_interval, allowance, compact=compact)[0]
 
 
