@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from aelab import Config, formats
+from aelab.allowance import LIMIT, Allowance
 from aelab.config import ConfigError
 from aelab.grid import grid, grid_cells, vary
 from aelab.per_seed import shared_config
@@ -179,3 +180,13 @@ def test_grid_json_and_csv_hold_every_cell(cli):
 def test_cli_grid_bad_input_exits_2(argv, named, cli):
     status, out, err = cli(["grid", *argv])
     assert status == 2 and out == "" and len(err.splitlines()) == 1 and named in err
+
+
+def test_a_grid_obeys_the_clicks_cpu_allowance_as_it_runs():
+    """On a served page a grid gets the click's allowance, as a sweep does: spent, the grid stops and keeps
+    what it found (a 64-6-64 grid that would take minutes stops after 0.3 s of CPU time)."""
+    allowance = Allowance(0.3)
+    base = Config(width=64, hidden=6, epochs=100_000)
+    result = grid(base, [vary("lr=0.5,1,2", base)], list(range(20)), allowance=allowance)
+    assert allowance.reason == LIMIT and result.stopped
+    assert all(swept.stopped and swept.diagnosed and swept.seeds == list(range(20)) for swept in result.sweeps)
