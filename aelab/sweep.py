@@ -86,13 +86,15 @@ class SweepProgress:
         return self.cell_results(diagnosed=True)[0]
 
     def cell_results(self, diagnosed: bool = False) -> list[SweepResult]:
-        """Every cell's sweep so far (a grid's), stopped now."""
-        trainer = self.batch._trainer
-        if diagnosed:
-            current = self.run.cell_parts(self.batch.result(), trainer.row_ids)
-        else:
-            current = self.run.cell_parts(self.batch.sweep_result(), trainer.row_ids, diagnosed=False)
-        return self.run.results(self.seconds, stopped=True, extra=current)
+        """Every cell's sweep so far (a grid's), stopped now. Asked after the sweep ended (a click
+        stopped it inside a redraw), that is the sweep as it ended."""
+        run, trainer = self.run, self.run.current
+        if trainer is None:  # the batch has ended: its seeds are among the run's parts
+            return run.results(self.seconds, stopped=True)
+        # (Progress.result() measures where the trainer is; the cheap summary reads its recorder now)
+        batch = self.batch.result() if diagnosed else trainer.recorder.sweep_so_far(self.batch.seconds)
+        current = run.cell_parts(batch, trainer.row_ids, diagnosed)
+        return run.results(self.seconds, stopped=True, extra=current)
 
 
 class SweepRun:
@@ -115,7 +117,8 @@ class SweepRun:
             self.batches += [jobs[start : start + size] for start in range(0, len(jobs), size)]
         self.parts: list[tuple[int, list[int], SweepResult]] = []  # (cell, positions, their result)
         self.finished, self.seconds, self.stopped = 0, 0.0, False
-        self.jobs: list[tuple[int, int]] = []  # the current batch's
+        self.jobs: list[tuple[int, int]] = []  # the current batch's, and its trainer while it trains
+        self.current: Trainer | None = None
 
     def train(
         self,
@@ -134,8 +137,10 @@ class SweepRun:
                 return on_progress(SweepProgress(self, progress))
 
             callback = report if on_progress is not None else None
+            self.current = trainer
             trained = trainer.run(shared.epochs, callback, progress_interval, allowance)
             self.parts += self.cell_parts(trained, trainer.row_ids)
+            self.current = None
             self.seconds += trained.train_seconds
             self.finished += 1
             if trained.stopped:

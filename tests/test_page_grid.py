@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
-from aelab import sweep
+from aelab import Config, sweep
+from aelab.grid import grid, vary
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -80,3 +81,24 @@ def test_the_budget_bounds_a_grid(monkeypatch):
     assert any("This grid (6 cells x 3 seeds)" in error.value for error in page.error)
     assert any("python -m aelab grid" in code.value and "--vary lr=0.5,2.0" in code.value for code in page.code)
     assert "grid_result" not in page.session_state
+
+
+def test_a_grid_stopped_by_a_click_keeps_what_it_found():
+    """A click stops a page grid inside a redraw, leaving its latest progress: the rerun keeps the grid
+    up to there, every cell diagnosed, the seeds not reached counted as not started."""
+    base = Config(width=8, hidden=3, epochs=2000)
+    varied, seeds, latest = [vary("lr=0.5,2", base)], [0, 1, 2], []
+
+    def stop_at_40(progress):
+        latest[:] = [(progress, base, varied, seeds)]
+        return progress.epoch >= 40
+
+    grid(base, varied, seeds, stop_at_40, progress_interval=0)
+    page = AppTest.from_file(APP, default_timeout=120)
+    page.session_state["grid_progress"] = latest  # as aelab_page/grid.py leaves it when a click interrupts
+    page.run()
+    assert not page.exception, page.exception
+    kept = page.session_state["grid_result"]
+    assert kept.stopped and [cell.settings for cell in kept.cells] == [{"lr": 0.5}, {"lr": 2.0}]
+    assert all(swept.diagnosed and swept.seeds == seeds for swept in kept.sweeps)
+    assert "grid_progress" not in page.session_state
