@@ -4,11 +4,12 @@ A sweep's batch trains until every seed has reached its goal. Without compaction
 trains on with the rest to the batch's end; here it leaves at the very epoch a run of it alone
 would stop (goals.stop_point of that seed), with what that run ends with: its weights measured
 once more, its history, its final codes. Its rows go out of the backend's arrays, optimizer state,
-noise and order draws, and the recorder, so the epochs after cost only the seeds still training.
-A seed whose weights diverged leaves too (a run of it alone stops there).
+noise and order draws, and the recorder (in bulk, once a quarter of the batch has left: see take),
+so the epochs after cost only the seeds still training. A seed whose weights diverged leaves too
+(a run of it alone stops there).
 
 `take(trainer, rows)` is the one operation: it takes rows out of a Trainer and returns their
-BatchResult, the same as a run of those seeds alone gives (tests/test_compaction.py).
+BatchResult, the same as a run of those seeds alone gives (tests/test_grid.py checks it).
 """
 
 from __future__ import annotations

@@ -103,7 +103,8 @@ class SweepRun:
     Cells that differ only in VECTOR_SETTINGS (aelab.per_seed) and run on the NumPy backend share
     batches, each seed with its cell's numbers; the others have batches of their own. A batch's
     job is a (cell, position in seeds) pair. With `compact`, solved seeds leave their batch
-    (aelab.compaction); either way each seed's result is exactly that of a sweep of its cell."""
+    (aelab.compaction) and each seed's result is exactly that of a sweep of its cell alone; without,
+    solved seeds train on to their batch's end (as before compaction): the solved epochs are the same."""
 
     def __init__(self, cells: Sequence[Config], seeds: Sequence[int], compact: bool = True):
         self.cells, self.seeds, self.compact = list(cells), list(seeds), compact
@@ -211,8 +212,9 @@ def sweep(
 
     `progress.sweep_result()` in the callback gives the sweep so far; returning True stops it, as
     does `allowance` (one for the whole sweep: its batches train in turn on this thread). With
-    `compact` (the default) solved seeds leave their batch (aelab.compaction): the solved epochs are
-    the same without, and each seed's final figures are those of its own stop, batch or not."""
+    `compact` (the default) solved seeds leave their batch (aelab.compaction), each with the figures
+    of its own stop, whatever its batch; `compact=False` has them train on to the batch's end (the
+    solved epochs are the same; the final codes are the batch end's)."""
     return sweep_cells([config], seeds, on_progress, progress_interval, allowance, compact=compact)[0]
 
 
