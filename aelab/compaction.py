@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from aelab.backends import Forward
+from aelab.backends import Backend, Forward
 from aelab.config import Config
 from aelab.recorder import MEASURE_BLOCK, MEASURE_BUDGET, Recorder
 from aelab.results import BatchResult
@@ -101,7 +101,7 @@ def _drop_gone(trainer: LeavingTrainer, keep: np.ndarray) -> None:
         trainer.order = trainer.order.select(keep)
 
 
-def _select_recorder(state: Recorder, rows: np.ndarray, backend, config: Config) -> Recorder:
+def _select_recorder(state: Recorder, rows: np.ndarray, backend: Backend, config: Config) -> Recorder:
     """A recorder of seeds `rows` alone (nothing pending: the caller flushed)."""
     part = copy.copy(state)
     part.config, part.backend, part.pending = config, backend, []

@@ -47,7 +47,7 @@ class _Blocks:
     def _draw_block(self, generator: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
-    def select(self, rows: np.ndarray):
+    def select(self, rows: np.ndarray) -> _Blocks:
         """The draws of seeds `rows` alone, going on from where these are (a batch whose done seeds left)."""
         part = copy.copy(self)
         part.generators = [self.generators[row] for row in rows]

@@ -70,7 +70,7 @@ def grid_view(config: Config) -> None:
             varied = [vary(text, config) for text in texts]
             grid_cells(config, varied)  # refuses a setting twice, too many cells, an impossible one
         except ConfigError as error:
-            st.error(f"Cannot run this grid: `{markdown_literal(str(error))}`")
+            st.error(f"Cannot run this grid: {markdown_literal(str(error))}")
         else:
             run_grid(config, varied, seed_range(count, first))
     result = st.session_state.get("grid_result")

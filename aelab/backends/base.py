@@ -63,6 +63,11 @@ class Backend(Protocol):
         """A copy of the current weights as NumPy arrays, seed axis first."""
         ...
 
+    def select(self, rows: np.ndarray) -> Backend:
+        """A new backend of seeds `rows` alone, as they are now: their weights, settings and optimiser
+        state (a sweep's done seeds leave their batch this way: aelab.compaction)."""
+        ...
+
     def nonfinite_weights(self) -> np.ndarray | None:
         """None when every weight is finite (nearly always: one cheap check, every epoch), else
         (S,) bools: that seed has a weight that is not finite."""
