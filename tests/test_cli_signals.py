@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM stop `train`, `sweep` and `bench` between two updates, not at the end of an
+"""Ctrl-C and SIGTERM stop `train`, `sweep`, `grid` and `bench` between two updates, not at the end of an
 epoch: a per-pattern epoch of a 1024-wide net is 1024 updates (seconds), and the run so far is
 still reported, marked stopped, with exit status 128 + the signal."""
 
@@ -74,6 +74,20 @@ def test_sweep_stops_inside_a_long_epoch():
     assert process.returncode == 130, err
     assert seconds < STOP_WITHIN, f"took {seconds:.1f} s to stop"
     assert "(stopped early)" in out and "Traceback" not in err
+
+
+def test_grid_json_stopped_by_ctrl_c_keeps_every_cell():
+    process = start(["grid", "--seeds", "2", "--vary", "lr=0.001,0.002", "--json", *LONG_EPOCHS])
+    time.sleep(2.0)  # (nothing is printed before the JSON: give the import and the start time)
+    seconds, out, err = stop_and_time(process, signal.SIGINT, settle=1.5)
+    assert process.returncode == 130, err
+    assert seconds < STOP_WITHIN, f"took {seconds:.1f} s to stop"
+    payload = json.loads(out)
+    assert payload["stopped"] is True and [cell["settings"] for cell in payload["cells"]] == [
+        {"lr": 0.001},
+        {"lr": 0.002},
+    ]
+    assert all(cell["solved_rate"] == 0 for cell in payload["cells"])
 
 
 def test_bench_stops_and_prints_the_entries_so_far():
