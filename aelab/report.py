@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from aelab import diagnosis
 from aelab.analysis import HIGH, LOW
@@ -18,9 +17,6 @@ from aelab.headline import code_headline, solved_history
 from aelab.probe import CornerTable
 from aelab.progress import Progress
 from aelab.results import RunResult, SweepResult
-
-if TYPE_CHECKING:  # (aelab.grid imports this module)
-    from aelab.grid import GridResult
 
 
 def epoch_or_never(epoch: float | None, never: str = "never") -> str:
@@ -289,19 +285,3 @@ def bench_table(results: list[BenchResult]) -> str:
         where = f" ({checked}: {result.entry.locator})" if result.entry.locator else f" ({checked})"
         lines.append(f"- {result.entry.name}: {result.entry.source}{where}. {result.entry.note}{extra}")
     return "\n".join(lines)
-
-
-def grid_summary(result: GridResult) -> str:
-    """One line per cell: its varied values, solved rates and epochs; then the grid's time."""
-    names = [item.name for item in result.varied]
-    lines = ["  ".join([*(f"{name:>12}" for name in names), "outputs solved", "codes solved", "median", "p90"])]
-    for cell, sweep in zip(result.cells, result.sweeps, strict=True):
-        values = [f"{cell.settings[name]!s:>12}" for name in names]
-        figures = [f"{percent(sweep.output_solved_rate):>14}", f"{percent(sweep.solved_rate):>12}"]
-        epochs = [
-            f"{epoch_or_never(sweep.median_solved_epoch, '-'):>6}",
-            f"{epoch_or_never(sweep.p90_solved_epoch, '-'):>6}",
-        ]
-        lines.append("  ".join(values + figures + epochs))
-    seeds = f"{len(result.cells)} cells of {len(result.seeds)} seeds in {result.seconds:.2f} s"
-    return "\n".join([*lines, "", seeds + (" (stopped early)" if result.stopped else "")])

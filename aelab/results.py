@@ -6,7 +6,6 @@ CSV, npz) and aelab.report (text) alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -255,18 +254,6 @@ class SweepResult:
         failures = [failure for part in parts for failure in part.failures] if diagnosed else []
         groups = merge_groups([part.code_groups for part in parts]) if diagnosed else []
         return cls(parts[0].config, **lists, seconds=seconds, stopped=stopped, failures=failures, code_groups=groups)
-
-    def pick(self, indices: Sequence[int], config: Config | None = None) -> SweepResult:
-        """The seeds at `indices` (each seed at most once), in that order: a cell's seeds out of a
-        shared batch, or the parts of a sweep put back in its seed order. Code groups keep the seeds picked."""
-        per_seed = ("seeds", "output_solved_epoch", "solved_epoch", "diverged", "final_distinct_codes")
-        lists = {name: [getattr(self, name)[index] for index in indices] for name in per_seed}
-        failures = [self.failures[index] for index in indices] if self.diagnosed else []
-        place = {seed: rank for rank, seed in enumerate(lists["seeds"])}
-        groups = [CodeGroup(group.code, sorted((s for s in group.seeds if s in place), key=place.get))
-                  for group in self.code_groups]  # fmt: skip
-        return replace(self, config=config or self.config, **lists, failures=failures,
-                       code_groups=[group for group in groups if group.seeds])  # fmt: skip
 
     def cause_counts(self) -> dict[str, int]:
         return diagnosis.cause_counts(self.failures)

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 
 from aelab.activations import ACTIVATIONS
 from aelab.patterns import MAX_PATTERNS, PATTERN_SETS
@@ -115,12 +116,6 @@ def _pattern_labels() -> dict[str, str]:
     return {name: entry.label for name, entry in PATTERN_SETS.items()}
 
 
-def _optimizer_labels() -> dict[str, str]:
-    from aelab.optimizers import OPTIMIZERS  # it imports the backends, which import config, which imports this
-
-    return {name: entry.label for name, entry in OPTIMIZERS.items()}
-
-
 MAX_SEED = 2**32 - 1
 
 SETTINGS: dict[str, Setting] = by_name(
@@ -177,7 +172,8 @@ SETTINGS: dict[str, Setting] = by_name(
         str,
         "Optimizer",
         "update rule, exactly as torch.optim does it; quickprop: Fahlman (1988) as SNNS's MODI_quickprop does it",
-        choices=_optimizer_labels,
+        # (OPTIMIZERS is read when asked: aelab.optimizers imports the backends, which import this module)
+        choices=lambda: {name: entry.label for name, entry in import_module("aelab.optimizers").OPTIMIZERS.items()},
     ),
     Setting("lr", float, "Learning rate", "the optimizer's step size", 1e-5, 100.0),
     Setting("momentum", float, "Momentum", "for the momentum optimizer only", 0.0, 0.999),

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from aelab.allowance import Allowance
+from aelab.code_groups import CodeGroup
 from aelab.compaction import LeavingTrainer, done_rows, take
 from aelab.config import MAX_SEED, Config, ConfigError
 from aelab.goals import SOLVED
@@ -119,7 +121,7 @@ class SweepRun:
         self.parts: list[tuple[int, list[int], SweepResult]] = []  # (cell, positions, their result)
         self.finished, self.seconds, self.stopped = 0, 0.0, False
         self.jobs: list[tuple[int, int]] = []  # the current batch's, and its trainer while it trains
-        self.current: Trainer | None = None
+        self.current: LeavingTrainer | None = None
 
     def train(
         self,
@@ -171,7 +173,7 @@ class SweepRun:
             if diagnosed:
                 part = SweepResult.from_batch(batch.rows(np.array(rows), self.cells[cell]))
             else:
-                part = batch.pick(rows, self.cells[cell])
+                part = pick(batch, rows, self.cells[cell])
             parts.append((cell, positions, part))
         return parts
 
@@ -186,7 +188,7 @@ class SweepRun:
             pieces = [part for _, part in mine] + [SweepResult.not_started(cell, [self.seeds[p] for p in missing])]
             whole = SweepResult.concat(pieces, seconds=seconds, stopped=stopped)
             order = np.argsort(positions + missing, kind="stable")
-            results.append(whole.pick(order.tolist(), cell))
+            results.append(pick(whole, order.tolist(), cell))
         return results
 
 
@@ -197,6 +199,19 @@ def check_sweepable(config: Config) -> None:
         raise ConfigError(
             "data", config.data, "a sweep counts solved seeds: a binary set (one_hot, random_binary, bars)"
         )
+
+
+def pick(result: SweepResult, indices: Sequence[int], config: Config) -> SweepResult:
+    """The seeds at `indices` of `result` (each seed at most once), in that order, as a sweep of `config`:
+    a cell's seeds out of a shared batch, or a cell's parts put back in its seed order. Code groups keep
+    the seeds picked."""
+    per_seed = ("seeds", "output_solved_epoch", "solved_epoch", "diverged", "final_distinct_codes")
+    lists = {name: [getattr(result, name)[index] for index in indices] for name in per_seed}
+    failures = [result.failures[index] for index in indices] if result.diagnosed else []
+    place = {seed: rank for rank, seed in enumerate(lists["seeds"])}
+    groups = [CodeGroup(group.code, sorted((s for s in group.seeds if s in place), key=place.get))
+              for group in result.code_groups]  # fmt: skip
+    return replace(result, config=config, **lists, failures=failures, code_groups=[g for g in groups if g.seeds])
 
 
 def sweep(

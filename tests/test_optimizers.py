@@ -7,8 +7,8 @@ import pytest
 
 from aelab.backends.numpy_backend import NumpyBackend
 from aelab.config import Config, ConfigError
-from aelab.data import one_hot_patterns
 from aelab.optimizers import OPTIMIZERS, optimizer
+from aelab.patterns import one_hot_patterns
 from aelab.settings import SETTINGS
 from aelab.weights import Weights, first_weights
 

@@ -9,7 +9,7 @@ from aelab import formats, report
 from aelab.backends import check_available
 from aelab.cli.common import add_settings, config_from, interruptible, refuse, run_and_report, whole_number
 from aelab.config import ConfigError
-from aelab.grid import MAX_CELLS, MAX_VALUES, grid, grid_cells, vary
+from aelab.grid import MAX_CELLS, MAX_VALUES, GridResult, grid, grid_cells, vary
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
 
 HELP = "sweep the same seeds at every combination of a few settings' values"
@@ -46,5 +46,21 @@ def run(args: argparse.Namespace) -> int:
     header = f"grid of {len(cells)} cells over {names}, {len(seeds)} seeds each, of {base.describe(with_seed=False)}"
     start = partial(grid, base, varied, seeds)
     return interruptible(
-        partial(run_and_report, start, header, report.grid_summary, formats.grid_json, (0, base.epochs), args.json)
+        partial(run_and_report, start, header, summary, formats.grid_json, (0, base.epochs), args.json)
     )
+
+
+def summary(result: GridResult) -> str:
+    """One line per cell: its varied values, solved rates and epochs; then the grid's time."""
+    names = [item.name for item in result.varied]
+    lines = ["  ".join([*(f"{name:>12}" for name in names), "outputs solved", "codes solved", "median", "p90"])]
+    for cell, sweep in zip(result.cells, result.sweeps, strict=True):
+        values = [f"{cell.settings[name]!s:>12}" for name in names]
+        figures = [f"{report.percent(sweep.output_solved_rate):>14}", f"{report.percent(sweep.solved_rate):>12}"]
+        epochs = [
+            f"{report.epoch_or_never(sweep.median_solved_epoch, '-'):>6}",
+            f"{report.epoch_or_never(sweep.p90_solved_epoch, '-'):>6}",
+        ]
+        lines.append("  ".join(values + figures + epochs))
+    seeds = f"{len(result.cells)} cells of {len(result.seeds)} seeds in {result.seconds:.2f} s"
+    return "\n".join([*lines, "", seeds + (" (stopped early)" if result.stopped else "")])
