@@ -20,6 +20,7 @@ from aelab.code_groups import code_classes
 from aelab.grid import GridResult
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
+from aelab.search import SearchResult
 from aelab.weights import Weights
 
 
@@ -227,3 +228,26 @@ def bench_entry_json(entry: BenchEntry, result: BenchResult | None) -> dict:
 # What a run entry adds to its description: null for one a stop never reached.
 _BENCH_FIGURES = ("seeds", "first_seed", "success_rate", "median_epochs", "mean_epochs", "std_epochs")
 _BENCH_FIGURES += ("p10_epochs", "p90_epochs", "median_over_reference", "epochs", "diverged", "stopped", "seconds")
+
+
+def search_json(result: SearchResult) -> dict:
+    """The CLI's `search --json` object: the study, its complete trials, the best (with its check) and `stopped`."""
+    plan = result.plan
+    return {
+        "study": plan.study,
+        "storage": masked_url(plan.storage),
+        "config": plan.config.to_dict(),
+        "space": [dimension.spec for dimension in plan.space],
+        "seeds": [plan.seeds[0], plan.seeds[-1]],
+        "trials": result.trials,
+        "ran_here": result.ran_here,
+        "best": result.best,
+        "stopped": result.stopped,
+    }
+
+
+def masked_url(url: str) -> str:
+    """A database URL without its password (a PostgreSQL or MySQL URL may hold one)."""
+    from sqlalchemy.engine import make_url  # comes with optuna, which a search needed to get here
+
+    return make_url(url).render_as_string(hide_password=True)

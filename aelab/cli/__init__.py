@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from aelab.cli import bench, data, grid, sweep, train
+from aelab.cli import bench, data, grid, search, sweep, train
 from aelab.cli.common import Parser
 
-COMMANDS = {"train": train, "sweep": sweep, "grid": grid, "bench": bench, "data": data}
+COMMANDS = {"train": train, "sweep": sweep, "grid": grid, "bench": bench, "data": data, "search": search}
 
 
 def build_parser() -> argparse.ArgumentParser:
