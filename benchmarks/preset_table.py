@@ -11,6 +11,10 @@ looked at while choosing them.
 
     python benchmarks/preset_table.py             # ~4 minutes on one core
     python benchmarks/preset_table.py --quick     # 20 seeds, no second range, no losers
+    python benchmarks/preset_table.py --wide      # the wide presets only (128 and 256 wide), seeds 0..99:
+                                                  # tens of minutes (docs/search.md has the figures)
+
+The wide presets' recipes were found with `python -m aelab search` on seeds 10000.. (docs/search.md).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ONE_CORE = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 TIGHT = ["4-2-4", "8-3-8", "16-4-16", "32-5-32", "64-6-64", "12-2-12"]
+WIDE = ["128-7-128", "256-8-256"]  # one range only: a 100-seed sweep of these takes minutes to tens of minutes
 TORCH = ["8-3-8", "16-4-16"]
 # Recipes that lost, each a preset with options over it: (preset, what changed, options).
 LOSERS: list[tuple[str, str, list[str]]] = [
@@ -92,11 +97,12 @@ HEADER = "| {} | solved | outputs solved | median epoch | p90 epoch | seconds |\
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 seeds, seeds 0.. only, no losing recipes")
+    parser.add_argument("--wide", action="store_true", help="the wide presets only, seeds 0..99 (slow)")
     args = parser.parse_args()
     seeds = 20 if args.quick else 100
     print(HEADER.format("preset, recipe, seeds"))
-    for name in TIGHT:
-        ranges = [0] if args.quick else [0, 1000]
+    for name in WIDE if args.wide else TIGHT:
+        ranges = [0] if args.quick or args.wide else [0, 1000]
         for first in ranges:
             result = sweep(["--preset", name], seeds, first)
             label = f"**{name}** {describe(result['config'])}, seeds {first}..{first + seeds - 1}"
@@ -104,7 +110,7 @@ def main() -> None:
         if name in TORCH:
             result = sweep(["--preset", name, "--backend", "torch", "--device", "cpu"], seeds)
             print(row(f"**{name}** the same on **torch**, seeds 0..{seeds - 1}", result), flush=True)
-    if args.quick:
+    if args.quick or args.wide:
         return
     print("\nRecipes that lost (seeds 0..99, each a preset with one thing changed):\n")
     print(HEADER.format("preset: what changed"))

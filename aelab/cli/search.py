@@ -57,8 +57,7 @@ def plan_from(args: argparse.Namespace) -> SearchPlan:
         config = Config.from_strings(
             given_settings(args), base=with_recipe(config, recipe_for(config.width, config.hidden))
         )
-    count = whole_number("check-seeds", args.check_seeds)
-    check = [] if count == 0 else seed_range(count, whole_number("check-first-seed", args.check_first_seed))
+    check = held_out_seeds(whole_number("check-seeds", args.check_seeds), args.check_first_seed)
     trials = whole_number("trials", args.trials)
     if trials < 1:
         raise ConfigError("trials", args.trials, "a whole number from 1")
@@ -71,6 +70,16 @@ def plan_from(args: argparse.Namespace) -> SearchPlan:
         storage=args.storage,
         study=args.study,
     )
+
+
+def held_out_seeds(count: int, first: str) -> list[int]:
+    """--check-seeds and --check-first-seed: seed_range's rule, its errors named as these options."""
+    if count == 0:
+        return []
+    try:
+        return seed_range(count, whole_number("check-first-seed", first))
+    except ConfigError as error:
+        raise ConfigError(f"check-{error.field}", error.value, error.allowed.replace("1 to", "0 to", 1)) from None
 
 
 def search_and_report(plan: SearchPlan, as_json: bool) -> int:
