@@ -42,7 +42,11 @@ def test_the_default_run_and_the_presets_fit_the_default_budget():
     assert over_budget(DEFAULT_BUDGET, Config()) is None
     for name in PRESETS:
         assert over_budget(DEFAULT_BUDGET, preset_config(name)) is None, name
-        assert over_budget(DEFAULT_BUDGET, preset_config(name), seeds=100) is None, name  # the page's sweep
+        page_sweep = over_budget(DEFAULT_BUDGET, preset_config(name), seeds=100)
+        if preset_config(name).width <= 64:
+            assert page_sweep is None, name
+        else:  # 100 seeds of 128-7-128 x 50,000 epochs take many minutes: the page says how to fit or where to run
+            assert "lower the epochs" in page_sweep and "your own machine" in page_sweep, name
 
 
 def test_torch_restarts_and_autograd_steps_cost_more_in_the_estimate():

@@ -61,7 +61,8 @@ def test_a_preset_keeps_the_backend_and_seed():
 
 
 @pytest.mark.parametrize(
-    ("size", "nearest"), [((16, 4), "16-4-16"), ((20, 5), "32-5-32"), ((12, 2), "12-2-12"), ((5, 3), "8-3-8")]
+    ("size", "nearest"),
+    [((16, 4), "16-4-16"), ((20, 5), "32-5-32"), ((12, 2), "12-2-12"), ((5, 3), "8-3-8"), ((200, 7), "128-7-128")],
 )
 def test_a_hand_set_size_is_offered_the_nearest_recipe(size, nearest):
     assert recipe_for(*size).name == nearest

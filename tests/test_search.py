@@ -177,10 +177,10 @@ def test_a_size_without_preset_starts_from_the_nearest_recipe_and_needs_both(cli
     from aelab.cli.__init__ import build_parser
     from aelab.cli.search import plan_from
 
-    args = build_parser().parse_args(["search", "--width", "128", "--hidden", "7", "--lr", "8", "--vary", "noise=0:1"])
+    args = build_parser().parse_args(["search", "--width", "100", "--hidden", "7", "--lr", "9", "--vary", "noise=0:1"])
     config = plan_from(args).config
-    assert (config.width, config.hidden, config.lr) == (128, 7, 8.0)
-    assert config.restart_after == preset_config("64-6-64").restart_after  # the nearest tuned size's recipe
+    assert (config.width, config.hidden, config.lr) == (100, 7, 9.0)
+    assert config.restart_after == preset_config("128-7-128").restart_after  # the nearest tuned size's recipe
 
 
 def test_one_seed_more_beats_any_speed_up():
