@@ -10,6 +10,7 @@ import io
 import json
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,10 @@ from aelab.code_groups import code_classes
 from aelab.grid import GridResult
 from aelab.probe import CornerTable
 from aelab.results import METRICS, RunResult, SweepResult
-from aelab.search import SearchResult
 from aelab.weights import Weights
+
+if TYPE_CHECKING:  # aelab.search stores its trials' figures with this module's helpers
+    from aelab.search import SearchResult
 
 
 def run_json(result: RunResult) -> dict:

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 
 from aelab.allowance import Allowance
 from aelab.config import Config, ConfigError
+from aelab.formats import diagnosis_json, sweep_figures
 from aelab.results import SweepResult
 from aelab.search_space import Dimension
 from aelab.sweep import sweep
 
 DEFAULT_STORAGE = "sqlite:///aelab-search.db"
-FIGURES = ("solved_rate", "output_solved_rate", "median_solved_epoch", "p90_solved_epoch", "seconds")
+FIGURES = ("solved_rate", "output_solved_rate", "median_solved_epoch", "p90_solved_epoch", "seconds", "failures")
 
 
 class SearchUnavailableError(RuntimeError):
@@ -81,7 +82,7 @@ class SearchPlan:
 @dataclass(frozen=True)
 class SearchResult:
     plan: SearchPlan
-    trials: list[dict]  # every complete trial: number, settings, score, FIGURES, failures, worker
+    trials: list[dict]  # every complete trial: number, settings, score, FIGURES, worker
     ran_here: list[int]  # the numbers of the trials this process ran
     best: dict | None  # the best trial, and `check`: its sweep on the check seeds (None: not measured)
     stopped: bool  # a Ctrl-C or SIGTERM ended it before every trial (or the check) was done
@@ -96,9 +97,8 @@ def score(result: SweepResult) -> float:
 
 
 def figures(result: SweepResult) -> dict:
-    """A sweep's figures as plain numbers: the rates, epochs, seconds, and failures (cause -> seeds)."""
-    values = {name: getattr(result, name) for name in FIGURES}
-    return {**values, "failures": result.cause_counts() if result.diagnosed else {}}
+    """A sweep's figures as `sweep --json` and `grid --json` name them, its seconds, and its `failures`."""
+    return {**sweep_figures(result), "seconds": result.seconds, "failures": diagnosis_json(result)["failures"]}
 
 
 def run_search(
@@ -205,7 +205,7 @@ def complete_trials(study) -> list:
 def trial_row(trial) -> dict:
     attrs = trial.user_attrs
     row = {"number": trial.number, "settings": dict(trial.params), "score": trial.value}
-    return {**row, **{name: attrs.get(name) for name in (*FIGURES, "failures", "worker")}}
+    return {**row, **{name: attrs.get(name) for name in (*FIGURES, "worker")}}
 
 
 def worker() -> str:

@@ -1,4 +1,5 @@
-"""What a recipe search varies: `--vary NAME=LOW:HIGH[:log]` (a range) or `--vary NAME=A,B,...` (choices).
+"""What a recipe search varies: `--vary NAME=LOW:HIGH[:log]` (a range) or `--vary NAME=A,B,...` (choices,
+read as `grid --vary` reads them).
 
 Each spec is read against SETTINGS, so a range never leaves what the setting allows and a bad spec is
 one ConfigError naming the field, the value and what is allowed. A Dimension hands its value to an
@@ -11,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aelab.grid import vary
 from aelab.settings import SETTINGS, ConfigError, Setting
 
-# The size is the study's, the seeds are the sweep's, and a sweep stops once solved: none of these varies.
-NOT_VARIED = ("width", "hidden", "seed", "epochs", "stop", "hold")
+# The problem (size, pattern set) is the study's, the seeds are the sweep's, and a sweep stops once
+# solved: none of these varies.
+NOT_VARIED = ("width", "hidden", "data", "patterns", "density", "data_seed", "seed", "epochs", "stop", "hold")
 VARIABLE = tuple(name for name in SETTINGS if name not in NOT_VARIED)
 SPEC_FORM = "NAME=LOW:HIGH, NAME=LOW:HIGH:log or NAME=A,B,..."
 
@@ -88,11 +91,8 @@ def _range(setting: Setting, text: str) -> Dimension:
 
 
 def _choices(setting: Setting, text: str) -> Dimension:
-    field = f"vary {setting.name}"
-    choices = tuple(_value(setting, field, part) for part in text.split(","))
-    if len(set(choices)) != len(choices):
-        raise ConfigError(field, text, "each choice once")
-    return Dimension(setting.name, choices=choices)
+    """NAME=A,B,...: read as a grid's --vary is (aelab.grid.vary), the same values and the same refusals."""
+    return Dimension(setting.name, choices=vary(f"{setting.name}={text}").values)
 
 
 def _value(setting: Setting, field: str, text: str) -> object:

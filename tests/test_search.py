@@ -145,8 +145,8 @@ def test_the_storage_password_is_not_printed():
         ("weight_decay=0:0.001:log", "vary weight_decay", "0:0.001:log", "a log range needs LOW above 0"),
         ("restart_after=10.5:100", "vary restart_after", "10.5", "must be a whole number"),
         ("activation=0:1", "vary activation", "0:1", "a list of choices"),
-        ("activation=tanh,sine", "vary activation", "sine", "choose one of: "),
-        ("noise=0.1,0.1", "vary noise", "0.1,0.1", "each choice once"),
+        ("activation=tanh,sine", "activation", "sine", "choose one of: "),  # choices are read as grid --vary's
+        ("noise=0.1,0.1", "vary", "noise=0.1,0.1", "each value once"),
     ],
 )
 def test_a_bad_vary_spec_is_one_line_naming_field_value_and_what_is_allowed(cli, spec, field, value, allowed):
