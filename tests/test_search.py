@@ -206,6 +206,23 @@ def test_without_optuna_the_library_imports_and_the_search_says_what_to_install(
     assert status == 2 and out == "" and "search needs Optuna" in err and len(err.splitlines()) == 1
 
 
+def test_nothing_but_a_search_needs_optuna():
+    """A fresh interpreter where optuna and SQLAlchemy cannot be imported: the CLI and the library load,
+    `sweep` runs, and `search` says what to install (the page's install has no optuna)."""
+    script = (
+        "import sys; sys.modules['optuna'] = sys.modules['sqlalchemy'] = None\n"
+        "from aelab.cli import main\n"
+        "assert main(['sweep', '--preset', '8-3-8', '--seeds', '2', '--epochs', '5']) == 0\n"
+        "sys.exit(main(['search', '--preset', '8-3-8', '--vary', 'lr=1:2']))\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: search needs Optuna, which is not installed: pip install 'aelab[search]' (or pip install optuna)"
+    ]
+
+
 def test_ctrl_c_ends_the_search_and_the_trial_it_cut_short_waits_in_the_study(tmp_path):
     storage = f"sqlite:///{tmp_path / 's.db'}"
     slow = ["--preset", "8-3-8", "--epochs", "20000", "--lr", "0.01", "--seeds", "50", "--check-seeds", "0"]
