@@ -25,7 +25,7 @@ from aelab.config import Config, ConfigError
 from aelab.formats import diagnosis_json, sweep_figures
 from aelab.results import SweepResult
 from aelab.search_space import Dimension
-from aelab.sweep import sweep
+from aelab.sweep import check_sweepable, sweep
 
 DEFAULT_STORAGE = "sqlite:///aelab-search.db"
 FIGURES = ("solved_rate", "output_solved_rate", "median_solved_epoch", "p90_solved_epoch", "seconds", "failures")
@@ -60,6 +60,7 @@ class SearchPlan:
     study: str = ""  # default: the size, e.g. "128-7-128"
 
     def __post_init__(self) -> None:
+        check_sweepable(self.config)  # a trial counts solved seeds: binary targets only
         if not self.study:
             object.__setattr__(self, "study", f"{self.config.width}-{self.config.hidden}-{self.config.width}")
         shared = sorted(set(self.seeds) & set(self.check_seeds))
