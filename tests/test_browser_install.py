@@ -1,0 +1,62 @@
+"""`aelab serve` from a fresh `pip install .`, run outside the checkout, in a real browser: the page
+starts, with the settings of .streamlit/config.toml (its theme here) although no config file is in
+the working directory."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import browser, free_port, page, sync_api, wait_until_idle
+from tests.test_install import installed
+
+__all__ = ["browser", "installed", "page"]  # fixtures, used by name
+
+pytestmark = pytest.mark.browser
+
+PRIMARY = "rgb(67, 56, 202)"  # theme.primaryColor #4338ca in .streamlit/config.toml; Streamlit's own is red
+
+
+@pytest.fixture(scope="module")
+def served(installed: Path, tmp_path_factory) -> Iterator[str]:
+    """`aelab serve` from the fresh venv, in an empty working directory."""
+    port = free_port()
+    command = [str(installed / "aelab"), "serve", "--port", str(port), "--address", "127.0.0.1"]
+    command += ["--", "--server.fileWatcherType", "none"]  # passed on to `streamlit run`
+    process = subprocess.Popen(
+        command, cwd=tmp_path_factory.mktemp("elsewhere"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.poll() is not None else "(still starting)"
+                pytest.fail(f"aelab serve did not become healthy:\n{output}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_aelab_serve_starts_the_page_with_its_config(served, page):
+    page.goto(served)
+    wait_until_idle(page)
+    sync_api.expect(page.get_by_role("heading", name="aelab", exact=True)).to_be_visible()
+    train = page.get_by_role("button", name="Train", exact=True)
+    assert train.evaluate("button => getComputedStyle(button).backgroundColor") == PRIMARY
+    assert page.get_by_test_id("stException").count() == 0
