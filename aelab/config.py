@@ -46,7 +46,7 @@ class Config:
     hidden: int = 3  # k: bottleneck size
     # The default recipe (tanh, MSE, plain SGD at lr 50 from small weights) gives the
     # 8-3-8 encoder distinct binary codes in 100% of seeds 0..99, median epoch ~115:
-    # see the README's recipe table, made with `python -m aelab sweep`.
+    # see the recipe table in docs/evidence.md, made with `python -m aelab sweep`.
     activation: str = "tanh"  # hidden layer
     loss: str = "mse"  # mse | bce on sigmoid outputs | softmax_ce: softmax outputs, cross-entropy | sse
     output: str = "auto"  # auto: softmax for softmax_ce, else sigmoid | sigmoid | softmax | linear (mse, sse)

@@ -2,7 +2,7 @@
 
 Each tight preset's recipe was chosen on seeds 10000..10099 only and is judged
 on others (0..99, 1000..1099): `benchmarks/recipe_table.py` measures them with
-the sweep CLI and writes the README's table. No recipe knows its seeds. 128-7-128's
+the sweep CLI and writes the table in docs/evidence.md. No recipe knows its seeds. 128-7-128's
 was chosen by `python -m aelab search` on seeds 10000..10007 and judged on 0..99
 (docs/search.md).
 """
@@ -35,7 +35,7 @@ class Preset:
 
 
 # Recipes for the tight sizes (k = ceil(log2 N)), and two classics. The evidence strings are the
-# README's table (seeds 0..99, NumPy, one core), made by benchmarks/preset_table.py.
+# the table in docs/evidence.md (seeds 0..99, NumPy, one core), made by benchmarks/preset_table.py.
 # From 4-2-4 to 64-6-64 one family works: softmax + CE, SGD with momentum 0.9, a little hidden noise,
 # weight decay that shrinks as N grows (it keeps tanh units from saturating with two patterns stuck in
 # one corner), and restarts for the seeds that get stuck anyway.
@@ -159,7 +159,7 @@ PRESETS: dict[str, Preset] = by_name(
             "lr": 0.01,
             "init_scale": 1.0,
         },
-        "22% of seeds 0..99 find distinct codes in 2,000 epochs (the README's recipe table)",
+        "22% of seeds 0..99 find distinct codes in 2,000 epochs (the recipe table in docs/evidence.md)",
     ),
     Preset("8-8-8", "Overcomplete 8-8-8", {"width": 8, "hidden": 8}),
 )

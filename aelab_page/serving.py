@@ -90,7 +90,7 @@ def bench_command(names: Sequence[str], seeds: Sequence[int]) -> str:
 def _refuse(message: str, command: str) -> bool:
     st.error(message, icon=":material/hourglass_disabled:")
     st.code(command, language="bash")
-    st.caption("A local page can raise or lift the limits: see the README's *Serving the page*.")
+    st.caption("A local page can raise or lift the limits: see *Serving the page* in the docs (docs/serving.md).")
     return False
 
 

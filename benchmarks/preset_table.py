@@ -4,7 +4,7 @@ For each tight preset it runs `python -m aelab sweep --preset P --seeds 100 --js
 (everything else at the preset's values) on seeds 0..99 and 1000..1099 with the
 NumPy backend, and on seeds 0..99 with the torch backend for 8-3-8 and 16-4-16;
 then the recipes that lost. Each sweep runs on one core (one BLAS and torch
-thread). Prints markdown tables for the README.
+thread). Prints markdown tables for docs/evidence.md.
 
 The recipes were chosen on seeds 10000..10099; none of the seeds here was
 looked at while choosing them.

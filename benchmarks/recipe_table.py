@@ -1,7 +1,7 @@
 """The evidence for the default recipe: success rates of recipes, measured with the sweep command.
 
 Runs `python -m aelab sweep --json` (the real CLI) for each recipe on 8-3-8
-and 16-4-16 over seeds 0..99 and prints a markdown table for the README.
+and 16-4-16 over seeds 0..99 and prints a markdown table for docs/evidence.md.
 "Solved" means every output passes the 40-20-40 rule AND all N patterns
 have distinct binary codes; the median is over the seeds that solved.
 

@@ -157,7 +157,7 @@ def test_a_link_far_over_its_estimate_stops_at_the_clicks_cpu_limit(browser, lin
 LONG_LINK = Config(width=1024, hidden=10)
 SMALL_LINK = Config(width=256, hidden=8)
 MAX_EPOCHS = int(SETTINGS["epochs"].high)
-# The bound (README's *Serving the page*): a small click starts training at once however long the long
+# The bound (docs/serving.md, *Serving the page*): a small click starts training at once however long the long
 # runs are, and then takes its own training time, sharing the CPUs with them. Seconds from the click:
 SMALL_STARTS_WITHIN = 5.0  # to its first progress (the page's rerun and the run's start, on a busy machine)
 SMALL_FINISHES_WITHIN = 120.0  # to its end (about 6 s on a quiet 2-CPU machine; much longer on a busy one)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-UNTRACKED = (".git", ".venv", "build", "site", "*.egg-info", "__pycache__", ".*_cache")
+UNTRACKED = (".git", ".venv", ".venv-docs", "build", "site", "*.egg-info", "__pycache__", ".*_cache")
 
 
 def run(command: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
