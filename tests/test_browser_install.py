@@ -22,35 +22,46 @@ pytestmark = pytest.mark.browser
 PRIMARY = "rgb(67, 56, 202)"  # theme.primaryColor #4338ca in .streamlit/config.toml; Streamlit's own is red
 
 
-@pytest.fixture(scope="module")
-def served(installed: Path, tmp_path_factory) -> Iterator[str]:
-    """`aelab serve` from the fresh venv, in an empty working directory."""
+def start_serving(installed: Path, where: Path) -> tuple[subprocess.Popen, str]:
+    """`aelab serve` from the fresh venv in `where`, once Streamlit says it is healthy: (process, URL)."""
     port = free_port()
     command = [str(installed / "aelab"), "serve", "--port", str(port), "--address", "127.0.0.1"]
     command += ["--", "--server.fileWatcherType", "none"]  # passed on to `streamlit run`
-    process = subprocess.Popen(
-        command, cwd=tmp_path_factory.mktemp("elsewhere"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    process = subprocess.Popen(command, cwd=where, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            output = process.stdout.read() if process.poll() is not None else "(still starting)"
+            process.kill()
+            pytest.fail(f"aelab serve did not become healthy:\n{output}")
+        time.sleep(0.25)
+    return process, url
+
+
+def healthy(url: str) -> bool:
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.poll() is not None else "(still starting)"
-                pytest.fail(f"aelab serve did not become healthy:\n{output}")
-            time.sleep(0.25)
+        return urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def served(installed: Path, tmp_path_factory) -> Iterator[str]:
+    """`aelab serve` from the fresh venv, in an empty working directory."""
+    process, url = start_serving(installed, tmp_path_factory.mktemp("elsewhere"))
+    try:
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def test_aelab_serve_starts_the_page_with_its_config(served, page):
@@ -60,3 +71,10 @@ def test_aelab_serve_starts_the_page_with_its_config(served, page):
     train = page.get_by_role("button", name="Train", exact=True)
     assert train.evaluate("button => getComputedStyle(button).backgroundColor") == PRIMARY
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_stopping_aelab_serve_stops_the_server(installed: Path, tmp_path):
+    """SIGTERM (or Ctrl-C) to `aelab serve` ends Streamlit too: no server is left behind on its port."""
+    process, url = start_serving(installed, tmp_path)
+    stop(process)
+    assert process.returncode is not None and not healthy(url)

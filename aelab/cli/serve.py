@@ -2,14 +2,16 @@
 
 Streamlit reads the config file beside the script it runs (aelab_page/.streamlit/config.toml, a copy
 of the checkout's .streamlit/config.toml that a test keeps equal), so the page looks and behaves as under
-`streamlit run app.py` from any working directory. Runs Streamlit in a child process: the library
-never imports streamlit.
+`streamlit run app.py` from any working directory. Streamlit runs as a program of its own (the library
+never imports streamlit): on POSIX it replaces this process, so Ctrl-C, SIGTERM and the exit status are
+Streamlit's own and no server outlives its command.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:  # Ctrl-C reached Streamlit too, which stops on its own
-        return 130
+    if os.name == "posix":
+        os.execv(sys.executable, command)  # does not return
+    with subprocess.Popen(command) as server:  # Windows: a child; Ctrl-C reaches it too, and it stops
+        try:
+            return server.wait()
+        except KeyboardInterrupt:
+            return server.wait()
