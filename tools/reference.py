@@ -24,8 +24,9 @@ parser: edit those, never this file (tests/test_docs.py fails while it is stale)
 The page, the CLI and share links use the same names, and every limit below lives in one table
 (`aelab.settings.SETTINGS`): `Config` validates with it, the CLI builds its options and `--help` from
 it, share links are parsed by it and the page sizes its widgets from it, so all of them accept exactly
-the same values. A bad value gets one message naming the field, the value and what is allowed, e.g.
-`width: 2000 is not allowed (a whole number from 2 to 1024)`. Numbers are written in plain ASCII digits.
+the same values (on the CLI, `--init-scale` or `--init_scale`). A bad value gets one message naming the
+field, the value and what is allowed, e.g. `width: 2000 is not allowed (a whole number from 2 to 1024)`.
+Numbers are written in plain ASCII digits.
 """
 
 
@@ -66,15 +67,21 @@ def settings_table() -> list[str]:
 
 
 def option_rows(parser: argparse.ArgumentParser) -> list[str]:
-    rows = []
+    """One row per option, but the settings' options (the table above) in one row."""
+    rows, settings = [], []
     for action in parser._actions:  # argparse keeps no public list of a parser's arguments
         if isinstance(action, argparse._HelpAction):
             continue
+        if action.dest in SETTINGS:
+            settings.append(f"`{action.option_strings[0]}`")
+            continue
         names = ", ".join(f"`{flag}`" for flag in action.option_strings) or f"`{action.metavar or action.dest}`"
-        metavar = (
-            "" if action.nargs == 0 or not action.option_strings else f" `{action.metavar or action.dest.upper()}`"
-        )
+        takes_value = action.option_strings and action.nargs != 0  # not a flag, not a positional
+        metavar = f" `{action.metavar or action.dest.upper()}`" if takes_value else ""
         rows.append(f"| {names}{metavar} | {cell((action.help or '').replace('%%', '%'))} |")
+    if settings:
+        every = "the [settings](#settings), one option each: their values and defaults are in that table"
+        rows.append(f"| {' '.join(settings)} | {every} |")
     return rows
 
 
