@@ -64,30 +64,40 @@ def start_server(
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    return launch_server([sys.executable, *launch, *options], f"http://127.0.0.1:{port}", ROOT, environment)
+
+
+def launch_server(
+    command: Sequence[str], url: str, cwd: Path, environment: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start `command`, a Streamlit server for `url`, in `cwd`; once healthy: the process and its URL."""
     # Its output goes to a file, not a pipe (which a long test would fill, blocking the server); the
     # server keeps writing to it once this handle is closed.
     with tempfile.TemporaryFile("w+") as output:
         process = subprocess.Popen(
-            [sys.executable, *launch, *options],
-            cwd=ROOT,
+            command,
+            cwd=cwd,
             env=os.environ | (environment or {}),
             stdout=output,
             stderr=subprocess.STDOUT,
             text=True,
         )
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    return process, url
-            except OSError:
-                pass
+        while not healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 stop_server(process)
                 output.seek(0)
                 pytest.fail(f"streamlit did not become healthy:\n{output.read()}")
             time.sleep(0.25)
+        return process, url
+
+
+def healthy(url: str) -> bool:
+    """Whether a Streamlit server answers at `url`."""
+    try:
+        return urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
 
 
 def stop_server(process: subprocess.Popen) -> None:

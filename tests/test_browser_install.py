@@ -5,14 +5,12 @@ the working directory."""
 from __future__ import annotations
 
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import browser, free_port, page, sync_api, wait_until_idle
+from tests.test_browser import browser, free_port, healthy, launch_server, page, stop_server, sync_api, wait_until_idle
 from tests.test_install import installed
 
 __all__ = ["browser", "installed", "page"]  # fixtures, used by name
@@ -27,31 +25,7 @@ def start_serving(installed: Path, where: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [str(installed / "aelab"), "serve", "--port", str(port), "--address", "127.0.0.1"]
     command += ["--", "--server.fileWatcherType", "none"]  # passed on to `streamlit run`
-    process = subprocess.Popen(command, cwd=where, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not healthy(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read() if process.poll() is not None else "(still starting)"
-            process.kill()
-            pytest.fail(f"aelab serve did not become healthy:\n{output}")
-        time.sleep(0.25)
-    return process, url
-
-
-def healthy(url: str) -> bool:
-    try:
-        return urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok"
-    except OSError:
-        return False
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return launch_server(command, f"http://127.0.0.1:{port}", where)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +35,7 @@ def served(installed: Path, tmp_path_factory) -> Iterator[str]:
     try:
         yield url
     finally:
-        stop(process)
+        stop_server(process)
 
 
 def test_aelab_serve_starts_the_page_with_its_config(served, page):
@@ -76,5 +50,5 @@ def test_aelab_serve_starts_the_page_with_its_config(served, page):
 def test_stopping_aelab_serve_stops_the_server(installed: Path, tmp_path):
     """SIGTERM (or Ctrl-C) to `aelab serve` ends Streamlit too: no server is left behind on its port."""
     process, url = start_serving(installed, tmp_path)
-    stop(process)
+    stop_server(process)
     assert process.returncode is not None and not healthy(url)
