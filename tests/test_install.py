@@ -90,3 +90,14 @@ def test_the_page_and_its_files_are_installed(installed, outside):
         ROOT / ".streamlit" / "config.toml"
     ).read_text()
     assert {path.name for path in (script.parent / "replay_assets").iterdir()} >= {"replay.js", "replay.css"}
+
+
+def test_every_data_file_of_the_packages_is_installed(installed, outside):
+    """Package data is a glob: a data file added under aelab/ or aelab_page/ (the digits, the replay's
+    assets, the page's config) is installed without naming it in pyproject.toml."""
+    found = run([str(installed / "python"), "-c", "import aelab; print(aelab.__file__)"], outside)
+    site = Path(found.stdout.strip()).parents[1]
+    for package in ("aelab", "aelab_page"):
+        for path in (ROOT / package).rglob("*"):
+            if path.is_file() and path.suffix != ".pyc" and "__pycache__" not in path.parts:
+                assert (site / path.relative_to(ROOT)).is_file(), path.relative_to(ROOT)
