@@ -26,6 +26,7 @@ from aelab.config import Config
 from aelab.weights import Weights
 
 MAX_CORNER_BITS = 10  # 1024 corners
+CROSSING_LOGIT = {"sigmoid": 0.0, "linear": 0.5}  # the logit z at which an output is 0.5 (softmax has no line)
 
 
 def decode(weights: Weights, hidden: np.ndarray, loss: str, output: str = "auto") -> np.ndarray:
@@ -82,9 +83,10 @@ class Reading(NamedTuple):
     distance: float  # ... and how far
 
 
-def reading(weights: Weights, hidden: np.ndarray, loss: str, codes: np.ndarray) -> Reading:
-    """Decode one hidden vector (k,) and place it among the training patterns' hidden vectors `codes` (N, k)."""
-    outputs = decode(weights, hidden, loss)
+def reading(weights: Weights, hidden: np.ndarray, loss: str, codes: np.ndarray, output: str = "auto") -> Reading:
+    """Decode one hidden vector (k,) with the run's `output` and place it among the training patterns'
+    hidden vectors `codes` (P, k)."""
+    outputs = decode(weights, hidden, loss, output)
     distances = np.linalg.norm(codes - hidden, axis=1)
     pattern = int(counts_as(outputs))
     return Reading(outputs, int(outputs.argmax()), None if pattern < 0 else pattern, int(distances.argmin()),
@@ -152,11 +154,18 @@ def plane_points(point: np.ndarray, units: tuple[int, int], x: np.ndarray, y: np
 
 
 def plane(
-    weights: Weights, loss: str, point: np.ndarray, units: tuple[int, int], span: tuple[float, float], size: int = 41
+    weights: Weights,
+    loss: str,
+    point: np.ndarray,
+    units: tuple[int, int],
+    span: tuple[float, float],
+    size: int = 41,
+    output: str = "auto",
 ) -> Plane:
-    """Decode a size x size grid over `span` in units (a, b), the other units at `point`'s values."""
+    """Decode (with the run's `output`) a size x size grid over `span` in units (a, b), the other units
+    at `point`'s values."""
     x = y = np.linspace(*span, size)
-    outputs = decode(weights, plane_points(point, units, x, y), loss)
+    outputs = decode(weights, plane_points(point, units, x, y), loss, output)
     return Plane(x, y, outputs.argmax(axis=-1), outputs.max(axis=-1))
 
 
@@ -169,22 +178,24 @@ class Line(NamedTuple):
 
 
 def decision_lines(
-    weights: Weights, point: np.ndarray, units: tuple[int, int], span: tuple[float, float]
+    weights: Weights, point: np.ndarray, units: tuple[int, int], span: tuple[float, float], output: str = "sigmoid"
 ) -> list[Line]:
-    """For sigmoid outputs: where each output crosses 0.5 in the plane of `units`, clipped to the square.
+    """For sigmoid or linear outputs: where each output crosses 0.5 in the plane of `units`, clipped to the square.
 
-    sigmoid(z) = 0.5 exactly where z = h W2[:, j] + b2[j] = 0, a straight line in any
-    two units: wa x + wb y + c = 0, with c gathering the bias and the fixed units."""
+    With z = h W2[:, j] + b2[j], sigmoid(z) = 0.5 exactly where z = 0 and a linear output where z = 0.5:
+    a straight line in any two units, wa x + wb y + c = 0, with c gathering the bias, the fixed units
+    and that level."""
+    level = CROSSING_LOGIT[output]
     a, b = units
     low, high = span
     lines = []
-    for output in range(weights.W2.shape[1]):
-        wa, wb = weights.W2[a, output], weights.W2[b, output]
+    for unit_out in range(weights.W2.shape[1]):
+        wa, wb = weights.W2[a, unit_out], weights.W2[b, unit_out]
         others = [unit for unit in range(len(point)) if unit not in units]
-        c = weights.b2[output] + sum(weights.W2[unit, output] * point[unit] for unit in others)
+        c = weights.b2[unit_out] + sum(weights.W2[unit, unit_out] * point[unit] for unit in others) - level
         ends = _clip_line(wa, wb, c, low, high)
         if ends is not None:
-            lines.append(Line(output, *ends))
+            lines.append(Line(unit_out, *ends))
     return lines
 
 

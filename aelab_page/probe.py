@@ -63,7 +63,7 @@ def probe_view(result: RunResult) -> None:
         if config.hidden > 16:
             st.caption(f"Units 16..{config.hidden - 1} stay at the chosen pattern's values.")
     hidden = np.array([st.session_state[key] for key in _keys(result)])
-    seen = probe.reading(result.final, hidden, config.loss, result.activations)
+    seen = probe.reading(result.final, hidden, config.loss, result.activations, config.output_layer)
     with shown:
         why = probe.why_no_pattern(seen.outputs)
         verdict = f"pattern **{seen.counts_as}**" if seen.counts_as is not None else f"**no pattern** ({why})"
@@ -130,8 +130,9 @@ def _plane_spec(
     between reruns: moving one unit redraws only the slice that holds it at that unit's value, and a
     k = 2 plane never changes while its probe moves."""
     hidden = len(point)
-    grid = probe.plane(weights, loss, np.array(point), units, span, size=41 if hidden == 2 else 31)
-    lines = probe.decision_lines(weights, np.array(point), units, span) if loss != "softmax_ce" else []
+    grid = probe.plane(weights, loss, np.array(point), units, span, size=41 if hidden == 2 else 31, output=output)
+    crossing = output in probe.CROSSING_LOGIT
+    lines = probe.decision_lines(weights, np.array(point), units, span, output) if crossing else []
     pushes = probe.code_pushes(weights, activations, loss, targets, output)
     others = [unit for unit in range(hidden) if unit not in units]
     title = "The hidden plane" if not others else f"Slice at h{others[0]} = {point[others[0]]:.2f}"

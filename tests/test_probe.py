@@ -157,3 +157,28 @@ def test_the_cli_corner_table_says_why_a_corner_reads_as_no_pattern(cli):
 def test_cli_refuses_corners_past_ten_bits(cli):
     status, out, err = cli(["train", "--width", "16", "--hidden", "11", "--epochs", "2", "--corners"])
     assert status == 2 and out == "" and "corners" in err
+
+
+LINEAR = replace(BASE, loss="mse", output="linear", epochs=100)
+
+
+def test_a_linear_run_is_probed_with_its_own_linear_decoder():
+    result = train(LINEAR)
+    hidden = result.activations[2]
+    seen = reading(result.final, hidden, LINEAR.loss, result.activations, LINEAR.output_layer)
+    np.testing.assert_allclose(seen.outputs, result.outputs[2], rtol=1e-12)  # the backend's own outputs
+    grid = plane(result.final, LINEAR.loss, hidden, (0, 1), (-1.0, 1.0), size=3, output=LINEAR.output_layer)
+    logits = np.array([grid.x[1], grid.y[2], hidden[2]]) @ result.final.W2 + result.final.b2
+    assert grid.winner[2, 1] == logits.argmax()
+    assert grid.top[2, 1] == pytest.approx(logits.max(), abs=1e-12)  # a logit, not squashed by a sigmoid
+
+
+def test_a_linear_runs_decision_lines_are_where_its_output_is_one_half():
+    weights = train(LINEAR).final
+    point = np.array([0.0, 0.3, -0.2])
+    lines = decision_lines(weights, point, (0, 2), (-1.0, 1.0), "linear")
+    assert lines, "some linear output must cross 0.5 inside the square"
+    for line in lines:
+        h = point.copy()
+        h[0], h[2] = (line.x0 + line.x1) / 2, (line.y0 + line.y1) / 2
+        assert decode(weights, h, "mse", "linear")[line.output] == pytest.approx(0.5, abs=1e-9)
