@@ -11,6 +11,7 @@ from aelab.activations import ACTIVATIONS
 from aelab.config import min_code_bits
 from aelab.results import RunResult
 from aelab_page.lesson import chart_scale, current_lesson, table_size
+from aelab_page.pattern_views import code_plane_view, image_reconstructions
 from aelab_page.probe import probe_view
 
 MAX_PINNED = 5
@@ -100,6 +101,8 @@ def _history_specs(runs: list[tuple[str, RunResult]], log_loss: bool) -> list[di
 
 def reconstructions_view(result: RunResult) -> None:
     targets = result.targets  # (P, N): the patterns, which are the targets
+    if result.data.image_shape is not None:
+        image_reconstructions(result)
     kind = "one-hot input" if result.config.data == "one_hot" else "input"
     st.caption(f"Each row is one pattern: its {kind} beside the network's output (0 to 1, values on hover).")
     left, right = st.columns(2)
@@ -110,17 +113,21 @@ def reconstructions_view(result: RunResult) -> None:
 
 
 def codes_view(result: RunResult) -> None:
+    if not result.data.binary:
+        real_valued_codes_view(result)
+        return
     config, report = result.config, result.code_report()
     activation = ACTIVATIONS[config.activation]
-    bits = min_code_bits(config.width)
-    summary = f"**{report.distinct} distinct codes** for {config.width} patterns"
+    count = config.pattern_count
+    bits = min_code_bits(count)
+    summary = f"**{report.distinct} distinct codes** for {count} patterns"
     if report.collisions:
         groups = "; ".join(" & ".join(str(i) for i in group) for group in report.collisions)
         summary += f" · patterns sharing a code: {groups}"
     summary += f" · binariness {report.binariness:.2f} (1 = every unit saturated)"
     st.markdown(summary)
     if config.hidden < bits:
-        st.warning(f"k = {config.hidden} < ceil(log2 {config.width}) = {bits}: distinct binary codes are impossible.")
+        st.warning(f"k = {config.hidden} < ceil(log2 {count}) = {bits}: distinct binary codes are impossible.")
     left, right = st.columns(2)
     with left:
         show_matrix(
@@ -143,7 +150,26 @@ def codes_view(result: RunResult) -> None:
         st.markdown("**Codes as points:** the corners are the binary codes.")
         panels = charts.code_scatter(result.activations, config.activation, report.codes, scale=chart_scale())
         show_panels([panel.to_dict() for panel in panels])
+    if config.hidden == 2 and config.data != "one_hot":
+        code_plane_view(result)
     snapshots_view(result)
+
+
+def real_valued_codes_view(result: RunResult) -> None:
+    """Real-valued data: a code is a point to place the pattern, not a binary word to tell it apart."""
+    config, figures = result.config, result.reconstruction()
+    floor = figures["pca_floor"]
+    st.markdown(
+        f"**These patterns are real-valued ({config.data}): the codes are not the point.** The hidden units "
+        "place each pattern; what counts is how well the decoder rebuilds it: reconstruction error "
+        f"{figures['mse']:.4f} (mean squared), {figures['variance_explained']:.1%} of the variance explained"
+        + (f", PCA floor {floor:.4f} on the loss's scale." if floor is not None else ".")
+        + " The heatmap shows each pattern's hidden activations; no binary-code figures apply."
+    )
+    if config.hidden == 2:
+        code_plane_view(result)
+    domain = ACTIVATIONS[config.activation].value_range(result.activations)
+    show_matrix(result.activations, row="pattern", column="hidden unit", title="Hidden activations", domain=domain)
 
 
 def snapshots_view(result: RunResult) -> None:

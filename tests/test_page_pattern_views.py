@@ -1,0 +1,50 @@
+"""The views of data that is not one-hot, under AppTest: digits reconstructions as images, the k = 2 code
+plane coloured by label over the decoded images, and the hidden code view saying codes are not the point."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+
+from tests.test_page import click_train, new_page, tab
+
+DIGITS_LINK = {"data": "digits", "hidden": "2", "patterns": "100", "stop": "never", "output": "linear", "lr": "0.01"}
+
+
+def specs(block) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in block.get("vega_lite_chart")]
+
+
+def point_labels(chart) -> list[str]:
+    """The labels of the points behind a chart element (the decoded tiles' rows have none)."""
+    for data in chart.proto.datasets:
+        frame = pa.ipc.open_stream(data.data.data).read_all().to_pandas()
+        if "label" in frame:
+            return frame["label"].tolist()
+    return []
+
+
+def named_tab(page, label: str):
+    return next(t for t in page.tabs if t.label == label)
+
+
+def test_digits_show_images_and_a_labelled_code_plane():
+    page = click_train(new_page(DIGITS_LINK, epochs=20))
+    tab(page, "Reconstructions")
+    images = [s for s in specs(named_tab(page, "Reconstructions")) if "facet" in s]
+    assert images, "the reconstructions are drawn as images"
+    facet = images[0]["facet"]
+    assert facet["row"]["sort"] == ["input", "reconstruction"]
+    assert facet["column"]["sort"] == [f"#{i}: {i}" for i in range(10)]  # the first of each digit is pattern i
+    tab(page, "Hidden code")
+    hidden = named_tab(page, "Hidden code")
+    assert any("codes are not the point" in m.value for m in hidden.markdown)
+    title = "Codes by label, over what the decoder draws there"
+    planes = [c for c in hidden.get("vega_lite_chart") if json.loads(c.proto.spec).get("title") == title]
+    assert len(planes) == 1
+    layers = json.loads(planes[0].proto.spec)["layer"]
+    assert [layer["mark"]["type"] for layer in layers] == ["rect", "circle"]  # decoded images under the codes
+    assert layers[1]["encoding"]["color"]["field"] == "label"
+    labels = point_labels(planes[0])
+    assert len(labels) == 100 and set(labels) == {str(d) for d in range(10)}
