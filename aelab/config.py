@@ -273,14 +273,16 @@ _FIT = {
 }
 
 
-def fit_together(base: Config, values: Mapping[str, object]) -> tuple[Config, list[ConfigError]]:
+def fit_together(base: Config, values: Mapping[str, object], csv_shape: tuple | None = None) -> tuple[Config, list]:
     """`base` with `values` (each valid on its own), where each setting that clashes with the others is
     changed until they go together: a pattern set's width, a count it cannot make, a goal it has no
     binary targets for, an output the loss does not take. Also the clashes, in the order they were met.
-    A csv set needs its file: without one it is one_hot."""
+    A csv set needs its file: its (patterns, width) `csv_shape` fixes those; without one it is one_hot."""
     values = {**base.to_dict(), **values}
     clashes: list[ConfigError] = []
-    if values["data"] == "csv":
+    if values["data"] == "csv" and csv_shape is not None:
+        values["patterns"], values["width"] = csv_shape
+    elif values["data"] == "csv":
         clashes.append(ConfigError("data", "csv", "csv patterns come from a file, which this cannot carry"))
         values["data"] = "one_hot"
     for _ in range(len(_FIT) + 1):

@@ -18,6 +18,7 @@ from aelab.config import Config
 from aelab.patterns import config_patterns
 from aelab.results import RunResult
 from aelab.weights import Weights, first_weights
+from aelab_page.upload import run_inputs
 
 ASSETS = Path(__file__).parent / "replay_assets"
 network_component = st.components.v2.component(
@@ -29,9 +30,10 @@ network_component = st.components.v2.component(
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def initial_payload(config: Config) -> dict:
-    """The untrained network of `config`'s seed: what the page shows before any click."""
-    data = config_patterns(config).inputs  # (a csv set has no patterns here: the page has no upload yet)
+def initial_payload(config: Config, inputs: np.ndarray | None = None) -> dict:
+    """The untrained network of `config`'s seed: what the page shows before any click; `inputs`: a csv
+    run's uploaded patterns."""
+    data = config_patterns(config, inputs).inputs
     return replay.payload(replay.network_frame(config, first_weights(config, config.seed), data))
 
 
@@ -75,6 +77,6 @@ def replay_ui(config: Config) -> None:
     """The last run's replay, or before any run the network the settings start from."""
     result: RunResult | None = st.session_state.get("result")
     if result is None or result.config.width != config.width or result.config.hidden != config.hidden:
-        show_network(initial_payload(config), key="replay")
+        show_network(initial_payload(config, run_inputs(config)), key="replay")
         return
     show_network(run_payload(result), key="replay")

@@ -13,6 +13,7 @@ from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use
 from aelab.report import markdown_literal
 from aelab_page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
 from aelab_page.live import SPEEDS
+from aelab_page.upload import csv_shape, csv_uploader
 
 PAGE_KEYS = ("speed",)  # link keys for the page's own controls, not settings (`preset` is read with them)
 
@@ -71,7 +72,7 @@ def current_config() -> Config:
 
 
 def fitted_config() -> tuple[Config, list[ConfigError]]:
-    return fit_together(PAGE_DEFAULTS, {name: setting_value(name) for name in SETTINGS})
+    return fit_together(PAGE_DEFAULTS, {name: setting_value(name) for name in SETTINGS}, csv_shape())
 
 
 def _apply_chosen_preset() -> None:
@@ -97,7 +98,10 @@ def number_widget(name: str, container=st, high: float | None = None, step: floa
 def _fit_widgets() -> None:
     """on_change of the pattern set, loss and output: the other widgets take the values that go with the new
     choice (config.fit_together: the digits' width 64, stop never for real-valued data ...)."""
+    chosen = st.session_state.get("data")
     load_into_widgets(current_config())
+    if chosen == "csv":  # kept while no file is in (the runs use one_hot), so that the uploader shows
+        st.session_state.data = "csv"
 
 
 def choice_widget(name: str, container=st, radio: bool = False, captions: list[str] | None = None) -> None:
@@ -163,6 +167,8 @@ def settings_ui() -> Config:
         ],
     )
     choice_widget("data", sidebar)
+    if setting_value("data") == "csv":
+        csv_uploader(sidebar)
     sizes = sidebar.columns(2)
     number_widget("width", sizes[0])
     width = setting_value("width")

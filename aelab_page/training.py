@@ -29,6 +29,7 @@ from aelab.train import Trainer, continue_epochs
 from aelab_page.live import LiveViews
 from aelab_page.results import run_file_name
 from aelab_page.serving import allowance_spent, training_slot, within_budget, within_pace
+from aelab_page.upload import run_inputs
 
 PROGRESS_INTERVAL = 0.5  # seconds from the end of one redraw to the next: drawing must not dominate training
 LOCK_WAIT = 20.0  # seconds a rerun waits for an interrupted run's thread to reach its next redraw
@@ -55,7 +56,7 @@ def keep_run(trainer: Trainer, stopped: bool, settings: Config | None = None) ->
 def reset_run(config: Config) -> None:
     """Back to the seed's initial weights, nothing trained."""
     try:
-        trainer = Trainer(config, [config.seed], keep_snapshots=True)
+        trainer = Trainer(config, [config.seed], keep_snapshots=True, inputs=run_inputs(config))
     except ConfigError as error:  # torch missing, no CUDA
         st.error(f"Could not reset: {error}")
         return
@@ -88,7 +89,7 @@ def train_with_progress(config: Config, action: str = "train") -> None:
     ):
         try:
             if trainer is None:
-                trainer = Trainer(config, [config.seed], keep_snapshots=True)
+                trainer = Trainer(config, [config.seed], keep_snapshots=True, inputs=run_inputs(config))
             else:
                 trainer.change(replace(config, epochs=trainer.config.epochs))
         except ConfigError as error:  # torch missing, no CUDA, a setting a continued run keeps

@@ -1,0 +1,48 @@
+"""The page's CSV upload (data=csv), under AppTest: a good file trains on its patterns; a bad one gets one
+clear message naming what is wrong, never a traceback, and the runs stay on one_hot."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.test_page import click_train, new_page
+
+GOOD = "0,1,0.5\n1,0,0.25\n0.5,0.5,1\n0,0,0\n1,1,1\n"
+
+
+def csv_uploaders(page) -> list:
+    return [uploader for uploader in page.get("file_uploader") if uploader.key == "csv_file"]
+
+
+def upload(page, name: str, text: str):
+    assert csv_uploaders(page), "the uploader is shown while the pattern set is csv"
+    return page.file_uploader(key="csv_file").set_value((name, text.encode(), "text/csv")).run()
+
+
+def csv_page():
+    page = new_page(epochs=20)
+    assert not csv_uploaders(page), "no csv uploader for the built-in sets"
+    page.selectbox(key="data").set_value("csv").run()
+    assert not page.exception
+    return page
+
+
+def test_a_good_file_trains_on_its_patterns():
+    page = upload(csv_page(), "mine.csv", GOOD)
+    assert not page.exception and not page.error
+    assert page.number_input(key="width").value == 3 and page.number_input(key="patterns").value == 5
+    page = click_train(page)
+    result = page.session_state["result"]
+    assert result.config.data == "csv" and result.outputs.shape == (5, 3)
+    expected = np.array([[float(v) for v in line.split(",")] for line in GOOD.split()])
+    np.testing.assert_array_equal(result.targets, expected)
+
+
+def test_a_bad_file_gets_one_message_naming_the_row_column_and_value():
+    page = upload(csv_page(), "bad.csv", "0,1\n0.5,7\n")
+    assert not page.exception
+    assert len(page.error) == 1
+    message = page.error[0].value
+    assert "bad.csv" in message and "row 2 column 2" in message and "7" in message and "0 to 1" in message
+    page = click_train(page)
+    assert page.session_state["result"].config.data == "one_hot"  # no good file: the runs stay one-hot
