@@ -26,19 +26,31 @@ class DecodedPlane(NamedTuple):
 
 
 def plane_span(activations: np.ndarray, activation: str) -> tuple[float, float]:
-    """The square a plane covers: the activation's range (sigmoid 0..1, tanh -1..1), else the codes' own
-    range with a margin, so that every code lies on it."""
-    low, high = ACTIVATIONS[activation].value_range(activations)
-    if ACTIVATIONS[activation].bounds is None:
-        pad = MARGIN * (high - low)
-        low, high = low - pad, high + pad
-    return low, high
+    """The square a plane covers: the codes' own range with a margin (the picture is where the codes
+    are), kept inside the activation's range (sigmoid 0..1, tanh -1..1)."""
+    finite = activations[np.isfinite(activations)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    pad = MARGIN * (high - low) if high > low else 0.5
+    low, high = low - pad, high + pad
+    bounds = ACTIVATIONS[activation].bounds
+    return (max(low, bounds[0]), min(high, bounds[1])) if bounds is not None else (low, high)
+
+
+def cell_centres(span: tuple[float, float], steps: int) -> np.ndarray:
+    """(steps,) the centres of `steps` equal cells across `span`: their images tile the square exactly."""
+    low, high = span
+    return low + (np.arange(steps) + 0.5) * (high - low) / steps
 
 
 def decoded_plane(weights: Weights, loss: str, output: str, span: tuple[float, float], steps: int = 8) -> DecodedPlane:
-    """Decode a steps x steps grid over `span` in both hidden units of a k = 2 decoder."""
+    """Decode a steps x steps grid of cell centres over `span` in both hidden units of a k = 2 decoder."""
+    centres = cell_centres(span, steps)
+    return decode_grid(weights, loss, output, centres, centres)
+
+
+def decode_grid(weights: Weights, loss: str, output: str, x: np.ndarray, y: np.ndarray) -> DecodedPlane:
+    """The decoder's output at every (x[j], y[i]) of a k = 2 decoder."""
     if weights.W2.shape[0] != 2:
         raise ValueError(f"a decoded plane needs k = 2 hidden units, this decoder has k = {weights.W2.shape[0]}")
-    x = y = np.linspace(*span, steps)
-    points = np.stack(np.meshgrid(x, y), axis=-1)  # (S, S, 2): points[i, j] = (x[j], y[i])
-    return DecodedPlane(x, y, decode(weights, points, loss, output))
+    points = np.stack(np.meshgrid(x, y), axis=-1)  # (len(y), len(x), 2): points[i, j] = (x[j], y[i])
+    return DecodedPlane(np.asarray(x), np.asarray(y), decode(weights, points, loss, output))

@@ -22,7 +22,7 @@ def image_reconstructions(result: RunResult) -> None:
     st.caption(
         f"{len(indices)} of the {len(data.inputs):,} patterns as {data.image_shape[0]}x{data.image_shape[1]} images"
         + (", one of each label" if data.labels is not None else "")
-        + ": the input above the network's reconstruction (white 0, black 1; values on hover)."
+        + ": in each, the input above the network's reconstruction (white 0, black 1; values on hover)."
     )
     chart = image_pairs(data.inputs, result.outputs, data.image_shape, indices, data.labels, scale=chart_scale())
     st.vega_lite_chart(chart.to_dict(), width="content")
@@ -40,5 +40,7 @@ def code_plane_view(result: RunResult) -> None:
         + (", coloured by its label" if labels is not None else "")
         + ("; under the points, the image the decoder draws at each grid point." if plane is not None else ".")
     )
-    chart = code_plane(codes, labels, plane, data.image_shape, span, scale=chart_scale())
-    st.vega_lite_chart(chart.to_dict(), width="content")
+    spec = code_plane(codes, labels, plane, data.image_shape, span, scale=chart_scale()).to_dict()
+    # half the width on a wide screen, near square; a phone stacks the columns and it takes the whole width
+    column, _ = st.columns(2)
+    column.vega_lite_chart(spec | {"autosize": {"type": "fit-x", "contains": "padding"}}, width="stretch")

@@ -39,33 +39,40 @@ def image_pairs(
     image_shape: tuple[int, int],
     indices: np.ndarray,
     labels: np.ndarray | None = None,
-    cell: int = 7,
+    cell: int = 6,
+    per_row: int = 5,
     scale: float = 1,
 ) -> alt.FacetChart:
-    """The patterns at `indices` as images: the input above the reconstruction, one column each, titled
-    by pattern (and label). Values are clipped to 0..1 for the colour (a linear output can overshoot)."""
+    """The patterns at `indices` as images, `per_row` a row (a phone holds five): in each panel the input
+    above its reconstruction, titled by pattern (and label). Colours are clipped to 0..1 (a linear output
+    can overshoot); the tooltip has the exact value."""
+    rows, columns = image_shape
     pairs = []
-    for kind, images in (("input", inputs), ("reconstruction", outputs)):
+    for offset, (kind, images) in enumerate((("input", inputs), ("reconstruction", outputs))):
         frame = pixel_frame(np.clip(images[indices], 0.0, 1.0), image_shape)
         frame["pattern"] = [_title(int(indices[i]), labels) for i in frame["image"]]
         frame["shown"] = kind
         frame["exact"] = images[indices].reshape(-1)
+        frame["row"] += offset * (rows + 1)  # the reconstruction under the input, a blank row between
         pairs.append(frame)
-    rows, columns = image_shape
+    frame = pd.concat(pairs, ignore_index=True)
+    frame["row2"], frame["column2"] = frame["row"] + 1, frame["column"] + 1
     chart = (
-        alt.Chart(pd.concat(pairs, ignore_index=True))
+        alt.Chart(frame)
         .mark_rect()
         .encode(
-            x=alt.X("column:O", axis=None),
-            y=alt.Y("row:O", axis=None),
+            x=alt.X("column:Q", axis=None, scale=alt.Scale(domain=[0, columns])),
+            x2="column2:Q",
+            y=alt.Y("row:Q", axis=None, scale=alt.Scale(domain=[0, 2 * rows + 1], reverse=True)),
+            y2="row2:Q",
             color=alt.Color("value:Q", scale=alt.Scale(scheme=GREYS, domain=[0, 1]), legend=None),
-            tooltip=["pattern:N", "shown:N", "row:O", "column:O", alt.Tooltip("exact:Q", format=".3f", title="value")],
+            tooltip=["pattern:N", "shown:N", alt.Tooltip("exact:Q", format=".3f", title="value")],
         )
-        .properties(width=cell * columns, height=cell * rows)
+        .properties(width=cell * columns, height=cell * (2 * rows + 1))
         .facet(
-            column=alt.Column("pattern:N", title=None, sort=[_title(int(i), labels) for i in indices]),
-            row=alt.Row("shown:N", title=None, sort=["input", "reconstruction"]),
-            spacing=4,
+            facet=alt.Facet("pattern:N", title=None, sort=[_title(int(i), labels) for i in indices]),
+            columns=per_row,
+            spacing=8,
         )
         .properties(autosize=PAD)
     )
@@ -80,7 +87,7 @@ def tile_frame(plane: DecodedPlane, image_shape: tuple[int, int]) -> pd.DataFram
     """Every pixel of every decoded image as a rect in code coordinates: the image decoded at grid point
     (x, y) is centred there, TILE_SHARE of a grid step wide, its row 0 at the top."""
     rows, columns = image_shape
-    step = (plane.x[-1] - plane.x[0]) / max(len(plane.x) - 1, 1)
+    step = (plane.x[-1] - plane.x[0]) / max(len(plane.x) - 1, 1)  # the cells are equal (cell_centres)
     width = TILE_SHARE * step
     gi, gj, r, c = np.meshgrid(
         np.arange(len(plane.y)), np.arange(len(plane.x)), np.arange(rows), np.arange(columns), indexing="ij"
