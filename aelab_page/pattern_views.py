@@ -41,6 +41,6 @@ def code_plane_view(result: RunResult) -> None:
         + ("; under the points, the image the decoder draws at each grid point." if plane is not None else ".")
     )
     spec = code_plane(codes, labels, plane, data.image_shape, span, scale=chart_scale()).to_dict()
-    # half the width on a wide screen, near square; a phone stacks the columns and it takes the whole width
-    column, _ = st.columns(2)
+    # three fifths of a wide screen's width, near square; a phone stacks the columns: the whole width
+    column, _ = st.columns([3, 2])
     column.vega_lite_chart(spec | {"autosize": {"type": "fit-x", "contains": "padding"}}, width="stretch")

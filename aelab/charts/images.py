@@ -112,7 +112,7 @@ def code_plane(
     plane: DecodedPlane | None,
     image_shape: tuple[int, int] | None,
     span: tuple[float, float],
-    size: int = 420,
+    size: int = 400,
     scale: float = 1,
 ) -> alt.LayerChart:
     """One chart: the (P, 2) codes as points coloured by label, over the decoder's image at each point of
@@ -122,7 +122,8 @@ def code_plane(
     colour: alt.Color | alt.ColorValue = alt.value("#1f77b4")
     if labels is not None:
         points["label"] = labels.astype(str)
-        colour = alt.Color("label:N", scale=alt.Scale(scheme="category10"), title="label",
+        legend = alt.Legend(orient="bottom", columns=10, title="label")  # under the plot: the plot keeps the width
+        colour = alt.Color("label:N", scale=alt.Scale(scheme="category10"), legend=legend,
                            sort=[str(v) for v in np.unique(labels)])  # fmt: skip
     tooltip = ["pattern:Q", *(["label:N"] if labels is not None else []), alt.Tooltip("h0:Q", format=".3f"),
                alt.Tooltip("h1:Q", format=".3f")]  # fmt: skip
@@ -140,7 +141,7 @@ def code_plane(
     if plane is not None and image_shape is not None:
         tiles = (
             alt.Chart(tile_frame(plane, image_shape))
-            .mark_rect(opacity=0.55)
+            .mark_rect(opacity=0.7)
             .encode(
                 x=alt.X("x:Q", scale=axis),
                 x2="x2:Q",
