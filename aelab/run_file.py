@@ -29,6 +29,7 @@ from aelab.config import SETTINGS, Config, ConfigError
 from aelab.formats import json_list, json_number
 from aelab.noise import HiddenNoise, PatternOrder
 from aelab.results import METRICS
+from aelab.run_patterns import patterns_entry, saved_inputs
 from aelab.run_schema import FORMAT, VERSION
 from aelab.schema_dialect import RunValidator, first_fault, short
 from aelab.train import Trainer
@@ -72,6 +73,7 @@ def resume_section(trainer: Trainer, as_lists: bool = True) -> dict:
         "changes": [
             [epoch, {name: list(values) for name, values in changed.items()}] for epoch, changed in trainer.changes
         ],
+        "patterns": patterns_entry(trainer.config, trainer.data, encode),
     }
 
 
@@ -148,8 +150,6 @@ def _checked_config(section: dict) -> Config:
         config = Config(**section["config"])  # the limits between settings (hidden <= width)
     except ConfigError as error:
         raise RunFileError(f"config {error}") from None
-    if config.data == "csv":
-        raise RunFileError("config data: a run on csv patterns cannot be resumed (its file does not hold them)")
     snapshot_epochs = section["snapshot_epochs"]
     columns = section["recorder"]["history_epochs"]["shape"][0]
     snapshots = None if snapshot_epochs is None else len(snapshot_epochs)
@@ -172,7 +172,7 @@ def decode(data: dict) -> np.ndarray:
 def _restore(section: dict, config: Config) -> Trainer:
     seeds, epoch = list(section["seeds"]), section["epoch"]
     try:
-        trainer = Trainer(config, seeds, keep_snapshots=True)
+        trainer = Trainer(config, seeds, keep_snapshots=True, inputs=saved_inputs(section, config, decode))
     except ConfigError as error:  # torch missing, or no CUDA here
         raise RunFileError(f"config {error}") from None
     seconds = section["train_seconds"]

@@ -26,6 +26,7 @@ from aelab.config import SETTINGS, Config, Setting
 from aelab.kept_epochs import HISTORY_BUDGET, SNAPSHOT_COUNT
 from aelab.noise import BLOCK, ORDER_BLOCK
 from aelab.results import METRICS
+from aelab.run_patterns import with_patterns
 from aelab.schema_dialect import RunValidator
 from aelab.train import CONTINUABLE
 from aelab.weights import Weights, parameter_count
@@ -254,7 +255,7 @@ def section_schema(config: Config, epoch: int, columns: int, snapshots: int | No
     if restart_after:
         restart["multipleOf"] = restart_after
     restarts_per_seed = epoch // restart_after if restart_after else 0
-    return _object(
+    section = _object(
         {
             "format": {"const": FORMAT},
             "version": {"const": VERSION},
@@ -296,3 +297,4 @@ def section_schema(config: Config, epoch: int, columns: int, snapshots: int | No
             "changes": _changes(epoch),
         }
     )
+    return with_patterns(section, config, array_schema)
