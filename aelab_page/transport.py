@@ -13,6 +13,7 @@ from aelab.train import Trainer, continue_epochs, new_run_settings, update_chang
 from aelab_page.live import SPEEDS, speed_label
 from aelab_page.settings import load_into_widgets
 from aelab_page.training import keep_run, stopped_in_time
+from aelab_page.upload import keep_run_patterns
 
 MAX_UPLOAD_BYTES = 8_000_000  # a saved run larger than this is refused (a 30,000-epoch 8-3-8 run is about 3 MB)
 MAX_STEP = 10_000
@@ -114,5 +115,6 @@ def _load_upload() -> None:
         return
     st.session_state.trainer = trainer
     keep_run(trainer, stopped=False)
+    keep_run_patterns(trainer.config, trainer.data)
     load_into_widgets(trainer.config)
     messages.append(f"Loaded {upload.name}: {trainer.config.describe()} at epoch {trainer.epoch:,}, ready to Continue.")

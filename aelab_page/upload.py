@@ -65,3 +65,9 @@ def run_inputs(config) -> np.ndarray | None:
     """What a run of `config` is handed to train on: the uploaded patterns for a csv run, else None (every
     other set makes its own)."""
     return csv_inputs() if config.data == "csv" else None
+
+
+def keep_run_patterns(config, inputs: np.ndarray) -> None:
+    """A csv run opened from its file: its patterns stand in for an upload, so that it continues on them."""
+    if config.data == "csv":
+        st.session_state.csv_inputs, st.session_state.csv_problem = inputs, None

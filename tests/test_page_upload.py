@@ -3,8 +3,13 @@ clear message naming what is wrong, never a traceback, and the runs stay on one_
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
+from aelab import Config, formats
+from aelab.run_file import resume_section
+from aelab.train import Trainer
 from tests.test_page import click_train, new_page
 
 GOOD = "0,1,0.5\n1,0,0.25\n0.5,0.5,1\n0,0,0\n1,1,1\n"
@@ -46,3 +51,21 @@ def test_a_bad_file_gets_one_message_naming_the_row_column_and_value():
     assert "bad.csv" in message and "row 2 column 2" in message and "7" in message and "0 to 1" in message
     page = click_train(page)
     assert page.session_state["result"].config.data == "one_hot"  # no good file: the runs stay one-hot
+
+
+def test_a_saved_csv_run_opens_and_continues_on_its_own_patterns():
+    inputs = np.array([[float(v) for v in line.split(",")] for line in GOOD.split()])
+    config = Config(data="csv", width=3, patterns=5, hidden=2, epochs=20, dtype="float64")
+    trainer = Trainer(config, [config.seed], keep_snapshots=True, inputs=inputs)
+    result = trainer.run(20).run(0)
+    data = json.dumps(formats.run_json(result) | {"resume": resume_section(trainer)}).encode()
+    page = new_page(epochs=0)
+    page.file_uploader(key="upload").set_value(("csv_run.json", data, "application/json")).run()
+    assert not page.exception and not page.error
+    assert page.selectbox(key="data").value == "csv" and page.number_input(key="width").value == 3
+    page.number_input(key="epochs").set_value(40).run()
+    page.button(key="continue").click().run()
+    assert not page.exception
+    shown = page.session_state["result"]
+    assert shown.config.data == "csv" and shown.epochs_done == 40
+    np.testing.assert_array_equal(shown.targets, inputs)
