@@ -83,6 +83,7 @@ def curves_view(result: RunResult) -> None:
         "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every pattern "
         "has its own binary code. Dotted rules: a restart began a new attempt from new weights. "
         "Dash-dot rules: a setting changed while the run was paused (hover for what). "
+        "A labelled level line on the loss: the PCA floor, the least loss any rank-k affine map reaches. "
         f"Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch)."
     )
 

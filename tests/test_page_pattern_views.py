@@ -46,3 +46,15 @@ def test_digits_show_images_and_a_labelled_code_plane():
     assert layers[1]["encoding"]["color"]["field"] == "label"
     labels = point_labels(planes[0])
     assert len(labels) == 100 and set(labels) == {str(d) for d in range(10)}
+
+
+def test_the_loss_chart_labels_the_pca_floor_of_a_digits_run_and_not_of_one_hot():
+    from aelab import Config, charts, train
+
+    digits = train(Config(data="digits", width=64, hidden=2, patterns=50, loss="mse", epochs=3, stop="never"))
+    one_hot = train(Config(width=8, hidden=3, epochs=3))
+    for result, floors in ((digits, 1), (one_hot, 0)):
+        loss = charts.history_charts([("run", result)], log_loss=True)[0]
+        labels = [layer for layer in loss["layer"] if layer["mark"]["type"] == "text"]
+        assert labels and labels[0]["encoding"]["text"] == {"value": "PCA floor"}
+        assert len(loss["datasets"]["floors"]) == floors  # the label is drawn once per floor, and only there
