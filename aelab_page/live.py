@@ -15,12 +15,16 @@ import streamlit as st
 from aelab import analysis, charts
 from aelab.activations import ACTIVATIONS
 from aelab.charts import live as live_charts
+from aelab.charts.images import code_plane
 from aelab.config import Config
+from aelab.decoded_plane import plane_span
 from aelab.headline import time_left
+from aelab.patterns import Patterns
 from aelab.progress import Progress
 from aelab.results import METRICS
 from aelab.weights import Weights
 from aelab_page.lesson import chart_scale, current_lesson
+from aelab_page.pattern_views import MAX_PLANE_POINTS
 from aelab_page.replay import live_payload, show_network
 from aelab_page.views import WATCHED_VIEW, show_code_table, show_heatmap, show_panels
 
@@ -59,8 +63,11 @@ class LiveFrame(NamedTuple):
 class LiveViews:
     """Placeholders in the status box, filled at each progress update."""
 
-    def __init__(self, config: Config, epochs: int, speed: int, show_views: bool = True):
+    def __init__(
+        self, config: Config, epochs: int, speed: int, show_views: bool = True, patterns: Patterns | None = None
+    ):
         self.config, self.epochs, self.speed = config, epochs, speed
+        self.patterns = patterns  # what the run trains on (None: binary, unlabelled)
         self.bar = st.progress(0.0, text="starting")
         self.network = st.empty() if show_views else None  # the network at the latest weights, high on the page
         # On a projector the live code comes next, so that it is in view under the buttons.
@@ -105,7 +112,11 @@ class LiveViews:
             if not self.watched:  # once this run ends or pauses, the views open on the code shown live
                 st.session_state.view, self.watched = WATCHED_VIEW, True
             with self.views.container():
-                draw_code(frame.hidden.astype(float), frame.outputs, self.config, frame.epoch)
+                if self.patterns is not None and not self.patterns.binary:
+                    draw_real_valued_code(frame.hidden.astype(float), frame.outputs, self.config, frame.epoch,
+                                          self.patterns.labels)  # fmt: skip
+                else:
+                    draw_code(frame.hidden.astype(float), frame.outputs, self.config, frame.epoch)
 
 
 def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: int) -> None:
@@ -130,6 +141,27 @@ def draw_code(hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: in
         _live_matrix(outputs, "Reconstruction", (0.0, 1.0), row="pattern", column="output")
     if config.hidden in (2, 3):  # under the row: three squares need the width
         show_panels(live_charts.scatter_specs(hidden, config.activation, report.codes, scale=chart_scale()))
+
+
+def draw_real_valued_code(
+    hidden: np.ndarray, outputs: np.ndarray, config: Config, epoch: int, labels: np.ndarray | None
+) -> None:
+    """Real-valued data: the codes place the patterns (no binary-code figures), beside the reconstructions;
+    for k = 2 the codes as points coloured by label (the decoded images come after the run: each costs a
+    decode of the grid)."""
+    st.markdown(f"Epoch {epoch:,}: the codes of {config.pattern_count} real-valued patterns (codes are not the point "
+                "here: watch the reconstructions and the loss).")  # fmt: skip
+    left, right = st.columns([1, 2])
+    with left:
+        domain = ACTIVATIONS[config.activation].value_range(hidden)
+        _live_matrix(hidden, "Hidden code", domain, row="pattern", column="hidden unit")
+    with right:
+        _live_matrix(outputs, "Reconstruction", (0.0, 1.0), row="pattern", column="output")
+    if config.hidden == 2:
+        span = plane_span(hidden, config.activation)
+        spec = code_plane(hidden[:MAX_PLANE_POINTS], None if labels is None else labels[:MAX_PLANE_POINTS], None,
+                          None, span, size=300, scale=chart_scale()).to_dict()  # fmt: skip
+        st.vega_lite_chart(spec, width="content")
 
 
 def _live_matrix(matrix: np.ndarray, title: str, domain: tuple[float, float], row: str, column: str) -> None:

@@ -98,7 +98,7 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         st.session_state.trainer = trainer
         st.session_state.training = config  # cleared on completion; still set after an interruption
         st.button("Pause", key="pause", icon=":material/pause_circle:", help="Pause now: Continue goes on from here.")
-        live = LiveViews(config, epochs, speed)
+        live = LiveViews(config, epochs, speed, patterns=trainer.patterns)
         interval = 0.0 if speed else PROGRESS_INTERVAL  # a paced run checks its pace every epoch
         start = trainer.epoch
         result = trainer.run(epochs, live.update, interval, allowance).run(0)

@@ -58,3 +58,13 @@ def test_the_loss_chart_labels_the_pca_floor_of_a_digits_run_and_not_of_one_hot(
         labels = [layer for layer in loss["layer"] if layer["mark"]["type"] == "text"]
         assert labels and labels[0]["encoding"]["text"] == {"value": "PCA floor"}
         assert len(loss["datasets"]["floors"]) == floors  # the label is drawn once per floor, and only there
+
+
+def test_a_paced_digits_run_shows_its_codes_live_without_binary_figures():
+    page = new_page(DIGITS_LINK, epochs=10)
+    page.select_slider(key="speed").set_value(100).run()  # paced: the live views are drawn as it trains
+    page = click_train(page)
+    notes = [m.value for m in page.markdown if "real-valued patterns (codes are not the point" in m.value]
+    assert notes and not [m.value for m in page.markdown if "distinct codes** of" in m.value]
+    live = [c for c in page.get("vega_lite_chart") if json.loads(c.proto.spec).get("title") == "Codes by label"]
+    assert len(live) == 1 and len(set(point_labels(live[0]))) == 10, "k = 2: the live codes coloured by label"

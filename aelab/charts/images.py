@@ -151,9 +151,11 @@ def code_plane(
             )
         )
         layers = [tiles, dots]
+    title = "Codes by label" if labels is not None else "Codes"
+    title += ", over what the decoder draws there" if len(layers) == 2 else ""
     chart = (
         alt.layer(*layers)
         .resolve_scale(color="independent")
-        .properties(width=size, height=size, title="Codes by label, over what the decoder draws there", autosize=PAD)
+        .properties(width=size, height=size, title=title, autosize=PAD)
     )
     return scaled(chart, scale)
