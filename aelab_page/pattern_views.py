@@ -30,17 +30,29 @@ def image_reconstructions(result: RunResult) -> None:
 
 def code_plane_view(result: RunResult) -> None:
     """k = 2: the patterns' codes coloured by label, over the decoder's image at each grid point."""
+    data = result.data
+    st.markdown(
+        "**The bottleneck as a map:** each point is one pattern's 2-unit code"
+        + (", coloured by its label" if data.labels is not None else "")
+        + ("; under the points, the image the decoder draws at each grid point." if data.image_shape else ".")
+    )
+    spec = _plane_spec(result)
+    # three fifths of a wide screen's width, near square; a phone stacks the columns: the whole width
+    column, _ = st.columns([3, 2])
+    column.vega_lite_chart(spec | {"autosize": {"type": "fit-x", "contains": "padding"}}, width="stretch")
+
+
+def _plane_spec(result: RunResult) -> dict:
+    """code_plane's spec for this run, kept while it is shown: a rerun (any click) would otherwise decode the
+    grid and build the chart again."""
+    kept = st.session_state.get("code_plane_spec")
+    if kept is not None and kept[0] is result and kept[1] == chart_scale():
+        return kept[2]
     config, data = result.config, result.data
     codes = result.activations[:MAX_PLANE_POINTS]
     labels = None if data.labels is None else data.labels[:MAX_PLANE_POINTS]
     span = plane_span(result.activations, config.activation)
     plane = decoded_plane(result.final, config.loss, config.output_layer, span) if data.image_shape else None
-    st.markdown(
-        "**The bottleneck as a map:** each point is one pattern's 2-unit code"
-        + (", coloured by its label" if labels is not None else "")
-        + ("; under the points, the image the decoder draws at each grid point." if plane is not None else ".")
-    )
     spec = code_plane(codes, labels, plane, data.image_shape, span, scale=chart_scale()).to_dict()
-    # three fifths of a wide screen's width, near square; a phone stacks the columns: the whole width
-    column, _ = st.columns([3, 2])
-    column.vega_lite_chart(spec | {"autosize": {"type": "fit-x", "contains": "padding"}}, width="stretch")
+    st.session_state.code_plane_spec = (result, chart_scale(), spec)
+    return spec
