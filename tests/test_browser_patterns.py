@@ -40,8 +40,8 @@ def test_a_digits_64_2_64_shows_its_images_and_the_labelled_code_plane(server, p
     page.get_by_role("tab", name="Reconstructions").click()
     panel = page.get_by_role("tabpanel", name="Reconstructions")
     sync_api.expect(panel.get_by_text("as 8x8 images, one of each label")).to_be_visible(timeout=20_000)
-    images = drawn_chart(panel, 0)  # ten columns of two 8x8 images
-    assert images["width"] > 500 and images["height"] > 100, images
+    images = drawn_chart(panel, 0)  # two rows of five, each an 8x8 input above its reconstruction
+    assert images["width"] > 250 and images["height"] > 250, images
 
     page.get_by_role("tab", name="Hidden code").click()
     panel = page.get_by_role("tabpanel", name="Hidden code")
