@@ -122,7 +122,7 @@ def code_plane(
     colour: alt.Color | alt.ColorValue = alt.value("#1f77b4")
     if labels is not None:
         points["label"] = labels.astype(str)
-        legend = alt.Legend(orient="bottom", columns=10, title="label")  # under the plot: the plot keeps the width
+        legend = alt.Legend(orient="bottom", columns=5, title="label")  # under the plot, two rows: a phone holds it
         colour = alt.Color("label:N", scale=alt.Scale(scheme="category10"), legend=legend,
                            sort=[str(v) for v in np.unique(labels)])  # fmt: skip
     tooltip = ["pattern:Q", *(["label:N"] if labels is not None else []), alt.Tooltip("h0:Q", format=".3f"),
