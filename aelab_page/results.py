@@ -24,6 +24,9 @@ def results_header(result: RunResult, current: Config) -> None:
     changed = describe_changes(changed_settings(st.session_state.get("result_settings", config), current))
     if changed:
         st.caption(f"The settings have changed since this run ({changed}). Click **Train** to run them.")
+    if not result.data.binary:
+        real_valued_figures(result)
+        return
     solved = solved_history(result)
     st.markdown(_headline(result, solved))
     if not result.epochs_done:
@@ -35,6 +38,23 @@ def results_header(result: RunResult, current: Config) -> None:
     for column, (name, label, help_text) in zip(figures[3:], FIRST_SOLVED, strict=True):
         first, since = solved[name]
         column.metric(label, epoch_or_never(first), since or None, delta_color="off", delta_arrow="off", help=help_text)
+
+
+def real_valued_figures(result: RunResult) -> None:
+    """Real-valued targets: no 40-20-40 and no binary codes; the figures are the reconstruction's."""
+    if not result.epochs_done:
+        st.markdown("**Real-valued patterns:** the figures are the reconstruction error and the variance explained.")
+        return
+    figures = result.reconstruction()
+    floor = figures["pca_floor"]
+    explained = f"{figures['variance_explained']:.1%}"
+    st.markdown(f"**{explained} of the variance explained now**" + (f" · PCA floor {floor:.4g}" if floor else ""))
+    columns = st.columns(4)
+    columns[0].metric("Loss now", f"{result.history['loss'][-1]:.3g}")
+    columns[1].metric("Reconstruction error", f"{figures['mse']:.3g}", help="mean squared error per value")
+    columns[2].metric("Variance explained", explained, help="1 - squared error / the patterns' total variance")
+    floor_help = "the least loss any rank-k affine map reaches (Eckart-Young), on the loss's scale"
+    columns[3].metric("PCA floor", f"{floor:.3g}" if floor is not None else "–", help=floor_help)
 
 
 # The solved figures a run's headline shows: the first epoch each held, and what became of it since.

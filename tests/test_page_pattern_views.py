@@ -68,3 +68,12 @@ def test_a_paced_digits_run_shows_its_codes_live_without_binary_figures():
     assert notes and not [m.value for m in page.markdown if "distinct codes** of" in m.value]
     live = [c for c in page.get("vega_lite_chart") if json.loads(c.proto.spec).get("title") == "Codes by label"]
     assert len(live) == 1 and len(set(point_labels(live[0]))) == 10, "k = 2: the live codes coloured by label"
+
+
+def test_a_digits_runs_figures_are_the_reconstructions_not_binary_codes():
+    page = click_train(new_page(DIGITS_LINK, epochs=20))
+    labels = [metric.label for metric in page.metric]
+    assert labels == ["Loss now", "Reconstruction error", "Variance explained", "PCA floor"]
+    figures = page.session_state["result"].reconstruction()
+    assert page.metric[2].value == f"{figures['variance_explained']:.1%}"
+    assert any("of the variance explained now" in m.value for m in page.markdown)
