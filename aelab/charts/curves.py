@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from aelab.active_settings import difference_labels
-from aelab.charts.fonts import font_config, scaled
+from aelab.charts.fonts import LABEL, font_config, font_size, scaled
 from aelab.config import Config, describe_changes
 from aelab.results import MAX_HISTORY_POINTS, METRICS, RunResult, thin_indices
 
@@ -150,7 +150,9 @@ def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: floa
         floor = alt.Chart(alt.NamedData("floors")).mark_rule(strokeDash=[2, 2], opacity=0.8)
         tip = [alt.Tooltip("run:N"), alt.Tooltip("floor:Q", title="PCA floor", format=".4~g")]
         layers += floor.encode(y="floor:Q", color=color, tooltip=tip)
-        label = alt.Chart(alt.NamedData("floors")).mark_text(align="right", baseline="bottom", dx=-2, dy=-2)
+        label = alt.Chart(alt.NamedData("floors")).mark_text(
+            align="right", baseline="bottom", dx=-2, dy=-2, fontSize=font_size(LABEL + 1, scale)
+        )
         layers += label.encode(y="floor:Q", x=alt.value("width"), text=alt.value("PCA floor"), color=color)
     chart = layers.properties(
         # the page sets the width (two charts a row, one on a phone); the height is the plot's own
