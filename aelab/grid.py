@@ -10,11 +10,14 @@ exactly the sweep of its config (tests/test_grid.py checks it seed for seed on b
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from aelab.active_settings import DEPENDS_ON, is_active
 from aelab.allowance import Allowance
 from aelab.config import SETTINGS, Config, ConfigError
+from aelab.optimizers import OPTIMIZERS
 from aelab.report import cli_command
 from aelab.results import SweepResult
 from aelab.sweep import SweepProgress, sweep_cells
@@ -51,11 +54,16 @@ def vary(text: str, base: Config | None = None) -> Varied:
     return Varied(name, parsed)
 
 
+def value_text(value: object) -> str:
+    """A varied value as every grid view writes it: 4.0 -> '4', 0.001 -> '0.001', 'sgd' -> 'sgd'."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def grid_command(base: Config, varied: Sequence[Varied], seeds: Sequence[int]) -> str:
     """The command line that runs this grid (the settings that differ from the defaults, as for a sweep)."""
     words = cli_command(base, seeds).split(" ")
     words[words.index("sweep")] = "grid"
-    return " ".join(words + [f"--vary {item.name}={','.join(str(value) for value in item.values)}" for item in varied])
+    return " ".join(words + [f"--vary {item.name}={','.join(map(value_text, item.values))}" for item in varied])
 
 
 @dataclass(frozen=True)
@@ -70,14 +78,28 @@ def grid_cells(base: Config, varied: Sequence[Varied]) -> list[Cell]:
     names = [item.name for item in varied]
     if len(set(names)) != len(names):
         raise ConfigError("vary", ", ".join(names), "each setting once")
-    combinations = list(itertools.product(*(item.values for item in varied)))
-    if len(combinations) > MAX_CELLS:
-        raise ConfigError("vary", f"{len(combinations)} cells", f"at most {MAX_CELLS} cells")
+    count = math.prod(len(item.values) for item in varied)  # before building any: 20^8 would never end
+    if count > MAX_CELLS:
+        raise ConfigError("vary", f"{count} cells", f"at most {MAX_CELLS} cells")
     cells = []
-    for values in combinations:
+    for values in itertools.product(*(item.values for item in varied)):
         settings = dict(zip(names, values, strict=True))
         cells.append(Cell(settings, Config.from_strings({n: str(v) for n, v in settings.items()}, base=base)))
+    for item in varied:  # a setting no cell reads would give identical cells
+        if not any(is_active(item.name, cell.config) for cell in cells):
+            raise ConfigError(item.name, ",".join(map(value_text, item.values)), _unused_because(item.name, base))
     return cells
+
+
+def _unused_because(name: str, base: Config) -> str:
+    """Why varying `name` would give identical cells, e.g. 'used only by optimizer momentum (this grid's is sgd)'."""
+    users = [entry.name for entry in OPTIMIZERS.values() if name in entry.reads]
+    if users:
+        return f"used only by optimizer {' or '.join(users)} (this grid's is {base.optimizer}); vary optimizer too"
+    if name in DEPENDS_ON:
+        other = DEPENDS_ON[name]
+        return f"no effect with this grid's {other} {getattr(base, other)}; vary {other} too"
+    return "no effect on any cell of this grid"
 
 
 @dataclass

@@ -41,6 +41,7 @@ class Optimizer:
     torch: Callable[[Hyper, list, dict], Any]
     torch_state: frozenset[str]  # what torch.optim keeps per tensor (what a saved torch state must hold)
     state_arrays: int  # parameter-sized arrays of state (the NumPy optimizer's STATE, as memory)
+    reads: frozenset[str] = frozenset()  # the settings this optimizer reads beyond lr (no other one does)
 
 
 def _torch_sgd(settings: Hyper, parameters: list, options: dict) -> Any:
@@ -90,6 +91,7 @@ OPTIMIZERS: dict[str, Optimizer] = by_name(
         torch=_torch_momentum,
         torch_state=frozenset({"momentum_buffer"}),
         state_arrays=1,
+        reads=frozenset({"momentum"}),
     ),
     Optimizer(
         "adam",
@@ -106,6 +108,7 @@ OPTIMIZERS: dict[str, Optimizer] = by_name(
         torch=_torch_rprop,
         torch_state=frozenset({"step", "prev", "step_size"}),
         state_arrays=2,
+        reads=frozenset({"rprop_min_step", "rprop_max_step"}),
     ),
     Optimizer(
         "quickprop",
@@ -114,6 +117,7 @@ OPTIMIZERS: dict[str, Optimizer] = by_name(
         torch=_torch_quickprop,
         torch_state=frozenset({"previous_step", "previous_slope"}),
         state_arrays=2,
+        reads=frozenset({"max_growth"}),
     ),
 )
 

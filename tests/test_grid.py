@@ -190,3 +190,75 @@ def test_a_grid_obeys_the_clicks_cpu_allowance_as_it_runs():
     result = grid(base, [vary("lr=0.5,1,2", base)], list(range(20)), allowance=allowance)
     assert allowance.reason == LIMIT and result.stopped
     assert all(swept.stopped and swept.diagnosed and swept.seeds == list(range(20)) for swept in result.sweeps)
+
+
+def test_the_cell_count_is_refused_before_any_cell_is_built():
+    """5 settings of 20 values: 3.2 million combinations, refused by their count before one is made."""
+    import tracemalloc
+
+    twenty = range(1, 21)
+    texts = [
+        "lr=" + ",".join(f"{v}" for v in twenty),
+        "momentum=" + ",".join(f"{v / 25:g}" for v in twenty),
+        "weight_decay=" + ",".join(f"{v / 1000:g}" for v in twenty),
+        "epochs=" + ",".join(f"{v * 10}" for v in twenty),
+        "restart_after=" + ",".join(f"{v * 10}" for v in twenty),
+    ]
+    varied = [vary(text, BASE) for text in texts]
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConfigError, match="3200000 cells"):
+            grid_cells(BASE, varied)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # bytes: the combinations themselves would take hundreds of megabytes
+
+
+@pytest.mark.parametrize(
+    "optimizer, text, reader",
+    [
+        ("sgd", "momentum=0,0.5,0.9", "momentum"),
+        ("adam", "max_growth=1.5,2", "quickprop"),
+        ("momentum", "rprop_max_step=10,50", "rprop"),
+    ],
+)
+def test_a_setting_the_optimizer_ignores_is_refused_naming_the_one_that_reads_it(optimizer, text, reader):
+    """Varying it would give identical cells: refused, naming the setting, its values and who reads it."""
+    base = replace(BASE, optimizer=optimizer)
+    name, _, values = text.partition("=")
+    with pytest.raises(ConfigError) as error:
+        grid_cells(base, [vary(text, base)])
+    message = str(error.value)
+    assert message.startswith(f"{name}: ") and values in message
+    assert f"used only by optimizer {reader} (this grid's is {optimizer})" in message
+
+
+def test_a_setting_is_refused_where_no_cell_reads_it_and_kept_where_some_do():
+    quiet = replace(BASE, noise=0.0)
+    with pytest.raises(ConfigError, match=r"noise_schedule.*noise 0"):
+        grid_cells(quiet, [vary("noise_schedule=constant,linear", quiet)])
+    both = grid_cells(quiet, [vary("noise_schedule=constant,linear", quiet), vary("noise=0,0.2", quiet)])
+    assert len(both) == 4
+    sgd = replace(BASE, optimizer="sgd")
+    cells = grid_cells(sgd, [vary("optimizer=sgd,momentum", sgd), vary("momentum=0,0.9", sgd)])
+    assert [(cell.config.optimizer, cell.config.momentum) for cell in cells] == [
+        ("sgd", 0.0), ("sgd", 0.9), ("momentum", 0.0), ("momentum", 0.9)
+    ]  # fmt: skip
+
+
+def test_each_optimizer_reads_what_the_active_settings_say_it_does():
+    """OPTIMIZERS' reads and active_settings.ACTIVE_WHEN tell the same story for every optimizer setting."""
+    from aelab.active_settings import is_active
+    from aelab.optimizers import OPTIMIZERS
+
+    own = set().union(*(entry.reads for entry in OPTIMIZERS.values()))
+    assert own == {"momentum", "max_growth", "rprop_min_step", "rprop_max_step"}
+    for entry in OPTIMIZERS.values():
+        config = replace(BASE, optimizer=entry.name)
+        assert {name for name in own if is_active(name, config)} == entry.reads, entry.name
+
+
+def test_cli_grid_refuses_momentum_with_sgd(cli):
+    status, out, err = cli(["grid", "--lr", "50", "--vary", "momentum=0,0.5,0.9"])
+    assert status == 2 and out == "" and err.startswith("error: momentum: ") and "optimizer momentum" in err
