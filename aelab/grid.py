@@ -102,6 +102,33 @@ def _unused_because(name: str, base: Config) -> str:
     return "no effect on any cell of this grid"
 
 
+def shared_description(cells: Sequence[Cell]) -> str:
+    """What every cell runs, in Config.describe's words (without the seed): a word that differs between
+    cells (`lr=0.5`, `sgd`) is left out, so the base's own value of a varied setting is never shown."""
+    described = [cell.config.describe(with_seed=False).split(" ") for cell in cells]
+    return " ".join(word for word in described[0] if all(word in words for words in described[1:]))
+
+
+SCALES = (0.25, 0.5, 1, 2)  # the values a number's default grid takes, as multiples of its current value
+FROM_OFF = {"weight_decay": "0,0.001,0.003", "noise": "0,0.1,0.2", "restart_after": "0,200,500"}
+
+
+def default_values(name: str, config: Config) -> str:
+    """Values to start a grid of `name` from, around `config`'s own: x0.25, x0.5, x1, x2 of a number,
+    within its limits (0.25 of lr 50: '12.5,25,50,100'); a setting at 0 (off) from off upwards; every
+    choice of a text setting."""
+    setting, value = SETTINGS[name], getattr(config, name)
+    if setting.kind is str:
+        return ",".join(setting.options)
+    if not value:
+        return FROM_OFF.get(name, "")
+    high = getattr(config, setting.high_field) if setting.high_field else setting.high
+    values = [min(max(value * scale, setting.low), high) for scale in SCALES]
+    if setting.kind is int:
+        values = [round(number) for number in values]
+    return ",".join(dict.fromkeys(f"{number:.3g}" if setting.kind is float else str(number) for number in values))
+
+
 @dataclass
 class GridResult:
     base: Config

@@ -9,9 +9,20 @@ import json
 import streamlit as st
 
 from aelab import charts, formats
+from aelab.active_settings import DEPENDS_ON, is_active
 from aelab.budget import estimate_bench_seconds
 from aelab.config import Config, ConfigError
-from aelab.grid import GridResult, Varied, grid, grid_cells, grid_command, vary
+from aelab.grid import (
+    GridResult,
+    Varied,
+    default_values,
+    grid,
+    grid_cells,
+    grid_command,
+    shared_description,
+    value_text,
+    vary,
+)  # fmt: skip
 from aelab.report import markdown_literal, percent
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range
 from aelab_page.lesson import chart_scale
@@ -19,9 +30,16 @@ from aelab_page.serving import allowance_spent, training_slot, within_grid_budge
 from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
 
 NONE = "(none)"
-# What the menus offer: the numeric settings a recipe is tuned on (any setting works from the CLI)
-VARIABLE = ("lr", "weight_decay", "noise", "momentum", "init_scale", "restart_after", "hidden", "width", "epochs")
-EXAMPLES = {"lr": "0.5,1,2,4", "weight_decay": "0,0.001,0.003"}
+# What the menus offer: the settings a recipe is tuned on, where the recipe reads them (any setting works
+# from the CLI)
+VARIABLE = (
+    "lr", "weight_decay", "noise", "momentum", "init_scale", "restart_after", "hidden", "width", "epochs", "optimizer",
+)  # fmt: skip
+
+
+def variable_settings(config: Config) -> list[str]:
+    """VARIABLE less what this recipe ignores (momentum unless the optimizer is momentum)."""
+    return [name for name in VARIABLE if name not in DEPENDS_ON or is_active(name, config)]
 
 
 def keep_stopped_grid() -> None:
@@ -39,15 +57,17 @@ def keep_stopped_grid() -> None:
     st.session_state.grid_result = GridResult(base, varied, seeds, cells, sweeps, progress.seconds, True)
 
 
-def _varied_inputs(column, index: int) -> str | None:
-    """One setting's menu and values; None when left at (none)."""
-    options = [NONE, *VARIABLE] if index else list(VARIABLE)
+def _varied_inputs(column, index: int, config: Config) -> str | None:
+    """One setting's menu and values (at first around the recipe's own value); None when left at (none)."""
+    options = [NONE, *variable_settings(config)] if index else variable_settings(config)
+    if st.session_state.get(f"grid_name_{index}", options[0]) not in options:  # the recipe no longer reads it
+        st.session_state.pop(f"grid_name_{index}")
     name = column.selectbox(f"Vary setting {index + 1}", options, key=f"grid_name_{index}")
     if name == NONE:
         return None
     values = column.text_input(
-        f"Values of setting {index + 1}", EXAMPLES.get(name, ""), key=f"grid_values_{index}_{name}",
-        help="comma-separated, e.g. 0.5,1,2,4",
+        f"Values of setting {index + 1}", default_values(name, config), key=f"grid_values_{index}_{name}",
+        help="comma-separated, e.g. 12.5,25,50,100",
     )  # fmt: skip
     return f"{name}={values}"
 
@@ -59,24 +79,28 @@ def grid_view(config: Config) -> None:
         "and how fast? Cells that differ only in learning rate, momentum, weight decay or noise train together."
     )
     left, right = st.columns(2)
-    texts = [text for text in (_varied_inputs(left, 0), _varied_inputs(right, 1)) if text]
+    texts = [text for text in (_varied_inputs(left, 0, config), _varied_inputs(right, 1, config)) if text]
     columns = st.columns([1, 1, 1], vertical_alignment="bottom")
-    count = columns[0].number_input("Seeds per cell", 1, MAX_SWEEP_SEEDS, value=20, step=10, key="grid_seeds")
+    count = columns[0].number_input("Seeds per cell", 1, MAX_SWEEP_SEEDS, value=20, step=1, key="grid_seeds")
     if st.session_state.get("grid_first", 0) > last_first_seed(count):
         st.session_state.grid_first = last_first_seed(count)
     first = columns[1].number_input("First seed", 0, last_first_seed(count), key="grid_first")
+    refused = False  # this click's grid was refused: what shows below is the previous one
     if columns[2].button("Run grid", key="grid", type="primary", width="stretch"):
         try:
             varied = [vary(text, config) for text in texts]
             grid_cells(config, varied)  # refuses a setting twice, too many cells, an impossible one
         except ConfigError as error:
             st.error(f"Cannot run this grid: {markdown_literal(str(error))}")
+            refused = True
         else:
             run_grid(config, varied, seed_range(count, first))
     result = st.session_state.get("grid_result")
     if result is None:
         st.info("Choose the settings to vary and their values, then click **Run grid**.")
         return
+    if refused:
+        st.caption("Below: the previous grid, not the one refused above.")
     grid_results(result)
 
 
@@ -117,13 +141,13 @@ def open_cell(index: int) -> None:
 
 
 def cell_label(settings: dict) -> str:
-    return ", ".join(f"{name} = {value}" for name, value in settings.items())
+    return ", ".join(f"{name} = {value_text(value)}" for name, value in settings.items())
 
 
 def grid_results(result: GridResult) -> None:
     names = [item.name for item in result.varied]
     seeds = f"seeds {result.seeds[0]}..{result.seeds[-1]}"
-    label = f"**Grid over** {', '.join(f'`{name}`' for name in names)} of `{result.base.describe(with_seed=False)}`"
+    label = f"**Grid over** {', '.join(f'`{name}`' for name in names)} of `{shared_description(result.cells)}`"
     label += f", {seeds} in each of {len(result.cells)} cells, {result.seconds:.2f} s"
     if result.stopped:
         label += " · **stopped early**: seeds not yet solved count as unsolved"

@@ -11,7 +11,7 @@ import pytest
 from aelab import Config, formats
 from aelab.allowance import LIMIT, Allowance
 from aelab.config import ConfigError
-from aelab.grid import grid, grid_cells, vary
+from aelab.grid import default_values, grid, grid_cells, shared_description, vary
 from aelab.per_seed import shared_config
 from aelab.sweep import SweepRun, sweep
 
@@ -262,3 +262,30 @@ def test_each_optimizer_reads_what_the_active_settings_say_it_does():
 def test_cli_grid_refuses_momentum_with_sgd(cli):
     status, out, err = cli(["grid", "--lr", "50", "--vary", "momentum=0,0.5,0.9"])
     assert status == 2 and out == "" and err.startswith("error: momentum: ") and "optimizer momentum" in err
+
+
+@pytest.mark.parametrize(
+    "name, settings, values",
+    [
+        ("lr", {"lr": 50.0}, "12.5,25,50,100"),  # x2 would pass lr's upper limit 100
+        ("lr", {"lr": 80.0}, "20,40,80,100"),
+        ("lr", {"optimizer": "adam", "lr": 0.003}, "0.00075,0.0015,0.003,0.006"),
+        ("hidden", {"width": 8, "hidden": 3}, "1,2,3,6"),
+        ("hidden", {"width": 8, "hidden": 6}, "2,3,6,8"),  # no more than the width
+        ("epochs", {"epochs": 1000}, "250,500,1000,2000"),
+        ("weight_decay", {"weight_decay": 0.0}, "0,0.001,0.003"),  # off: from off upwards
+        ("optimizer", {}, "sgd,momentum,adam,rprop,quickprop"),
+    ],
+)
+def test_default_values_sit_around_the_recipes_own_within_the_limits(name, settings, values):
+    config = replace(Config(), **settings)
+    assert default_values(name, config) == values
+    vary(f"{name}={values}", config)  # and the grid takes them
+
+
+def test_the_shared_description_leaves_out_what_differs_between_cells():
+    base = replace(BASE, lr=50.0)
+    cells = grid_cells(base, [vary("lr=0.5,1", base), vary("weight_decay=0,0.003", base)])
+    words = shared_description(cells).split(" ")
+    assert not any(word.startswith(("lr=", "wd=")) for word in words)
+    assert "8-3-8" in words and "noise=0.2" in words

@@ -79,7 +79,7 @@ def test_the_budget_bounds_a_grid(monkeypatch):
     monkeypatch.setenv("AELAB_MAX_SECONDS", "0.001")
     page = grid_page()
     assert any("This grid (6 cells x 3 seeds)" in error.value for error in page.error)
-    assert any("python -m aelab grid" in code.value and "--vary lr=0.5,2.0" in code.value for code in page.code)
+    assert any("python -m aelab grid" in code.value and "--vary lr=0.5,2 " in code.value + " " for code in page.code)
     assert "grid_result" not in page.session_state
 
 
@@ -102,3 +102,34 @@ def test_a_grid_stopped_by_a_click_keeps_what_it_found():
     assert kept.stopped and [cell.settings for cell in kept.cells] == [{"lr": 0.5}, {"lr": 2.0}]
     assert all(swept.diagnosed and swept.seeds == seeds for swept in kept.sweeps)
     assert "grid_progress" not in page.session_state
+
+
+def test_the_menus_offer_only_what_the_recipe_reads_and_values_around_its_own():
+    page = AppTest.from_file(APP, default_timeout=120)
+    page.run()
+    assert page.selectbox(key="optimizer").value == "sgd"
+    offered = page.selectbox(key="grid_name_0").options
+    assert "momentum" not in offered and "max_growth" not in offered and "optimizer" in offered
+    lr = float(page.select_slider(key="lr").value)
+    values = [float(v) for v in page.text_input(key="grid_values_0_lr").value.split(",")]
+    assert values == [lr * 0.25, lr * 0.5, lr, min(lr * 2, 100)]
+    page.selectbox(key="optimizer").set_value("momentum").run()
+    assert "momentum" in page.selectbox(key="grid_name_0").options
+
+
+def test_the_headline_leaves_out_the_base_value_of_a_varied_setting():
+    page = grid_page()
+    headline = next(md.value for md in page.markdown if md.value.startswith("**Grid over**"))
+    base = page.session_state["grid_result"].base
+    assert f"lr={base.lr:g}" in base.describe() and "lr=" not in headline and "wd=" not in headline
+    assert f"{base.width}-{base.hidden}-{base.width}" in headline
+
+
+def test_seeds_per_cell_step_by_one_and_a_refused_grid_marks_the_shown_one_as_the_previous():
+    page = grid_page()
+    assert page.number_input(key="grid_seeds").proto.step == 1
+    assert not any("previous grid" in caption.value for caption in page.caption)
+    page.text_input(key="grid_values_0_lr").set_value("0.5,fast").run()
+    page.button(key="grid").click().run()
+    assert any("fast" in error.value for error in page.error)
+    assert any("previous grid" in caption.value for caption in page.caption)

@@ -9,7 +9,7 @@ from aelab import formats, report
 from aelab.backends import check_available
 from aelab.cli.common import add_settings, config_from, interruptible, refuse, run_and_report, whole_number
 from aelab.config import ConfigError
-from aelab.grid import MAX_CELLS, MAX_VALUES, GridResult, grid, grid_cells, vary
+from aelab.grid import MAX_CELLS, MAX_VALUES, GridResult, grid, grid_cells, shared_description, value_text, vary
 from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
 
 HELP = "sweep the same seeds at every combination of a few settings' values"
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         return refuse(error)
     names = " x ".join(f"{item.name} ({len(item.values)})" for item in varied)
-    header = f"grid of {len(cells)} cells over {names}, {len(seeds)} seeds each, of {base.describe(with_seed=False)}"
+    header = f"grid of {len(cells)} cells over {names}, {len(seeds)} seeds each, of {shared_description(cells)}"
     start = partial(grid, base, varied, seeds)
     return interruptible(
         partial(run_and_report, start, header, summary, formats.grid_json, (0, base.epochs), args.json)
@@ -55,7 +55,7 @@ def summary(result: GridResult) -> str:
     names = [item.name for item in result.varied]
     lines = ["  ".join([*(f"{name:>12}" for name in names), "outputs solved", "codes solved", "median", "p90"])]
     for cell, sweep in zip(result.cells, result.sweeps, strict=True):
-        values = [f"{cell.settings[name]!s:>12}" for name in names]
+        values = [f"{value_text(cell.settings[name]):>12}" for name in names]
         figures = [f"{report.percent(sweep.output_solved_rate):>14}", f"{report.percent(sweep.solved_rate):>12}"]
         epochs = [
             f"{report.epoch_or_never(sweep.median_solved_epoch, '-'):>6}",
