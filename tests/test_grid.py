@@ -289,3 +289,26 @@ def test_the_shared_description_leaves_out_what_differs_between_cells():
     words = shared_description(cells).split(" ")
     assert not any(word.startswith(("lr=", "wd=")) for word in words)
     assert "8-3-8" in words and "noise=0.2" in words
+
+
+def chart_layers(chart) -> list[dict]:
+    return chart.to_dict()["layer"]
+
+
+@pytest.mark.parametrize("texts", [["lr=0.5,4"], ["lr=0.5,4", "weight_decay=0,0.001"]])
+def test_a_cell_that_never_solved_is_marked_never_and_values_read_as_the_picker_writes_them(texts):
+    """lr 0.5 for 40 epochs solves no seed: its median has no point, so the chart says `never` there."""
+    from aelab import charts
+
+    base = Config(width=8, hidden=3, epochs=40)
+    result = grid(base, [vary(text, base) for text in texts], [0, 1])
+    frame = formats.grid_frame(result)
+    assert frame["median_solved_epoch"].isna().any()  # the premise: some cell never solved
+    solved, median = charts.grid_charts(frame, [text.partition("=")[0] for text in texts])
+    layers = chart_layers(median)
+    marked = [layer for layer in layers if layer["mark"].get("text") == "never"]
+    assert marked and all("!isValid(datum['median_solved_epoch'])" in json.dumps(layer) for layer in marked)
+    spec = median.to_dict()
+    assert spec["title"]["text"] == "Median solved epoch" and solved.to_dict()["title"]["text"]
+    x = layers[0].get("encoding", {}).get("x") or spec["encoding"]["x"]
+    assert x["axis"]["labelAngle"] == 0 and x["sort"][:2] == ["0.5", "4"]  # as value_text writes 4.0

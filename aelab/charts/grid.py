@@ -7,23 +7,38 @@ import altair as alt
 import pandas as pd
 
 from aelab.charts.fonts import scaled
+from aelab.grid import value_text
 
 # What a grid chart shows: column -> (title, colour scheme, axis format)
 GRID_FIGURES = {
     "solved_rate": ("Solved with distinct codes", "viridis", ".0%"),
     "median_solved_epoch": ("Median solved epoch", "plasma", ",.0f"),
 }
+NEVER = "never"  # a cell where no seed solved has no median epoch: it is marked so, never left blank
+NEVER_COLOUR = "#bdbdbd"
+TOP = 12  # px above the title, which the page would otherwise clip
 
 
 def grid_charts(frame: pd.DataFrame, names: list[str], scale: float = 1.0) -> list[alt.Chart]:
     """One chart per figure: a heatmap over the first two varied settings (each value a category, in
-    the grid's order), or lines over the only one. A cell where no seed solved has no median: blank."""
-    return [_heatmap(frame, names, figure, scale) if len(names) >= 2 else _lines(frame, names[0], figure, scale)
+    the grid's order, written as the cell picker writes it), or lines over the only one. A cell with
+    no figure (no seed solved: no median) reads `never`."""
+    shown = frame.assign(**{name: frame[name].map(value_text) for name in names})
+    return [_heatmap(shown, names, figure, scale) if len(names) >= 2 else _lines(shown, names[0], figure, scale)
             for figure in GRID_FIGURES]  # fmt: skip
 
 
 def _axis(frame: pd.DataFrame, name: str) -> alt.X:
-    return alt.X(f"{name}:O", sort=list(dict.fromkeys(frame[name])), title=name)
+    return alt.X(f"{name}:O", sort=list(dict.fromkeys(frame[name])), title=name, axis=alt.Axis(labelAngle=0))
+
+
+def _title(title: str) -> dict:
+    padding = {"top": TOP, "left": 5, "right": 5, "bottom": 5}
+    return {"title": alt.TitleParams(title, anchor="start"), "padding": padding}
+
+
+def _missing(figure: str) -> str:
+    return f"!isValid(datum['{figure}'])"
 
 
 def _heatmap(frame: pd.DataFrame, names: list[str], figure: str, scale: float) -> alt.Chart:
@@ -36,19 +51,21 @@ def _heatmap(frame: pd.DataFrame, names: list[str], figure: str, scale: float) -
     )
     cells = base.mark_rect().encode(color=alt.Color(f"{figure}:Q", title=title, scale=alt.Scale(scheme=scheme)))
     labels = base.mark_text(baseline="middle").encode(text=alt.Text(f"{figure}:Q", format=number))
-    return scaled((cells + labels).properties(title=title, height=round(60 * frame[y].nunique() * scale)), scale)
+    never = base.transform_filter(_missing(figure))
+    layers = [cells, labels, never.mark_rect(color=NEVER_COLOUR), never.mark_text(baseline="middle", text=NEVER)]
+    height = round(60 * frame[y].nunique() * scale)
+    return scaled(alt.layer(*layers).properties(height=height, **_title(title)), scale)
 
 
 def _lines(frame: pd.DataFrame, name: str, figure: str, scale: float) -> alt.Chart:
     title, _, number = GRID_FIGURES[figure]
-    chart = (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            x=_axis(frame, name),
-            y=alt.Y(f"{figure}:Q", title=title, axis=alt.Axis(format=number)),
-            tooltip=[name, alt.Tooltip(f"{figure}:Q", title=title, format=number), "seeds:Q"],
-        )
-        .properties(title=title, height=round(220 * scale))
+    base = alt.Chart(frame).encode(x=_axis(frame, name))
+    line = base.mark_line(point=True).encode(
+        y=alt.Y(f"{figure}:Q", title=title, axis=alt.Axis(format=number)),
+        tooltip=[name, alt.Tooltip(f"{figure}:Q", title=title, format=number), "seeds:Q"],
     )
-    return scaled(chart, scale)
+    # at the foot of the axis, where a line of epochs has no point
+    never = base.transform_filter(_missing(figure)).encode(y=alt.datum(0), tooltip=[name, "seeds:Q"])
+    layers = [line, never.mark_point(shape="cross", color=NEVER_COLOUR, size=80, filled=True),
+              never.mark_text(dy=-12, text=NEVER, color="gray")]  # fmt: skip
+    return scaled(alt.layer(*layers).properties(height=round(220 * scale), **_title(title)), scale)
