@@ -24,6 +24,12 @@ def epoch_or_never(epoch: float | None, never: str = "never") -> str:
     return never if epoch is None else f"{epoch:,.6g}"
 
 
+def epoch_statistic(epochs: float | None, never: str = "never") -> str:
+    """A median or percentile of solved epochs, in whole epochs as the epochs themselves are (numpy
+    interpolates: 208.9 -> '209', 94.5 -> '94'), so that a median and a 90th percentile read alike."""
+    return never if epochs is None else f"{epochs:,.0f}"
+
+
 def percent(fraction: float) -> str:
     """0.5 -> '50%', 0.996 -> '99.6%', 0.99996 -> '99.996%', 0.004 -> '0.4%': a whole percent, with the
     decimals it takes for a share that is neither all nor nothing never to read as 100% or 0%."""
@@ -148,8 +154,8 @@ def sweep_summary(result: SweepResult) -> str:
     ]
     if result.median_solved_epoch is not None:
         lines[-1] += (
-            f", median epoch {epoch_or_never(result.median_solved_epoch)}, "
-            f"90th percentile {epoch_or_never(result.p90_solved_epoch)}"
+            f", median epoch {epoch_statistic(result.median_solved_epoch)}, "
+            f"90th percentile {epoch_statistic(result.p90_solved_epoch)}"
         )
     return "\n".join(lines + diagnosis_lines(result))
 

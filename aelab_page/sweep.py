@@ -9,7 +9,7 @@ import streamlit as st
 from aelab import charts
 from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
-from aelab.report import cli_command, epoch_or_never, percent
+from aelab.report import cli_command, epoch_or_never, epoch_statistic, percent
 from aelab.results import SweepResult
 from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
 from aelab_page.diagnosis import FAILURE_COLUMNS, MAX_TABLE_HEIGHT, diagnosis_ui, failure_columns
@@ -70,8 +70,8 @@ def sweep_results(result: SweepResult) -> None:
     figures = st.columns(4)
     figures[0].metric("Solved with distinct codes", percent(result.solved_rate))
     figures[1].metric("Outputs solved", percent(result.output_solved_rate))
-    figures[2].metric("Median epoch", epoch_or_never(result.median_solved_epoch, never="–"))
-    figures[3].metric("90th percentile", epoch_or_never(result.p90_solved_epoch, never="–"))
+    figures[2].metric("Median epoch", epoch_statistic(result.median_solved_epoch, never="–"))
+    figures[3].metric("90th percentile", epoch_statistic(result.p90_solved_epoch, never="–"))
     if any(epoch is not None for epoch in result.solved_epoch):
         st.altair_chart(charts.solved_histogram(result.solved_epoch, chart_scale()), width="stretch")
     failing = result.failing_seeds()

@@ -312,3 +312,20 @@ def test_a_cell_that_never_solved_is_marked_never_and_values_read_as_the_picker_
     assert spec["title"]["text"] == "Median solved epoch" and solved.to_dict()["title"]["text"]
     x = layers[0].get("encoding", {}).get("x") or spec["encoding"]["x"]
     assert x["axis"]["labelAngle"] == 0 and x["sort"][:2] == ["0.5", "4"]  # as value_text writes 4.0
+
+
+def test_the_summary_gives_median_and_90th_percentile_in_the_same_whole_epochs():
+    """numpy interpolates the 90th percentile (208.9); the grid and sweep summaries round it as the median."""
+    from aelab.cli.grid import summary
+    from aelab.report import sweep_summary
+
+    base = Config(width=8, hidden=3, lr=50.0, epochs=400)
+    result = grid(base, [vary("lr=25,50", base)], list(range(7)))
+    p90s = [swept.p90_solved_epoch for swept in result.sweeps]
+    assert any(p90 is not None and not p90.is_integer() for p90 in p90s)  # the premise
+    rows = summary(result).splitlines()[1:3]
+    for row, swept in zip(rows, result.sweeps, strict=True):
+        median, p90 = row.split()[-2:]
+        assert median == f"{swept.median_solved_epoch:,.0f}" and p90 == f"{swept.p90_solved_epoch:,.0f}"
+        line = next(line for line in sweep_summary(swept).splitlines() if "90th percentile" in line)
+        assert line.endswith(f"median epoch {median}, 90th percentile {p90}")

@@ -58,8 +58,8 @@ def summary(result: GridResult) -> str:
         values = [f"{value_text(cell.settings[name]):>12}" for name in names]
         figures = [f"{report.percent(sweep.output_solved_rate):>14}", f"{report.percent(sweep.solved_rate):>12}"]
         epochs = [
-            f"{report.epoch_or_never(sweep.median_solved_epoch, '-'):>6}",
-            f"{report.epoch_or_never(sweep.p90_solved_epoch, '-'):>6}",
+            f"{report.epoch_statistic(sweep.median_solved_epoch, '-'):>6}",
+            f"{report.epoch_statistic(sweep.p90_solved_epoch, '-'):>6}",
         ]
         lines.append("  ".join(values + figures + epochs))
     seeds = f"{len(result.cells)} cells of {len(result.seeds)} seeds in {result.seconds:.2f} s"
