@@ -312,6 +312,10 @@ def test_a_cell_that_never_solved_is_marked_never_and_values_read_as_the_picker_
     assert spec["title"]["text"] == "Median solved epoch" and solved.to_dict()["title"]["text"]
     x = layers[0].get("encoding", {}).get("x") or spec["encoding"]["x"]
     assert x["axis"]["labelAngle"] == 0 and x["sort"][:2] == ["0.5", "4"]  # as value_text writes 4.0
+    assert spec["autosize"]["type"] == "fit-x"  # the height sizes the plot, not title and axes too
+    if len(texts) == 2:  # a heatmap's numbers: white on the dark half of the scale, black on the light
+        inks = [layer["encoding"]["color"] for layer in chart_layers(solved) if "text" in layer.get("encoding", {})]
+        assert inks and inks[0]["value"] == "black" and inks[0]["condition"]["value"] == "white"
 
 
 def test_the_summary_gives_median_and_90th_percentile_in_the_same_whole_epochs():

@@ -17,6 +17,9 @@ GRID_FIGURES = {
 NEVER = "never"  # a cell where no seed solved has no median epoch: it is marked so, never left blank
 NEVER_COLOUR = "#bdbdbd"
 TOP = 12  # px above the title, which the page would otherwise clip
+# the width fits the page; the height sizes the plot, the title and axes come on top (the page would
+# otherwise squeeze three heatmap rows into the height)
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def grid_charts(frame: pd.DataFrame, names: list[str], scale: float = 1.0) -> list[alt.Chart]:
@@ -34,11 +37,17 @@ def _axis(frame: pd.DataFrame, name: str) -> alt.X:
 
 def _title(title: str) -> dict:
     padding = {"top": TOP, "left": 5, "right": 5, "bottom": 5}
-    return {"title": alt.TitleParams(title, anchor="start"), "padding": padding}
+    return {"title": alt.TitleParams(title, anchor="start"), "padding": padding, "autosize": FIT_WIDTH}
 
 
 def _missing(figure: str) -> str:
     return f"!isValid(datum['{figure}'])"
+
+
+def _middle(figures: pd.Series) -> float:
+    """Halfway along the colour scale: the schemes run dark to light, so text is white below it."""
+    shown = figures.dropna()
+    return float(shown.min() + shown.max()) / 2 if len(shown) else 0.0
 
 
 def _heatmap(frame: pd.DataFrame, names: list[str], figure: str, scale: float) -> alt.Chart:
@@ -50,7 +59,8 @@ def _heatmap(frame: pd.DataFrame, names: list[str], figure: str, scale: float) -
         tooltip=[*names, alt.Tooltip(f"{figure}:Q", title=title, format=number), "seeds:Q"],
     )
     cells = base.mark_rect().encode(color=alt.Color(f"{figure}:Q", title=title, scale=alt.Scale(scheme=scheme)))
-    labels = base.mark_text(baseline="middle").encode(text=alt.Text(f"{figure}:Q", format=number))
+    ink = alt.condition(f"datum['{figure}'] < {_middle(frame[figure])}", alt.value("white"), alt.value("black"))
+    labels = base.mark_text(baseline="middle").encode(text=alt.Text(f"{figure}:Q", format=number), color=ink)
     never = base.transform_filter(_missing(figure))
     layers = [cells, labels, never.mark_rect(color=NEVER_COLOUR), never.mark_text(baseline="middle", text=NEVER)]
     height = round(60 * frame[y].nunique() * scale)
