@@ -333,3 +333,16 @@ def test_the_summary_gives_median_and_90th_percentile_in_the_same_whole_epochs()
         assert median == f"{swept.median_solved_epoch:,.0f}" and p90 == f"{swept.p90_solved_epoch:,.0f}"
         line = next(line for line in sweep_summary(swept).splitlines() if "90th percentile" in line)
         assert line.endswith(f"median epoch {median}, 90th percentile {p90}")
+
+
+@pytest.mark.parametrize("names", [["lr"], ["lr", "weight_decay"]])
+def test_grid_chart_text_is_16_px_or_more_in_lesson_mode(names):
+    from aelab import charts
+    from aelab.charts.fonts import LESSON_SCALE
+
+    base = Config(width=8, hidden=3, epochs=40)
+    texts = ["lr=0.5,4", "weight_decay=0,0.001"][: len(names)]
+    result = grid(base, [vary(text, base) for text in texts], [0])
+    for chart in charts.grid_charts(formats.grid_frame(result), names, LESSON_SCALE):
+        marks = [layer["mark"] for layer in chart.to_dict()["layer"] if layer["mark"]["type"] == "text"]
+        assert marks and all(mark["fontSize"] >= 16 for mark in marks)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from aelab.charts.fonts import scaled
+from aelab.charts.fonts import LABEL, font_size, scaled
 from aelab.grid import value_text
 
 # What a grid chart shows: column -> (title, colour scheme, axis format)
@@ -60,9 +60,10 @@ def _heatmap(frame: pd.DataFrame, names: list[str], figure: str, scale: float) -
     )
     cells = base.mark_rect().encode(color=alt.Color(f"{figure}:Q", title=title, scale=alt.Scale(scheme=scheme)))
     ink = alt.condition(f"datum['{figure}'] < {_middle(frame[figure])}", alt.value("white"), alt.value("black"))
-    labels = base.mark_text(baseline="middle").encode(text=alt.Text(f"{figure}:Q", format=number), color=ink)
+    text = {"baseline": "middle", "fontSize": font_size(LABEL + 1, scale)}
+    labels = base.mark_text(**text).encode(text=alt.Text(f"{figure}:Q", format=number), color=ink)
     never = base.transform_filter(_missing(figure))
-    layers = [cells, labels, never.mark_rect(color=NEVER_COLOUR), never.mark_text(baseline="middle", text=NEVER)]
+    layers = [cells, labels, never.mark_rect(color=NEVER_COLOUR), never.mark_text(text=NEVER, **text)]
     height = round(60 * frame[y].nunique() * scale)
     return scaled(alt.layer(*layers).properties(height=height, **_title(title)), scale)
 
@@ -76,6 +77,6 @@ def _lines(frame: pd.DataFrame, name: str, figure: str, scale: float) -> alt.Cha
     )
     # at the foot of the axis, where a line of epochs has no point
     never = base.transform_filter(_missing(figure)).encode(y=alt.datum(0), tooltip=[name, "seeds:Q"])
-    layers = [line, never.mark_point(shape="cross", color=NEVER_COLOUR, size=80, filled=True),
-              never.mark_text(dy=-12, text=NEVER, color="gray")]  # fmt: skip
+    text = never.mark_text(dy=-12 * scale, text=NEVER, color="gray", fontSize=font_size(LABEL + 1, scale))
+    layers = [line, never.mark_point(shape="cross", color=NEVER_COLOUR, size=80 * scale * scale, filled=True), text]
     return scaled(alt.layer(*layers).properties(height=round(220 * scale), **_title(title)), scale)
