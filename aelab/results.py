@@ -20,8 +20,25 @@ METRICS = ("loss", "accuracy", "bits_correct", "distinct_codes")
 MAX_HISTORY_POINTS = 1500  # per run and metric in a chart: histories are thinned to this many points
 
 
+class TrainedOn:
+    """What a run or a batch trained on, for the result classes below (each has `config` and `patterns`)."""
+
+    config: Config
+    patterns: Patterns | None
+
+    @property
+    def data(self) -> Patterns:
+        """The patterns (inputs and targets, labels, image shape) the run trained on."""
+        return self.patterns if self.patterns is not None else config_patterns(self.config)
+
+    @property
+    def targets(self) -> np.ndarray:
+        """(P, N): the patterns, which are the targets."""
+        return self.data.inputs
+
+
 @dataclass
-class RunResult:
+class RunResult(TrainedOn):
     """One trained network and how it got there."""
 
     config: Config
@@ -43,16 +60,6 @@ class RunResult:
     at_goal: bool = False  # its last stretch of training ended where the `stop` setting ends it
     patterns: Patterns | None = None  # what it trained on (None: the config's own set, made when asked)
     _code_report: analysis.CodeReport | None = field(default=None, init=False, repr=False, compare=False)
-
-    @property
-    def data(self) -> Patterns:
-        """The patterns (inputs and targets, labels, image shape) the run trained on."""
-        return self.patterns if self.patterns is not None else config_patterns(self.config)
-
-    @property
-    def targets(self) -> np.ndarray:
-        """(P, N): the patterns, which are the targets."""
-        return self.data.inputs
 
     def reconstruction(self) -> dict:
         """pca.reconstruction_figures at the final weights: the PCA floor, the error, the variance explained."""
@@ -87,7 +94,7 @@ class RunResult:
 
 
 @dataclass
-class BatchResult:
+class BatchResult(TrainedOn):
     """S networks trained together, one per seed; arrays have a leading seed axis."""
 
     config: Config
@@ -113,16 +120,6 @@ class BatchResult:
     snapshot_weights: dict[int, Weights] = field(default_factory=dict)  # epoch -> float32 weights, seed axis first
     at_goal: bool = False  # the last stretch of training ended at the run's goal (every seed reached it)
     patterns: Patterns | None = None  # what it trained on (None: the config's own set, made when asked)
-
-    @property
-    def data(self) -> Patterns:
-        """The patterns (inputs and targets, labels, image shape) the run trained on."""
-        return self.patterns if self.patterns is not None else config_patterns(self.config)
-
-    @property
-    def targets(self) -> np.ndarray:
-        """(P, N): the patterns, which are the targets."""
-        return self.data.inputs
 
     def rows(self, rows: np.ndarray, config: Config) -> BatchResult:
         """Seeds `rows` alone, as their own batch of `config` (a grid's cell of a shared batch)."""

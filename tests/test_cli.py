@@ -276,3 +276,15 @@ def test_a_stopped_sweeps_json_says_so():
 def test_a_share_that_is_not_all_never_reads_as_100_percent(fraction, text):
     """The page's and the CLI's percentages: 255 of 256 outputs right is 99.6%, not 100%."""
     assert report.percent(fraction) == text
+
+
+def test_data_json_into_a_reader_that_leaves_gets_no_traceback():
+    """`python -m aelab data digits --json | head -c 300`: every command gets main()'s broken-pipe handling."""
+    command = [sys.executable, "-m", "aelab", "data", "digits", "--json"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.read(300)
+    process.stdout.close()  # the JSON is ~100 kB: far more than the pipe holds, so the write meets the closed pipe
+    err = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+    assert process.returncode == 1

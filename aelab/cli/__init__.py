@@ -15,7 +15,7 @@ import argparse
 from collections.abc import Sequence
 
 from aelab.cli import bench, data, grid, search, serve, sweep, train
-from aelab.cli.common import Parser
+from aelab.cli.common import Parser, until_reader_leaves
 
 COMMANDS = {
     "train": train,
@@ -39,4 +39,4 @@ def build_parser(prog: str = "aelab") -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, prog: str = "aelab") -> int:
     """The `aelab` console script (pyproject.toml) and `python -m aelab`: the exit status."""
     args = build_parser(prog).parse_args(argv)
-    return COMMANDS[args.command].run(args)
+    return until_reader_leaves(lambda: COMMANDS[args.command].run(args))

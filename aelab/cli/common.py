@@ -81,13 +81,22 @@ def refuse(error: Exception, where: str = "") -> int:
 
 
 def interruptible(command: Callable[[], int]) -> int:
-    """Run `command`; a second Ctrl-C (the first stops training gently) or a reader that left ends it quietly."""
+    """Run `command`; a second Ctrl-C (the first stops training gently) ends it quietly."""
     try:
         return command()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `| head`: the reader left; finish quietly (the Python docs' recipe)
+
+
+def until_reader_leaves(command: Callable[[], int]) -> int:
+    """Run `command` and flush its output; a reader that left (e.g. `| head`) ends it quietly, status 1.
+    main() wraps every command in this, so none prints a BrokenPipeError traceback."""
+    try:
+        status = command()
+        sys.stdout.flush()  # a pipe closed early shows here rather than at exit, past any handler
+        return status
+    except BrokenPipeError:  # the Python docs' recipe: stdout to devnull so the exit's flush is quiet
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
