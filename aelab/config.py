@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from aelab.patterns import PATTERN_SETS
+from aelab.patterns import CSV_FILE, PATTERN_SETS
 from aelab.settings import MAX_SEED, SETTINGS, ConfigError, Setting
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "describe_changes",
     "fitting_hidden",
     "min_code_bits",
+    "stop_needs_binary",
 ]
 
 
@@ -184,15 +185,22 @@ def check_combination(config: Config) -> None:
         raise ConfigError("patterns", config.patterns, f"one_hot makes exactly N patterns: 0 or {config.width}")
     if config.patterns > most:
         raise ConfigError("patterns", config.patterns, f"data {config.data} makes at most {most}; 0: its own count")
-    if config.data == "csv" and not config.patterns:
-        raise ConfigError("patterns", 0, "data csv: the file's row count, which reading the file sets")
+    if config.data == "csv" and not config.patterns:  # reading a file sets its row count
+        raise ConfigError("data", "csv", CSV_FILE, needs=f"needs a file ({CSV_FILE})")
     if config.output_layer not in OUTPUTS_BY_LOSS[config.loss]:
         allowed = ", ".join(("auto", *OUTPUTS_BY_LOSS[config.loss]))
         raise ConfigError("output", config.output, f"loss {config.loss} takes: {allowed}")
     if config.loss == "softmax_ce" and config.data != "one_hot":
         raise ConfigError("loss", config.loss, "softmax_ce needs one-of-N targets: data one_hot")
-    if config.stop != "never" and not entry.binary:
-        raise ConfigError("stop", config.stop, f"data {config.data} is not binary, so never (no 40-20-40 goal)")
+    if config.stop != "never" and not entry.binary and config.data != "csv":  # a file's values: config_patterns
+        raise stop_needs_binary(config.stop, config.data)
+
+
+def stop_needs_binary(stop: str, data: str) -> ConfigError:
+    """A goal (stop codes or outputs) refused for a set whose targets are real-valued."""
+    return ConfigError(
+        "stop", stop, "never", needs=f"needs binary targets; data {data} is real-valued, so only 'never' is allowed"
+    )
 
 
 def _with_data_width(parsed: dict[str, object], base: Config) -> dict[str, object]:
@@ -254,6 +262,9 @@ def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_D
         refused["hidden"] = ConfigError("hidden", good.pop("hidden"), SETTINGS["hidden"].allowed(width))
     if "hidden" not in good:
         good["hidden"] = fitting_hidden(width, base.hidden)
+    data = good.get("data", base.data)
+    if "stop" not in good and data != "csv" and not PATTERN_SETS[data].binary:  # (csv: one_hot, in fit_together)
+        good["stop"] = "never"  # a real-valued set's only goal, taken silently as its width is; a given one is checked
     config, clashes = fit_together(base, _with_data_width(good, base))
     refused |= {error.field: error for error in clashes}
     for name, error in refused.items():

@@ -180,6 +180,10 @@ def make_patterns(data: str, width: int, patterns: int = 0, density: float = 0.5
     return entry.make(width, patterns or entry.count(width), density, seed)
 
 
+# Where a csv set's patterns come from: what a ConfigError for a csv run without them allows.
+CSV_FILE = "--csv FILE, or the page's upload"
+
+
 def config_patterns(config: Config, inputs: np.ndarray | None = None) -> Patterns:
     """The patterns a run of `config` trains on. A csv run is handed its `inputs` (P, N), which must have the
     config's shape; any other set makes its own."""
@@ -188,9 +192,14 @@ def config_patterns(config: Config, inputs: np.ndarray | None = None) -> Pattern
     from aelab.settings import ConfigError  # (settings reads this module's table)
 
     if inputs is None:
-        raise ConfigError("data", "csv", "csv patterns come from a file (the CLI's --csv FILE); none were given")
+        raise ConfigError("data", "csv", CSV_FILE, needs=f"needs a file ({CSV_FILE})")
     expected = (config.pattern_count, config.width)
     if inputs.shape != expected:
         raise ConfigError("data", "csv", f"patterns of the config's (patterns, width) {expected}, not {inputs.shape}")
     inputs = np.asarray(inputs, dtype=np.float64)
-    return Patterns(inputs, binary=bool(np.isin(inputs, (0.0, 1.0)).all()))
+    binary = bool(np.isin(inputs, (0.0, 1.0)).all())
+    if config.stop != "never" and not binary:  # check_combination leaves a file's goal to its values
+        from aelab.config import stop_needs_binary
+
+        raise stop_needs_binary(config.stop, "csv")
+    return Patterns(inputs, binary=binary)

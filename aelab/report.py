@@ -104,7 +104,7 @@ def reconstruction_line(result: RunResult) -> str:
 def run_summary(result: RunResult) -> str:
     config = result.config
     status = f"{result.status} after {result.epochs_done} epochs in {result.train_seconds:.2f} s"
-    if not config.binary_targets:  # real-valued data: no 40-20-40, no binary code
+    if not result.data.binary:  # real-valued data (a csv file's too): no 40-20-40, no binary code
         return "\n".join([status, f"final loss {result.history['loss'][-1]:.6f}", reconstruction_line(result)])
     report = result.code_report()
     patterns, solved = result.outputs.shape[0], solved_history(result)

@@ -23,14 +23,15 @@ from aelab.tables import by_name
 class ConfigError(ValueError):
     """A configuration value that is not allowed.
 
-    The message always has the shape ``<field>: <value> is not allowed (<allowed>)``.
+    The message has the shape ``<field>: <value> is not allowed (<allowed>)``, or with `needs` (a value
+    refused for what it needs rather than for its range) ``<field>: <value> <needs>``.
     """
 
-    def __init__(self, field: str, value: object, allowed: str):
+    def __init__(self, field: str, value: object, allowed: str, needs: str | None = None):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field}: {value!r} is not allowed ({allowed})")
+        super().__init__(f"{field}: {value!r} {needs}" if needs else f"{field}: {value!r} is not allowed ({allowed})")
 
 
 @dataclass(frozen=True)

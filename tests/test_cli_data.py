@@ -48,9 +48,10 @@ def test_data_reads_a_csv_file(cli, tmp_path):
         (["data", "digits", "--width", "8"], "width: 8"),
         (["data", "bars", "--width", "10"], "width: 10"),
         (["data", "one_hot", "--patterns", "3"], "patterns: 3"),
-        (["data", "csv"], "patterns: 0"),
+        (["data", "csv"], "data: 'csv' needs a file: give --csv FILE"),
+        (["train", "--data", "csv"], "data: 'csv' needs a file: give --csv FILE"),
         (["data", "csv", "--csv", "/nonexistent/x.csv"], "csv: '/nonexistent/x.csv'"),
-        (["train", "--data", "digits", "--stop", "codes"], "stop: 'codes'"),
+        (["train", "--data", "digits", "--stop", "codes"], "stop: 'codes' needs binary targets; data digits is real"),
         (["train", "--loss", "bce", "--output", "linear"], "output: 'linear'"),
         (["train", "--data", "random_binary", "--loss", "softmax_ce"], "loss: 'softmax_ce'"),
     ],
@@ -79,3 +80,14 @@ def test_a_diverged_linear_run_reports_without_angles(cli):
     status, out, _ = cli([*argv, "--output", "linear", "--lr", "50", "--epochs", "5", "--json"])
     document = json.loads(out)
     assert status == 0 and document["diverged"] and document["subspace_angles"] is None
+
+
+def test_a_binary_csv_file_may_stop_at_its_codes_and_a_real_valued_one_may_not(cli, tmp_path):
+    """Whether a csv set is binary comes from the file's values, not from the table's csv entry."""
+    binary, real = tmp_path / "binary.csv", tmp_path / "real.csv"
+    binary.write_text("0,1,0\n1,0,0\n0,0,1\n")
+    real.write_text("0,0.5,0\n1,0,0\n0,0,1\n")
+    status, out, err = cli(["train", "--csv", str(binary), "--hidden", "2", "--stop", "codes", "--epochs", "3000"])
+    assert status == 0 and err == "" and "solved with distinct codes at epoch" in out
+    status, out, err = cli(["train", "--csv", str(real), "--hidden", "2", "--stop", "codes"])
+    assert status == 2 and out == "" and "stop: 'codes' needs binary targets; data csv is real-valued" in err

@@ -216,3 +216,13 @@ def test_describe_names_rprops_step_bounds_only_where_they_are_not_the_defaults(
         bounds = f"steps={changed.rprop_min_step:g}..{changed.rprop_max_step:g}"
         assert bounds in changed.describe()
     assert "steps=" not in dataclasses.replace(rprop, optimizer="sgd", rprop_max_step=2.0).describe()
+
+
+def test_a_link_naming_real_valued_data_takes_stop_never_silently_but_refuses_a_given_goal():
+    config, problems = config_from_partial_strings({"data": "digits", "hidden": "2", "output": "linear"})
+    assert (config.data, config.stop, problems) == ("digits", "never", [])
+    config, problems = config_from_partial_strings({"data": "digits", "stop": "codes"})
+    assert config.stop == "never"
+    assert problems == ["stop: 'codes' needs binary targets; data digits is real-valued, so only 'never' is allowed; "
+                        "using 'never' instead"]  # fmt: skip
+    assert config_from_partial_strings({"data": "bars"})[0].stop == "codes"  # a binary set keeps the page's goal

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from aelab import report
 from aelab.allowance import Allowance
 from aelab.config import SETTINGS, Config, ConfigError, Setting
+from aelab.patterns import CSV_FILE
 from aelab.presets import PRESETS, preset_config
 from aelab.progress import Progress
 from aelab.results import RunResult, SweepResult
@@ -76,6 +77,8 @@ def whole_number(name: str, text: str) -> int:
 
 def refuse(error: Exception, where: str = "") -> int:
     """A refused input: one line on stderr, exit status 2."""
+    if isinstance(error, ConfigError) and (error.field, error.allowed) == ("data", CSV_FILE):
+        error = ConfigError("data", "csv", "--csv FILE", needs="needs a file: give --csv FILE")  # the CLI's way
     print(f"error: {where}{error}", file=sys.stderr)
     return 2
 
