@@ -73,7 +73,7 @@ def test_the_digits_are_the_1797_labelled_8x8_images():
         ({"data": "bars", "width": 8}, "width"),
         ({"data": "one_hot", "patterns": 5}, "patterns"),
         ({"data": "digits", "width": 64, "hidden": 2, "patterns": DIGITS_COUNT + 1}, "patterns"),
-        ({"data": "csv"}, "patterns"),
+        ({"data": "csv"}, "data"),  # it needs a file, which sets patterns
         ({"data": "random_binary", "loss": "softmax_ce"}, "loss"),
         ({"data": "digits", "width": 64, "stop": "codes"}, "stop"),
         ({"loss": "bce", "output": "linear"}, "output"),
