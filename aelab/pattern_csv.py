@@ -1,9 +1,9 @@
 """The user's own patterns from CSV text: one pattern a row, one number in 0..1 a column, strictly checked.
 
 Size-limited before anything is parsed (bytes, then rows and columns), so that an upload cannot ask
-for more memory than its limits; every fault is a ConfigError naming the field (`csv` plus the row and
-column where there is one), the value and what is allowed. A first row that is not numbers is taken
-as a header and skipped.
+for more memory than its limits; every fault is a ConfigError naming the field (`csv` plus the
+file's line and the column where there is one), the value and what is allowed. A first row with no
+number in it is taken as a header and skipped.
 """
 
 from __future__ import annotations
@@ -31,20 +31,21 @@ def load_csv(text: str | bytes) -> Patterns:
             raise ConfigError("csv", "the file", "UTF-8 text") from None
     if len(text) > MAX_BYTES:
         raise ConfigError("csv", f"{len(text):,} characters", f"at most {MAX_BYTES:,} characters")
-    lines = [line for line in text.splitlines() if line.strip()]
-    if lines and not _numeric(lines[0].split(",")[0]):
-        lines = lines[1:]  # a header
+    # (line number in the file, its text) for each line that is not blank: faults name the file's own lines
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if lines and not any(_numeric(cell) for cell in lines[0][1].split(",")):
+        lines = lines[1:]  # a header: a first row with no number in it
     if not lines:
         raise ConfigError("csv", "no rows", "at least one row of numbers, one pattern a row")
     if len(lines) > MAX_PATTERNS:
         raise ConfigError("csv", f"{len(lines):,} rows", f"at most {MAX_PATTERNS:,} patterns, one a row")
-    rows = [_row(line, number) for number, line in enumerate(lines, start=1)]
+    rows = [_row(line, number) for number, line in lines]
     width = len(rows[0])
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ConfigError("csv", f"{width} columns", f"from {MIN_WIDTH} to {MAX_WIDTH} columns, one per input")
-    for number, row in enumerate(rows, start=1):
+    for (number, _), row in zip(lines, rows, strict=True):
         if len(row) != width:
-            raise ConfigError(f"csv row {number}", f"{len(row)} values", f"{width}, as many as the first row")
+            raise ConfigError(f"csv line {number}", f"{len(row)} values", f"{width}, as many as the first row")
     inputs = np.array(rows, dtype=np.float64)
     return Patterns(inputs, binary=bool(np.isin(inputs, (0.0, 1.0)).all()))
 
@@ -66,6 +67,6 @@ def _row(line: str, number: int) -> list[float]:
         except ValueError:
             value = math.nan
         if not 0.0 <= value <= 1.0:  # NaN fails too
-            raise ConfigError(f"csv row {number} column {column}", cell, "a number from 0 to 1")
+            raise ConfigError(f"csv line {number} column {column}", cell, "a number from 0 to 1")
         values.append(value)
     return values

@@ -20,14 +20,17 @@ def test_rows_become_patterns_and_a_header_is_skipped():
 @pytest.mark.parametrize(
     ("text", "field", "allowed"),
     [
-        ("0,1\n0,2\n", "csv row 2 column 2", "a number from 0 to 1"),
-        ("0,1\n0,nan\n", "csv row 2 column 2", "a number from 0 to 1"),
-        ("0,1\n0,-0.5\n", "csv row 2 column 2", "a number from 0 to 1"),
-        ("0,1\n0,x\n", "csv row 2 column 2", "a number from 0 to 1"),
-        ("0,1\n0,１\n", "csv row 2 column 2", "a number from 0 to 1"),
-        ("0,1\n0,1,1\n", "csv row 2", "2, as many as the first row"),
+        ("0,1\n0,2\n", "csv line 2 column 2", "a number from 0 to 1"),
+        ("0,1\n0,nan\n", "csv line 2 column 2", "a number from 0 to 1"),
+        ("0,1\n0,-0.5\n", "csv line 2 column 2", "a number from 0 to 1"),
+        ("0,1\n0,x\n", "csv line 2 column 2", "a number from 0 to 1"),
+        ("0,1\n0,１\n", "csv line 2 column 2", "a number from 0 to 1"),
+        ("0,1\n0,1,1\n", "csv line 2", "2, as many as the first row"),
         ("0\n1\n", "csv", "from 2 to 1024 columns"),
         ("a,b\n", "csv", "at least one row"),
+        ("x,y\n\n0,1\n\n0,7\n", "csv line 5 column 2", "a number from 0 to 1"),  # the file's own line
+        ("x,y\n0,1\n\n0,1,0\n", "csv line 4", "2, as many as the first row"),
+        ("name,0.5\n0,1\n", "csv line 1 column 1", "a number from 0 to 1"),  # a number in it: not a header
         ("", "csv", "at least one row"),
     ],
 )
