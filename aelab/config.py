@@ -85,7 +85,7 @@ class Config:
         Unknown names and unparsable or out-of-range values raise ConfigError."""
         base = base or cls()
         parsed = {name: _setting(name, text).parse(text) for name, text in values.items()}
-        return dataclasses.replace(base, **_with_data_width(parsed, base))
+        return dataclasses.replace(base, **_with_set_defaults(parsed, base))
 
     @property
     def output_layer(self) -> str:
@@ -203,11 +203,15 @@ def stop_needs_binary(stop: str, data: str) -> ConfigError:
     )
 
 
-def _with_data_width(parsed: dict[str, object], base: Config) -> dict[str, object]:
-    """Text that names a pattern set but no width gets the set's default width where `base`'s does not fit it
-    (--data digits: 64), and a bottleneck that fits that width."""
+def _with_set_defaults(parsed: dict[str, object], base: Config) -> dict[str, object]:
+    """Text that names a pattern set but no lr gets the set's own where it has one (--data digits: 1), and
+    no width the set's default width where `base`'s does not fit it (64), with a bottleneck that fits it."""
     entry = PATTERN_SETS.get(parsed.get("data"))  # type: ignore[arg-type]
-    if entry is None or "width" in parsed or entry.default_width is None or not entry.width_problem(base.width):
+    if entry is None:
+        return parsed
+    if "lr" not in parsed and entry.default_lr is not None:
+        parsed = parsed | {"lr": entry.default_lr}
+    if "width" in parsed or entry.default_width is None or not entry.width_problem(base.width):
         return parsed
     return parsed | {
         "width": entry.default_width,
@@ -265,7 +269,7 @@ def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_D
     data = good.get("data", base.data)
     if "stop" not in good and data != "csv" and not PATTERN_SETS[data].binary:  # (csv: one_hot, in fit_together)
         good["stop"] = "never"  # a real-valued set's only goal, taken silently as its width is; a given one is checked
-    config, clashes = fit_together(base, _with_data_width(good, base))
+    config, clashes = fit_together(base, _with_set_defaults(good, base))
     refused |= {error.field: error for error in clashes}
     for name, error in refused.items():
         fallback = f"using {getattr(config, name)!r} instead" if name in SETTINGS else "ignored"

@@ -54,6 +54,7 @@ class PatternSet:
     make: Callable[[int, int, float, int], Patterns]
     width_problem: Callable[[int], str | None] = lambda width: None  # the allowed widths, when this one is not
     default_width: int | None = None  # what text settings (CLI, links) that name this set but no width get
+    default_lr: float | None = None  # ... and no lr: one that trains it (the default 50 is tuned to one-hot)
 
 
 def one_hot_patterns(width: int, dtype: str = "float64") -> np.ndarray:
@@ -168,6 +169,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         make=_digits,
         width_problem=_digits_width,
         default_width=DIGITS_WIDTH,
+        default_lr=1.0,  # trains tanh or linear nets, sigmoid or linear outputs, k 2..16; 50 diverges
     ),
     PatternSet("csv", "your own (CSV)", False, count=lambda n: 0, most=lambda n: MAX_PATTERNS, make=_from_file),
 )

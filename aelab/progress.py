@@ -33,6 +33,11 @@ class Progress:
         self.seconds = seconds  # training time so far
 
     @property
+    def binary(self) -> bool:
+        """The targets are 0s and 1s, so the bits-right and distinct-codes figures mean something."""
+        return self._trainer.patterns.binary
+
+    @property
     def fraction(self) -> float:
         return self.epoch / self.epochs
 

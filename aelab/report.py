@@ -66,9 +66,11 @@ def cli_command(config: Config, seeds: Sequence[int] | None = None) -> str:
 
 
 def progress_line(progress: Progress) -> str:
+    line = f"epoch {progress.epoch:>6}/{progress.epochs}  loss {progress.latest('loss')[0]:.5f}"
+    if not progress.binary:  # real-valued targets: no bits to get right, no binary code
+        return line
     return (
-        f"epoch {progress.epoch:>6}/{progress.epochs}  loss {progress.latest('loss')[0]:.5f}  "
-        f"bits right {progress.latest('bits_correct')[0]:6.1%}  "
+        f"{line}  bits right {progress.latest('bits_correct')[0]:6.1%}  "
         f"distinct codes {int(progress.latest('distinct_codes')[0])}"
     )
 
@@ -95,6 +97,8 @@ def reconstruction_line(result: RunResult) -> str:
     line = f"reconstruction: mean squared error {figures['mse']:.6g}"
     if figures["pca_floor"] is not None:
         line += f", PCA floor (rank {result.config.hidden}, {result.config.loss}) {figures['pca_floor']:.6g}"
+    if result.diverged:  # the figures of weights that blew up are no measure of anything
+        return "reconstruction: not measured, the run diverged (try a smaller learning rate)"
     line += f", variance explained {percent(figures['variance_explained'])}"
     if figures["subspace_angles"] is not None:
         line += f", largest angle to the principal subspace {max(figures['subspace_angles']):.3g} deg"

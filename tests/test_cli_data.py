@@ -91,3 +91,18 @@ def test_a_binary_csv_file_may_stop_at_its_codes_and_a_real_valued_one_may_not(c
     assert status == 0 and err == "" and "solved with distinct codes at epoch" in out
     status, out, err = cli(["train", "--csv", str(real), "--hidden", "2", "--stop", "codes"])
     assert status == 2 and out == "" and "stop: 'codes' needs binary targets; data csv is real-valued" in err
+
+
+def test_digits_named_without_lr_train_and_report_no_code_figures(cli):
+    """The digits' own lr trains (lr 50 diverged); real-valued data gets no bits-right or distinct-codes figures."""
+    status, out, _ = cli(["train", "--data", "digits", "--hidden", "2", "--output", "linear", "--epochs", "300"])
+    assert status == 0 and "diverged" not in out
+    variance = float(out.split("variance explained ")[1].split("%")[0])
+    assert 0 < variance <= 100
+    assert "bits right" not in out and "distinct codes" not in out
+
+
+def test_a_diverged_run_says_so_instead_of_a_variance_explained(cli):
+    argv = ["train", "--data", "digits", "--hidden", "2", "--output", "linear", "--lr", "50", "--epochs", "50"]
+    status, out, _ = cli(argv)
+    assert status == 0 and "the run diverged" in out and "variance explained" not in out

@@ -18,6 +18,7 @@ from aelab.config import (
     fitting_hidden,
     min_code_bits,
 )
+from aelab.patterns import PATTERN_SETS
 
 BACKENDS, ACTIVATIONS, LOSSES, OPTIMIZERS, DTYPES, DEVICES = (
     list(SETTINGS[name].options) for name in ("backend", "activation", "loss", "optimizer", "dtype", "device")
@@ -226,3 +227,10 @@ def test_a_link_naming_real_valued_data_takes_stop_never_silently_but_refuses_a_
     assert problems == ["stop: 'codes' needs binary targets; data digits is real-valued, so only 'never' is allowed; "
                         "using 'never' instead"]  # fmt: skip
     assert config_from_partial_strings({"data": "bars"})[0].stop == "codes"  # a binary set keeps the page's goal
+
+
+def test_text_naming_real_valued_data_without_lr_gets_the_sets_own_lr():
+    assert Config.from_strings({"data": "digits"}).lr == PATTERN_SETS["digits"].default_lr < Config().lr
+    assert Config.from_strings({"data": "digits", "lr": "3"}).lr == 3.0  # a given lr is kept
+    assert Config.from_strings({"data": "bars"}).lr == Config().lr  # a binary set trains at the default
+    assert config_from_partial_strings({"data": "digits", "hidden": "2"})[0].lr == PATTERN_SETS["digits"].default_lr
