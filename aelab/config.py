@@ -13,17 +13,20 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from aelab.patterns import CSV_FILE, PATTERN_SETS
+from aelab.combinations import OUTPUTS_BY_LOSS, check_combination, stop_needs_binary
+from aelab.patterns import PATTERN_SETS
 from aelab.settings import MAX_SEED, SETTINGS, ConfigError, Setting
 
 __all__ = [
     "MAX_SEED",
+    "OUTPUTS_BY_LOSS",
     "PAGE_DEFAULTS",
     "SETTINGS",
     "Config",
     "ConfigError",
     "Setting",
     "changed_settings",
+    "check_combination",
     "config_from_partial_strings",
     "describe_changes",
     "fitting_hidden",
@@ -162,45 +165,6 @@ def describe_changes(changes: Mapping[str, tuple[object, object]]) -> str:
     """changed_settings in words, e.g. "lr 50 → 10, optimizer sgd → adam"."""
     return ", ".join(f"{name} {old:g} → {new:g}" if isinstance(old, float) else f"{name} {old} → {new}"
                      for name, (old, new) in changes.items())  # fmt: skip
-
-
-# Which output layers each loss takes: auto resolves to the first.
-OUTPUTS_BY_LOSS = {
-    "mse": ("sigmoid", "linear"),
-    "sse": ("sigmoid", "linear"),
-    "bce": ("sigmoid",),
-    "softmax_ce": ("softmax",),
-}
-
-
-def check_combination(config: Config) -> None:
-    """The limits between settings that no single setting's range says: the pattern set's widths and
-    counts, the output layer each loss takes, the goals that need binary targets."""
-    entry = PATTERN_SETS[config.data]
-    problem = entry.width_problem(config.width)
-    if problem:
-        raise ConfigError("width", config.width, f"data {config.data}: {problem}")
-    most = entry.most(config.width)
-    if config.data == "one_hot" and config.patterns not in (0, config.width):
-        raise ConfigError("patterns", config.patterns, f"one_hot makes exactly N patterns: 0 or {config.width}")
-    if config.patterns > most:
-        raise ConfigError("patterns", config.patterns, f"data {config.data} makes at most {most}; 0: its own count")
-    if config.data == "csv" and not config.patterns:  # reading a file sets its row count
-        raise ConfigError("data", "csv", CSV_FILE, needs=f"needs a file ({CSV_FILE})")
-    if config.output_layer not in OUTPUTS_BY_LOSS[config.loss]:
-        allowed = ", ".join(("auto", *OUTPUTS_BY_LOSS[config.loss]))
-        raise ConfigError("output", config.output, f"loss {config.loss} takes: {allowed}")
-    if config.loss == "softmax_ce" and config.data != "one_hot":
-        raise ConfigError("loss", config.loss, "softmax_ce needs one-of-N targets: data one_hot")
-    if config.stop != "never" and not entry.binary and config.data != "csv":  # a file's values: config_patterns
-        raise stop_needs_binary(config.stop, config.data)
-
-
-def stop_needs_binary(stop: str, data: str) -> ConfigError:
-    """A goal (stop codes or outputs) refused for a set whose targets are real-valued."""
-    return ConfigError(
-        "stop", stop, "never", needs=f"needs binary targets; data {data} is real-valued, so only 'never' is allowed"
-    )
 
 
 def _with_set_defaults(parsed: dict[str, object], base: Config) -> dict[str, object]:

@@ -55,6 +55,7 @@ class PatternSet:
     width_problem: Callable[[int], str | None] = lambda width: None  # the allowed widths, when this one is not
     default_width: int | None = None  # what text settings (CLI, links) that name this set but no width get
     default_lr: float | None = None  # ... and no lr: one that trains it (the default 50 is tuned to one-hot)
+    intro: str = ""  # the page's first sentence for this set (Markdown)
 
 
 def one_hot_patterns(width: int, dtype: str = "float64") -> np.ndarray:
@@ -141,7 +142,16 @@ def _digits_width(width: int) -> str | None:
 
 
 PATTERN_SETS: dict[str, PatternSet] = by_name(
-    PatternSet("one_hot", "one-hot (the encoder problem)", True, count=lambda n: n, most=lambda n: n, make=_one_hot),
+    PatternSet(
+        "one_hot",
+        "one-hot (the encoder problem)",
+        True,
+        count=lambda n: n,
+        most=lambda n: n,
+        make=_one_hot,
+        intro="Squeeze N one-hot patterns through k hidden units and reconstruct them: "
+        "the classic **encoder problem**.",
+    ),
     PatternSet(
         "random_binary",
         "random binary",
@@ -149,6 +159,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         count=lambda n: n,
         most=lambda n: MAX_PATTERNS,
         make=_random_binary,
+        intro="Squeeze random binary patterns through k hidden units and reconstruct them.",
     ),
     PatternSet(
         "bars",
@@ -159,6 +170,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         make=_bars,
         width_problem=_bars_width,
         default_width=16,
+        intro="Squeeze images of horizontal and vertical **bars** through k hidden units and reconstruct them.",
     ),
     PatternSet(
         "digits",
@@ -170,8 +182,18 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         width_problem=_digits_width,
         default_width=DIGITS_WIDTH,
         default_lr=1.0,  # trains tanh or linear nets, sigmoid or linear outputs, k 2..16; 50 diverges
+        intro="Squeeze 8x8 images of handwritten **digits** (grey levels 0..1) through k hidden units and "
+        "reconstruct them: real values, so no binary code; the **PCA floor** is the least error k units can reach.",
     ),
-    PatternSet("csv", "your own (CSV)", False, count=lambda n: 0, most=lambda n: MAX_PATTERNS, make=_from_file),
+    PatternSet(
+        "csv",
+        "your own (CSV)",
+        False,
+        count=lambda n: 0,
+        most=lambda n: MAX_PATTERNS,
+        make=_from_file,
+        intro="Squeeze your own patterns (a CSV file, one a row) through k hidden units and reconstruct them.",
+    ),
 )
 
 

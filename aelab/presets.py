@@ -189,6 +189,12 @@ def recipe_for(width: int, hidden: int) -> Preset:
     return PRESETS[min(TIGHT, key=distance)]
 
 
+def recipe_offer(config: Config) -> Preset | None:
+    """The tuned recipe to offer for `config`'s size (recipe_for), or None for data other than one-hot:
+    the recipes were tuned on the encoder problem, and would set the data back to it."""
+    return recipe_for(config.width, config.hidden) if config.data == "one_hot" else None
+
+
 def with_recipe(config: Config, preset: Preset) -> Config:
     """`config` with the preset's recipe (everything but the size), the rest at the defaults."""
     return dataclasses.replace(apply_preset(preset.name, config), width=config.width, hidden=config.hidden)

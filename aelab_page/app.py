@@ -21,6 +21,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
+from aelab.patterns import PATTERN_SETS
 from aelab.report import markdown_literal
 from aelab_page.bench import bench_view
 from aelab_page.grid import grid_view
@@ -49,10 +50,8 @@ def page() -> None:
 
     st.title("aelab")
     if not present_ui(config):  # ?present=1: a short header of the run's settings in place of this, larger text
-        st.markdown(
-            "Squeeze N one-hot patterns through k hidden units and reconstruct them: the classic **encoder problem**. "
-            "With a tight bottleneck (k = ceil(log2 N)) a good network gives every pattern its own **binary code**."
-        )
+        code = " With a tight bottleneck (k = ceil(log2 N)) a good network gives every pattern its own **binary code**."
+        st.markdown(PATTERN_SETS[config.data].intro + (code if PATTERN_SETS[config.data].binary else ""))
     link_problems = st.session_state.pop("link_problems", [])
     if link_problems:  # one warning, a line per problem; link text never becomes a link, image or markup
         st.warning(

@@ -9,7 +9,7 @@ import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
 from aelab.config import PAGE_DEFAULTS, SETTINGS, Config, ConfigError, config_to_strings, fit_together, min_code_bits
-from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use, recipe_for, uses_recipe, with_recipe
+from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use, recipe_offer, uses_recipe, with_recipe
 from aelab.report import markdown_literal
 from aelab_page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
 from aelab_page.live import SPEEDS
@@ -228,7 +228,9 @@ def _use_recipe(name: str) -> None:
 
 def recipe_note(config: Config) -> None:
     """Say which tuned recipe the settings follow, or offer the one for this size in one click."""
-    preset = recipe_for(config.width, config.hidden)
+    preset = recipe_offer(config)
+    if preset is None:  # other data: no recipe was tuned on it
+        return
     exact = preset.size == (config.width, config.hidden)
     if uses_recipe(config, preset):
         where = "" if exact else f" (tuned for {preset.name})"

@@ -459,3 +459,16 @@ def test_a_run_on_other_patterns_trains_and_shows_its_views(link):
     page = click_train(new_page(link, epochs=20))
     assert not page.exception
     assert page.session_state["result"].outputs.shape == (int(link["patterns"]), int(link.get("width", 64)))
+
+
+def test_the_intro_and_the_recipe_offer_follow_the_data():
+    """The first sentence is the set's own (no one-hot binary codes for the digits), and no one-hot recipe is
+    offered for other data (it would set the data back to one_hot)."""
+    page = new_page({"data": "digits", "hidden": "2"}, epochs=0)
+    intro = next(block.value for block in page.markdown if block.value.startswith("Squeeze"))
+    assert "digits" in intro and "one-hot" not in intro and "binary code**" not in intro
+    assert not [button for button in page.button if button.key == "use_recipe"]
+    page = new_page({"width": "20", "hidden": "5", "loss": "mse"}, epochs=0)
+    intro = next(block.value for block in page.markdown if block.value.startswith("Squeeze"))
+    assert "one-hot" in intro and "binary code" in intro
+    assert [button for button in page.button if button.key == "use_recipe"]

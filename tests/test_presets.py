@@ -18,6 +18,7 @@ from aelab.presets import (
     preset_config,
     preset_in_use,
     recipe_for,
+    recipe_offer,
     uses_recipe,
     with_recipe,
 )
@@ -93,3 +94,8 @@ def test_a_link_names_a_preset_and_overrides_it():
     config, problems = config_from_link({"preset": "16-4-17", "width": "16"})
     assert config.width == 16 and config.loss == PAGE_DEFAULTS.loss
     assert problems == [f"preset: '16-4-17' is not allowed (choose one of: {', '.join(PRESETS)}); ignored"]
+
+
+def test_no_one_hot_recipe_is_offered_for_other_data():
+    assert recipe_offer(Config(width=20, hidden=5)) == recipe_for(20, 5)
+    assert recipe_offer(Config(data="bars", width=16, hidden=4)) is None  # the recipes were tuned on one-hot
