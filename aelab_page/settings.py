@@ -13,7 +13,7 @@ from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use
 from aelab.report import markdown_literal
 from aelab_page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
 from aelab_page.live import SPEEDS
-from aelab_page.upload import csv_shape, csv_uploader
+from aelab_page.upload import csv_inputs, csv_shape, csv_uploader
 
 PAGE_KEYS = ("speed",)  # link keys for the page's own controls, not settings (`preset` is read with them)
 
@@ -72,7 +72,11 @@ def current_config() -> Config:
 
 
 def fitted_config() -> tuple[Config, list[ConfigError]]:
-    return fit_together(PAGE_DEFAULTS, {name: setting_value(name) for name in SETTINGS}, csv_shape())
+    values = {name: setting_value(name) for name in SETTINGS}
+    inputs = csv_inputs()
+    if values["data"] == "csv" and inputs is not None and not np.isin(inputs, (0.0, 1.0)).all():
+        values["stop"] = "never"  # a real-valued file's only goal, as for the digits (a 0/1 file keeps its goal)
+    return fit_together(PAGE_DEFAULTS, values, csv_shape())
 
 
 def _apply_chosen_preset() -> None:

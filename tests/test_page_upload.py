@@ -43,12 +43,12 @@ def test_a_good_file_trains_on_its_patterns():
     np.testing.assert_array_equal(result.targets, expected)
 
 
-def test_a_bad_file_gets_one_message_naming_the_row_column_and_value():
+def test_a_bad_file_gets_one_message_naming_the_line_column_and_value():
     page = upload(csv_page(), "bad.csv", "0,1\n0.5,7\n")
     assert not page.exception
     assert len(page.error) == 1
     message = page.error[0].value
-    assert "bad.csv" in message and "row 2 column 2" in message and "7" in message and "0 to 1" in message
+    assert "bad.csv" in message and "line 2 column 2" in message and "7" in message and "0 to 1" in message
     page = click_train(page)
     assert page.session_state["result"].config.data == "one_hot"  # no good file: the runs stay one-hot
 
