@@ -70,6 +70,7 @@ class SweepProgress:
         self.done = run.batches[: run.finished]  # the batches finished by now
         self.waiting = [run.seeds[p] for jobs in run.batches[run.finished + 1 :] for _, p in jobs]
         self.epoch, self.epochs = batch.epoch, batch.epochs  # of the current batch
+        self.binary = batch.binary  # (a sweep is of a binary set: check_sweepable)
         self.batches = len(run.batches)
         self.seconds = run.seconds + batch.seconds
         self.fraction = (run.finished + batch.fraction) / self.batches
