@@ -14,13 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from aelab.config import SETTINGS, Config
+from aelab.optimizers import OPTIMIZERS
+
+
+def _read_by(optimizer: str) -> Callable[[Config], bool]:
+    return lambda config: config.optimizer == optimizer
+
+
+# An optimizer's own settings (momentum, quickprop's growth, rprop's step bounds) act only with it:
+# OPTIMIZERS says which each reads.
+OPTIMIZER_SETTINGS = {name: entry.name for entry in OPTIMIZERS.values() for name in sorted(entry.reads)}
 
 # name -> when that setting acts on the run; a setting not listed always does.
 ACTIVE_WHEN: dict[str, Callable[[Config], bool]] = {
-    "momentum": lambda config: config.optimizer == "momentum",
-    "max_growth": lambda config: config.optimizer == "quickprop",
-    "rprop_max_step": lambda config: config.optimizer == "rprop",
-    "rprop_min_step": lambda config: config.optimizer == "rprop",
+    **{name: _read_by(optimizer) for name, optimizer in OPTIMIZER_SETTINGS.items()},
     "flat_spot": lambda config: config.flat_spot > 0,
     "batch_size": lambda config: config.minibatch,
     "weight_decay": lambda config: config.weight_decay > 0,
@@ -39,10 +46,7 @@ ACTIVE_WHEN: dict[str, Callable[[Config], bool]] = {
 # Settings that act only as another setting allows (above, the rest are off by their own value): two
 # runs differ in one of these only where it acts in both, as the other setting already tells them apart.
 DEPENDS_ON = {
-    "momentum": "optimizer",
-    "max_growth": "optimizer",
-    "rprop_max_step": "optimizer",
-    "rprop_min_step": "optimizer",
+    **dict.fromkeys(OPTIMIZER_SETTINGS, "optimizer"),
     "noise_schedule": "noise",
     "device": "backend",
     "patterns": "data",
