@@ -15,10 +15,15 @@ from collections.abc import Callable, Sequence
 
 from aelab.config import SETTINGS, Config
 from aelab.optimizers import OPTIMIZERS
+from aelab.patterns import PATTERN_SETS
 
 
 def _read_by(optimizer: str) -> Callable[[Config], bool]:
     return lambda config: config.optimizer == optimizer
+
+
+def _set_reads(name: str, config: Config) -> bool:
+    return name in PATTERN_SETS[config.data].reads
 
 
 # An optimizer's own settings (momentum, quickprop's growth, rprop's step bounds) act only with it:
@@ -39,9 +44,10 @@ ACTIVE_WHEN: dict[str, Callable[[Config], bool]] = {
     # the pattern set (one_hot: the encoder problem, as "off") and its parameters where the set reads them
     "data": lambda config: config.data != "one_hot",
     "output": lambda config: config.output != "auto",
-    "patterns": lambda config: config.data != "one_hot",
-    "density": lambda config: config.data == "random_binary",
-    "data_seed": lambda config: config.data == "random_binary" or (config.data == "bars" and config.patterns > 0),
+    "patterns": lambda config: _set_reads("patterns", config) or config.data == "csv",  # (csv: the file's count)
+    "density": lambda config: _set_reads("density", config),
+    # bars draw nothing for their own count, the 2 side single bars
+    "data_seed": lambda config: _set_reads("data_seed", config) and (config.data != "bars" or config.patterns > 0),
 }
 # Settings that act only as another setting allows (above, the rest are off by their own value): two
 # runs differ in one of these only where it acts in both, as the other setting already tells them apart.

@@ -173,8 +173,8 @@ def _with_set_defaults(parsed: dict[str, object], base: Config) -> dict[str, obj
     entry = PATTERN_SETS.get(parsed.get("data"))  # type: ignore[arg-type]
     if entry is None:
         return parsed
-    if "lr" not in parsed and entry.default_lr is not None:
-        parsed = parsed | {"lr": entry.default_lr}
+    if "lr" not in parsed:
+        parsed = parsed | {"lr": entry.lr(base.lr)}
     if "width" in parsed or entry.default_width is None or not entry.width_problem(base.width):
         return parsed
     return parsed | {

@@ -56,6 +56,11 @@ class PatternSet:
     default_width: int | None = None  # what text settings (CLI, links) that name this set but no width get
     default_lr: float | None = None  # ... and no lr: one that trains it (the default 50 is tuned to one-hot)
     intro: str = ""  # the page's first sentence for this set (Markdown)
+    reads: tuple[str, ...] = ()  # the settings `make` reads beyond the width: the page shows only these
+
+    def lr(self, otherwise: float) -> float:
+        """The learning rate a run on this set starts from: its own, or `otherwise` (one_hot's is the default)."""
+        return otherwise if self.default_lr is None else self.default_lr
 
 
 def one_hot_patterns(width: int, dtype: str = "float64") -> np.ndarray:
@@ -159,6 +164,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         count=lambda n: n,
         most=lambda n: MAX_PATTERNS,
         make=_random_binary,
+        reads=("patterns", "density", "data_seed"),
         intro="Squeeze random binary patterns through k hidden units and reconstruct them.",
     ),
     PatternSet(
@@ -168,6 +174,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         count=lambda n: 2 * _side(n),
         most=lambda n: MAX_PATTERNS,
         make=_bars,
+        reads=("patterns", "data_seed"),  # the seed draws the overlaid images (any count but the 2 side bars)
         width_problem=_bars_width,
         default_width=16,
         intro="Squeeze images of horizontal and vertical **bars** through k hidden units and reconstruct them.",
@@ -179,6 +186,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         count=lambda n: DIGITS_COUNT,
         most=lambda n: DIGITS_COUNT,
         make=_digits,
+        reads=("patterns",),  # the first `patterns` of them
         width_problem=_digits_width,
         default_width=DIGITS_WIDTH,
         default_lr=1.0,  # trains tanh or linear nets, sigmoid or linear outputs, k 2..16; 50 diverges

@@ -1,10 +1,9 @@
 """What every setting allows, in one table: `SETTINGS`.
 
-Each `Setting` holds a Config field's type, inclusive limits or choices,
-label and help. `Config` validates against it, the CLI builds its options
-and `--help` from it, share links are parsed by it and the page sizes its
-widgets from it, so all of them accept exactly the same values. Every
-problem is a `ConfigError` naming the field, the value and what is allowed.
+Each `Setting` holds a Config field's type, inclusive limits or choices, label and help. `Config` validates
+against it, the CLI builds its options and `--help` from it, share links are parsed by it and the page sizes
+its widgets from it, so all of them accept exactly the same values. Every problem is a `ConfigError` naming
+the field, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ class ConfigError(ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
+        self.reason = needs or allowed  # why, without the field and value: what it needs, or what is allowed
         super().__init__(f"{field}: {value!r} {needs}" if needs else f"{field}: {value!r} is not allowed ({allowed})")
 
 

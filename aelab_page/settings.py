@@ -8,12 +8,25 @@ import numpy as np
 import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
-from aelab.config import PAGE_DEFAULTS, SETTINGS, Config, ConfigError, config_to_strings, fit_together, min_code_bits
+from aelab.config import SETTINGS, Config, ConfigError, config_to_strings, min_code_bits
 from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use, recipe_offer, uses_recipe, with_recipe
 from aelab.report import markdown_literal
 from aelab_page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
 from aelab_page.live import SPEEDS
-from aelab_page.upload import csv_inputs, csv_shape, csv_uploader
+from aelab_page.setting_widgets import (
+    choice_widget,
+    current_config,
+    fit_note,
+    fit_on_change,
+    fitted_config,
+    load_into_widgets,
+    number_row,
+    number_widget,
+    pattern_fields,
+    setting_value,
+    shown,
+)
+from aelab_page.upload import csv_uploader
 
 PAGE_KEYS = ("speed",)  # link keys for the page's own controls, not settings (`preset` is read with them)
 
@@ -48,88 +61,10 @@ def speed_from_link(text: str | None) -> tuple[int, list[str]]:
     return SPEEDS[0], [f"{error}; using full speed instead"]
 
 
-def load_into_widgets(config: Config) -> None:
-    for name in SETTINGS:
-        st.session_state[name] = getattr(config, name)
-
-
-def setting_value(name: str) -> object:
-    """A setting's value: its widget's, or the link's for a setting the link hides (no widget)."""
-    locked = st.session_state.get("locked", {})
-    if name not in locked:
-        return st.session_state[name]
-    return min(locked[name], setting_value("width")) if name == "hidden" else locked[name]  # k <= N
-
-
-def shown(name: str) -> bool:
-    return name not in st.session_state.get("locked", {})
-
-
-def current_config() -> Config:
-    """The config the widgets describe, with any setting that clashes with the others made to fit
-    (config.fit_together: the widgets can each hold a value that another one rules out)."""
-    return fitted_config()[0]
-
-
-def fitted_config() -> tuple[Config, list[ConfigError]]:
-    values = {name: setting_value(name) for name in SETTINGS}
-    inputs = csv_inputs()
-    if values["data"] == "csv" and inputs is not None and not np.isin(inputs, (0.0, 1.0)).all():
-        values["stop"] = "never"  # a real-valued file's only goal, as for the digits (a 0/1 file keeps its goal)
-    return fit_together(PAGE_DEFAULTS, values, csv_shape())
-
-
 def _apply_chosen_preset() -> None:
     """on_change of the preset menu: set its widgets (the menu then names it while they match it)."""
     if st.session_state.preset in PRESETS:
         load_into_widgets(apply_preset(st.session_state.preset, current_config()))
-
-
-def number_widget(name: str, container=st, high: float | None = None, step: float | None = None) -> None:
-    """A number input whose limits are the setting's own, so it holds every value a link may carry."""
-    setting = SETTINGS[name]
-    high = setting.high if high is None else high
-    if not shown(name):
-        return
-    if setting.kind is int:
-        container.number_input(setting.label, int(setting.low), int(high), step=step or 1, key=name, help=setting.help)
-    else:
-        container.number_input(
-            setting.label, float(setting.low), float(high), step=step, format="%g", key=name, help=setting.help
-        )
-
-
-def _fit_widgets() -> None:
-    """on_change of the pattern set, loss and output: the other widgets take the values that go with the new
-    choice (config.fit_together: the digits' width 64, stop never for real-valued data ...)."""
-    chosen = st.session_state.get("data")
-    load_into_widgets(current_config())
-    if chosen == "csv":  # kept while no file is in (the runs use one_hot), so that the uploader shows
-        st.session_state.data = "csv"
-
-
-def choice_widget(name: str, container=st, radio: bool = False, captions: list[str] | None = None) -> None:
-    if not shown(name):
-        return
-    on_change = _fit_widgets if name in ("data", "loss", "output") else None
-    setting = SETTINGS[name]
-    options = setting.options
-    label = (lambda value: options[value] or value) if any(options.values()) else str
-    if radio:
-        container.radio(
-            setting.label,
-            list(options),
-            format_func=label,
-            key=name,
-            help=setting.help,
-            captions=captions,
-            horizontal=captions is None,
-            on_change=on_change,
-        )
-    else:
-        container.selectbox(
-            setting.label, list(options), format_func=label, key=name, help=setting.help, on_change=on_change
-        )
 
 
 def learning_rate_stops() -> list[float]:
@@ -173,13 +108,8 @@ def settings_ui() -> Config:
     choice_widget("data", sidebar)
     if setting_value("data") == "csv":
         csv_uploader(sidebar)
-    sizes = sidebar.columns(2)
-    number_widget("width", sizes[0])
-    width = setting_value("width")
-    number_widget("hidden", sizes[1], high=width)
-    pattern_options = sidebar.columns(3)
-    for column, name in zip(pattern_options, ("patterns", "density", "data_seed"), strict=True):
-        number_widget(name, column, step=0.05 if name == "density" else None)
+    number_row(sidebar, {"width": None, "hidden": None})
+    pattern_fields(sidebar)
     bottleneck_note(current_config())
     choice_widget("activation", sidebar)
     choice_widget("loss", sidebar, radio=True)
@@ -193,16 +123,14 @@ def settings_ui() -> Config:
             format_func=lambda v: f"{v:g}",
             key="lr",
             help=SETTINGS["lr"].help,
+            **fit_on_change("lr"),
         )
-    runs = sidebar.columns(2)
-    number_widget("epochs", runs[0], step=100)
-    number_widget("seed", runs[1])
+        fit_note(("lr",), sidebar)
+    number_row(sidebar, {"epochs": 100, "seed": None})
     choice_widget("stop", sidebar, radio=True)
     number_widget("hold", sidebar, step=10)
     sidebar.markdown("**Methods for tight bottlenecks**")
-    method = sidebar.columns(2)
-    number_widget("noise", method[0], step=0.1)
-    number_widget("restart_after", method[1], step=100)
+    number_row(sidebar, {"noise": 0.1, "restart_after": 100})
     choice_widget("noise_schedule", sidebar, radio=True)
     number_widget("weight_decay", sidebar, step=0.0005)
     with sidebar.expander("More settings"):
@@ -216,11 +144,10 @@ def settings_ui() -> Config:
         number_widget("rprop_min_step", step=1e-6)
         choice_widget("dtype", radio=True)
         choice_widget("device", radio=True)
-    config, clashes = fitted_config()
-    if clashes:
-        used = {error.field: markdown_literal(repr(getattr(config, error.field))) for error in clashes}
-        fixes = [f"{markdown_literal(str(error))}; using {used[error.field]}" for error in clashes]
-        sidebar.warning("These settings do not go together, so the run uses others:  \n" + "  \n".join(fixes))
+    config, fits = fitted_config()  # what the widgets cannot take: a lesson's locked setting, csv without its file
+    if fits:
+        lines = [fit.text(markdown_literal) for fit in fits]
+        sidebar.warning("These settings do not go together, so the run uses others:  \n" + "  \n".join(lines))
     recipe_note(config)
     return config
 

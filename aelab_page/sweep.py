@@ -16,7 +16,7 @@ from aelab_page.diagnosis import FAILURE_COLUMNS, MAX_TABLE_HEIGHT, diagnosis_ui
 from aelab_page.lesson import chart_scale, table_size
 from aelab_page.memory import track_memory
 from aelab_page.serving import allowance_spent, training_slot, within_budget
-from aelab_page.settings import load_into_widgets
+from aelab_page.setting_widgets import load_into_widgets
 from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
 
 

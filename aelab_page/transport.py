@@ -11,7 +11,7 @@ from aelab.report import markdown_literal
 from aelab.run_file import RunFileError, load_trainer
 from aelab.train import Trainer, continue_epochs, new_run_settings, update_changes
 from aelab_page.live import SPEEDS, speed_label
-from aelab_page.settings import load_into_widgets
+from aelab_page.setting_widgets import load_into_widgets
 from aelab_page.training import keep_run, stopped_in_time
 from aelab_page.upload import keep_run_patterns
 
