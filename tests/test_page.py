@@ -14,9 +14,11 @@ from streamlit.testing.v1 import AppTest
 from aelab import Config, train
 from aelab.backends import torch_unavailable_reason
 from aelab.config import MAX_SEED, PAGE_DEFAULTS, SETTINGS, fit_together
+from aelab.patterns import PATTERN_SETS
 from aelab.presets import PRESETS
 from aelab.sweep import MAX_SWEEP_SEEDS, last_first_seed
 from aelab.train import Trainer
+from aelab_page.setting_widgets import PATTERN_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")  # absolute: AppTest resolves relative paths against this file
@@ -333,13 +335,21 @@ def together(link: dict[str, object]) -> dict[str, str]:
 
 @pytest.mark.parametrize("link", accepted_values(), ids=lambda link: "-".join(link.values())[:40])
 def test_every_value_the_config_accepts_survives_a_link_and_its_widget(link):
+    """Each value reads back into the link; a setting that acts on the run shows it in its widget, and one the
+    pattern set does not read (one_hot's density) has no widget but keeps its value in the session."""
     if link.get("backend") == "torch" and torch_unavailable_reason():
         pytest.skip("torch is not installed")
     expected = Config.from_strings(link)
     page = new_page(link, epochs=0)
     assert not page.warning, [w.value for w in page.warning]
+    unread = set(PATTERN_FIELDS) - set(PATTERN_SETS[expected.data].reads)
     for name in link:
-        assert widget(page, name).value == getattr(expected, name), name
+        if name in unread:
+            with pytest.raises(AssertionError, match="no widget"):
+                widget(page, name)
+            assert page.session_state[name] == getattr(expected, name), name
+        else:
+            assert widget(page, name).value == getattr(expected, name), name
         assert page.query_params[name] == str(getattr(expected, name)), name
 
 
