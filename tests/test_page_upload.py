@@ -35,7 +35,9 @@ def csv_page():
 def test_a_good_file_trains_on_its_patterns():
     page = upload(csv_page(), "mine.csv", GOOD)
     assert not page.exception and not page.error
-    assert page.number_input(key="width").value == 3 and page.number_input(key="patterns").value == 5
+    assert page.number_input(key="width").value == 3 and page.session_state["patterns"] == 5
+    assert "patterns" not in [w.key for w in page.number_input]  # the file's count: no widget to change it
+    assert any(caption.value.startswith("5 patterns of 3 inputs") for caption in page.sidebar.caption)
     page = click_train(page)
     result = page.session_state["result"]
     assert result.config.data == "csv" and result.outputs.shape == (5, 3)
