@@ -17,8 +17,10 @@ PATTERN_FIELDS = ("patterns", "density", "data_seed")  # shown where the pattern
 
 
 def load_into_widgets(config: Config) -> None:
+    """Set every widget to `config` (a preset, a link, an opened run); an earlier change's note goes with it."""
     for name in SETTINGS:
         st.session_state[name] = getattr(config, name)
+    st.session_state.pop("fit_note", None)
 
 
 def setting_value(name: str) -> object:
@@ -101,7 +103,8 @@ def _fit_after_change(name: str, old: object) -> None:
     if chosen == "csv" and csv_shape() is None:  # kept while no file is in (the runs use one_hot), so that the
         st.session_state.data = "csv"  # uploader shows (it says so)
         fits = [fit for fit in fits if fit.field != "data"]
-    st.session_state.fit_note = (name, [fit.text(markdown_literal) for fit in fits])
+    lines = [fit.text(markdown_literal) for fit in fits if shown(fit.field)]  # a locked one: the sidebar's warning
+    st.session_state.fit_note = (name, lines)
 
 
 def fit_note(names: tuple[str, ...], container=st) -> None:

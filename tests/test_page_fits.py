@@ -96,3 +96,11 @@ def test_a_narrower_width_says_the_bottleneck_shrank_with_it():
     page.number_input(key="width").set_value(4).run()
     assert page.number_input(key="hidden").value == 4
     assert notes(page) == ["Bottleneck k: ` 5 ` → ` 4 ` (a whole number from 1 to 4)"]
+
+
+def test_a_preset_sets_the_widgets_and_clears_an_earlier_note():
+    page = new_page(epochs=0)
+    page.selectbox(key="data").set_value("digits").run()
+    assert notes(page)
+    page.selectbox(key="preset").set_value("16-4-16").run()
+    assert page.selectbox(key="data").value == "one_hot" and not notes(page)
