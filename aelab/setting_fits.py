@@ -26,7 +26,7 @@ class Fit:
     why: str
 
     def text(self, value: Callable[[str], str] = str) -> str:
-        """e.g. 'Output: linear → auto (loss bce takes: auto, sigmoid)'; `value` dresses each value (the
+        """e.g. 'Output layer: linear → auto (loss bce takes: auto, sigmoid)'; `value` dresses each value (the
         page's code spans)."""
         old, new = (value(_value_text(v)) for v in (self.old, self.new))
         return f"{SETTINGS[self.field].label}: {old} → {new} ({self.why})"
