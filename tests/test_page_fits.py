@@ -41,13 +41,17 @@ def test_switching_sets_shows_and_hides_the_fields_and_an_unread_value_is_kept()
     page = new_page({"data": "one_hot", "density": "0.3"}, epochs=0)
     assert not page.exception and not page.warning and not pattern_widgets(page)
     assert page.query_params["density"] == "0.3"
-    page.number_input(key="width").set_value(10).run()  # any other change keeps it too
-    assert page.query_params["density"] == "0.3"
+    page.run()  # a rerun that changes no setting (a click elsewhere) keeps it
+    page.number_input(key="width").set_value(10).run()  # and so does a change to another setting
+    assert page.query_params["density"] == "0.3" and page.session_state["density"] == 0.3
     page.selectbox(key="data").set_value("random_binary").run()
     assert pattern_widgets(page) == SHOWN["random_binary"]
     assert page.number_input(key="density").value == 0.3
+    page.number_input(key="density").set_value(0.4).run()
     page.selectbox(key="data").set_value("one_hot").run()
-    assert not pattern_widgets(page) and page.query_params["density"] == "0.3"
+    page.run()  # once its widget was drawn, a rerun without it would drop its value (and the page would fail)
+    assert not page.exception and not pattern_widgets(page)
+    assert page.query_params["density"] == "0.4" and page.session_state["density"] == 0.4
 
 
 def test_switching_to_the_digits_takes_their_learning_rate_says_so_and_trains():
