@@ -13,6 +13,7 @@ import pandas as pd
 from aelab.active_settings import difference_labels
 from aelab.charts.fonts import LABEL, font_config, font_size, scaled
 from aelab.config import Config, describe_changes
+from aelab.report import percent
 from aelab.results import MAX_HISTORY_POINTS, METRICS, RunResult, thin_indices
 
 METRIC_TITLES = {
@@ -21,21 +22,29 @@ METRIC_TITLES = {
     "bits_correct": "Output bits right (40-20-40)",
     "distinct_codes": "Distinct binary codes",
 }
+# The metrics that are shares: their axis is in % (the page's figures beside the charts give them so), and
+# their tooltip is the page's own text for a share (report.percent), in history_frame's `shown` column.
+PERCENT_METRICS = ("accuracy", "bits_correct")
+PERCENT_AXIS = ".0%"
 
 
 def history_frame(runs: Sequence[tuple[str, RunResult]], max_points: int = MAX_HISTORY_POINTS) -> pd.DataFrame:
-    """Long format: one row per (run, metric, epoch)."""
+    """Long format: one row per (run, metric, epoch); `shown` is a share's value as a percent (None for the
+    other metrics)."""
     frames = []
     for label, result in runs:
         keep = thin_indices(len(result.history["epoch"]), max_points)
         for metric in METRICS:
+            values = result.history[metric][keep].astype(float)
+            shown = [percent(value) for value in values] if metric in PERCENT_METRICS else None
             frames.append(
                 pd.DataFrame(
                     {
                         "run": label,
                         "metric": METRIC_TITLES[metric],
                         "epoch": result.history["epoch"][keep],
-                        "value": result.history[metric][keep].astype(float),
+                        "value": values,
+                        "shown": shown,
                     }
                 )
             )
@@ -115,18 +124,19 @@ def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: floa
     title = METRIC_TITLES[metric]
     log = log_loss and metric == "loss"
     y_scale = alt.Scale(type="log") if log else alt.Scale(zero=metric != "loss")
+    share = metric in PERCENT_METRICS
+    value_tip = alt.Tooltip("shown:N", title=title) if share else alt.Tooltip("value:Q", title=title, format=".4~g")
     lines = (
         alt.Chart(alt.NamedData("history"))
         .mark_line(strokeWidth=2)
         .encode(
             x=alt.X("epoch:Q", title="Epoch", scale=alt.Scale(nice=False)),  # ends where the runs ended
-            y=alt.Y("value:Q", title=None, scale=y_scale),  # the chart's title names it
+            # the chart's title names it
+            y=alt.Y(
+                "value:Q", title=None, scale=y_scale, axis=alt.Axis(format=PERCENT_AXIS) if share else alt.Undefined
+            ),
             color=color,
-            tooltip=[
-                alt.Tooltip("run:N"),
-                alt.Tooltip("epoch:Q"),
-                alt.Tooltip("value:Q", title=title, format=".4~g"),
-            ],
+            tooltip=[alt.Tooltip("run:N"), alt.Tooltip("epoch:Q"), value_tip],
         )
     )
     rules = (

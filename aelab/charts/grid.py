@@ -3,16 +3,32 @@ or over one (lines). Input: formats.grid_frame's table, one row per cell."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import altair as alt
 import pandas as pd
 
+from aelab.charts.curves import PERCENT_AXIS
 from aelab.charts.fonts import LABEL, font_size, scaled
 from aelab.grid import value_text
+from aelab.report import epoch_statistic, percent
 
-# What a grid chart shows: column -> (title, colour scheme, axis format)
+
+class GridFigure(NamedTuple):
+    """What a grid chart shows of one column. Its cells' text and tooltips are `text`'s, the page's own (the
+    cell picker's "99.5% solved", the sweep's median epoch: a share that is neither all nor nothing never
+    reads 100% or 0%); the legend or axis writes the scale's round ticks on the same scale with `number`."""
+
+    title: str
+    scheme: str  # the heatmap's colours
+    number: str  # a d3 format: the legend's (heatmap) or the y axis's (lines)
+    text: Callable[[float], str]
+
+
 GRID_FIGURES = {
-    "solved_rate": ("Solved with distinct codes", "viridis", ".0%"),
-    "median_solved_epoch": ("Median solved epoch", "plasma", ",.0f"),
+    "solved_rate": GridFigure("Solved with distinct codes", "viridis", PERCENT_AXIS, percent),
+    "median_solved_epoch": GridFigure("Median solved epoch", "plasma", ",.0f", epoch_statistic),
 }
 NEVER = "never"  # a cell where no seed solved has no median epoch: it is marked so, never left blank
 NEVER_COLOUR = "#bdbdbd"
@@ -27,6 +43,8 @@ def grid_charts(frame: pd.DataFrame, names: list[str], scale: float = 1.0) -> li
     the grid's order, written as the cell picker writes it), or lines over the only one. A cell with
     no figure (no seed solved: no median) reads `never`."""
     shown = frame.assign(**{name: frame[name].map(value_text) for name in names})
+    for figure, shape in GRID_FIGURES.items():
+        shown[_text(figure)] = [None if pd.isna(value) else shape.text(value) for value in frame[figure]]
     return [_heatmap(shown, names, figure, scale) if len(names) >= 2 else _lines(shown, names[0], figure, scale)
             for figure in GRID_FIGURES]  # fmt: skip
 
@@ -40,6 +58,11 @@ def _title(title: str) -> dict:
     return {"title": alt.TitleParams(title, anchor="start"), "padding": padding, "autosize": FIT_WIDTH}
 
 
+def _text(figure: str) -> str:
+    """The column of a figure's text (None where it has no value)."""
+    return f"{figure}_text"
+
+
 def _missing(figure: str) -> str:
     return f"!isValid(datum['{figure}'])"
 
@@ -51,17 +74,20 @@ def _middle(figures: pd.Series) -> float:
 
 
 def _heatmap(frame: pd.DataFrame, names: list[str], figure: str, scale: float) -> alt.Chart:
-    title, scheme, number = GRID_FIGURES[figure]
+    title, scheme, number, _ = GRID_FIGURES[figure]
     x, y = names[0], names[1]
     base = alt.Chart(frame).encode(
         x=_axis(frame, x),
         y=alt.Y(f"{y}:O", sort=list(dict.fromkeys(frame[y])), title=y),
-        tooltip=[*names, alt.Tooltip(f"{figure}:Q", title=title, format=number), "seeds:Q"],
+        tooltip=[*names, alt.Tooltip(f"{_text(figure)}:N", title=title), "seeds:Q"],
     )
-    cells = base.mark_rect().encode(color=alt.Color(f"{figure}:Q", title=title, scale=alt.Scale(scheme=scheme)))
+    legend = alt.Legend(format=number)  # the cells' scale, written as their text is
+    cells = base.mark_rect().encode(
+        color=alt.Color(f"{figure}:Q", title=title, scale=alt.Scale(scheme=scheme), legend=legend)
+    )
     ink = alt.condition(f"datum['{figure}'] < {_middle(frame[figure])}", alt.value("white"), alt.value("black"))
     text = {"baseline": "middle", "fontSize": font_size(LABEL + 1, scale)}
-    labels = base.mark_text(**text).encode(text=alt.Text(f"{figure}:Q", format=number), color=ink)
+    labels = base.mark_text(**text).encode(text=alt.Text(f"{_text(figure)}:N"), color=ink)
     never = base.transform_filter(_missing(figure))
     layers = [cells, labels, never.mark_rect(color=NEVER_COLOUR), never.mark_text(text=NEVER, **text)]
     height = round(60 * frame[y].nunique() * scale)
@@ -69,11 +95,11 @@ def _heatmap(frame: pd.DataFrame, names: list[str], figure: str, scale: float) -
 
 
 def _lines(frame: pd.DataFrame, name: str, figure: str, scale: float) -> alt.Chart:
-    title, _, number = GRID_FIGURES[figure]
+    title, _, number, _ = GRID_FIGURES[figure]
     base = alt.Chart(frame).encode(x=_axis(frame, name))
     line = base.mark_line(point=True).encode(
         y=alt.Y(f"{figure}:Q", title=title, axis=alt.Axis(format=number)),
-        tooltip=[name, alt.Tooltip(f"{figure}:Q", title=title, format=number), "seeds:Q"],
+        tooltip=[name, alt.Tooltip(f"{_text(figure)}:N", title=title), "seeds:Q"],
     )
     # at the foot of the axis, where a line of epochs has no point
     never = base.transform_filter(_missing(figure)).encode(y=alt.datum(0), tooltip=[name, "seeds:Q"])
