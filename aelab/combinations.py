@@ -39,7 +39,7 @@ def check_combination(config: Config) -> None:
         raise ConfigError("output", config.output, f"loss {config.loss} takes: {allowed}")
     if config.loss == "softmax_ce" and config.data != "one_hot":
         raise ConfigError("loss", config.loss, "softmax_ce needs one-of-N targets: data one_hot")
-    if config.stop != "never" and not entry.binary and config.data != "csv":  # a file's values: config_patterns
+    if config.stop != "never" and entry.binary is False:  # a csv file's values decide: config_patterns
         raise stop_needs_binary(config.stop, config.data)
 
 

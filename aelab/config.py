@@ -103,11 +103,6 @@ class Config:
         return self.patterns or PATTERN_SETS[self.data].count(self.width)
 
     @property
-    def binary_targets(self) -> bool:
-        """The targets are 0s and 1s: the 40-20-40 rule and the binary-code figures apply."""
-        return PATTERN_SETS[self.data].binary
-
-    @property
     def minibatch(self) -> bool:
         """True when an epoch is several updates over a shuffled order (0 < batch_size < P)."""
         return 0 < self.batch_size < self.pattern_count
@@ -231,7 +226,7 @@ def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_D
     if "hidden" not in good:
         good["hidden"] = fitting_hidden(width, base.hidden)
     data = good.get("data", base.data)
-    if "stop" not in good and data != "csv" and not PATTERN_SETS[data].binary:  # (csv: one_hot, in fit_together)
+    if "stop" not in good and PATTERN_SETS[data].binary is False:  # (csv: one_hot, in fit_together)
         good["stop"] = "never"  # a real-valued set's only goal, taken silently as its width is; a given one is checked
     config, clashes = fit_together(base, _with_set_defaults(good, base))
     refused |= {error.field: error for error in clashes}

@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from aelab.active_settings import DEPENDS_ON, is_active
 from aelab.allowance import Allowance
 from aelab.config import SETTINGS, Config, ConfigError
@@ -149,12 +151,14 @@ def grid(
     allowance: Allowance | None = None,
     *,
     compact: bool = True,
+    inputs: np.ndarray | None = None,
 ) -> GridResult:
     """Sweep `seeds` in every cell of the grid. Stopped (the callback or the allowance), the cells
-    keep what was found, the seeds not reached counting as not started."""
+    keep what was found, the seeds not reached counting as not started. `inputs`: a csv set's (P, N)
+    patterns, which every cell trains on."""
     cells = grid_cells(base, varied)
     sweeps = sweep_cells([cell.config for cell in cells], seeds, on_progress, progress_interval, allowance,
-                         compact=compact)  # fmt: skip
+                         compact=compact, inputs=inputs)  # fmt: skip
     seconds = sweeps[0].seconds if sweeps else 0.0
     stopped = any(result.stopped for result in sweeps)
     return GridResult(base, list(varied), list(seeds), cells, sweeps, seconds, stopped)

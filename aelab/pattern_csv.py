@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from aelab.patterns import MAX_PATTERNS, Patterns
+from aelab.patterns import MAX_PATTERNS, Patterns, binary_values
 from aelab.settings import SETTINGS, ConfigError
 
 MAX_BYTES = 2_000_000
@@ -47,7 +47,7 @@ def load_csv(text: str | bytes) -> Patterns:
         if len(row) != width:
             raise ConfigError(f"csv line {number}", f"{len(row)} values", f"{width}, as many as the first row")
     inputs = np.array(rows, dtype=np.float64)
-    return Patterns(inputs, binary=bool(np.isin(inputs, (0.0, 1.0)).all()))
+    return Patterns(inputs, binary=binary_values(inputs))
 
 
 def _numeric(text: str) -> bool:

@@ -2,9 +2,10 @@
 
 An autoencoder's targets are its inputs, so a pattern set is P patterns of N inputs, (P, N) in 0..1.
 Each entry says how many patterns it makes by default, which widths it can fill, whether its
-targets are binary (then the 40-20-40 rule and the binary-code figures apply; for real-valued data
-the figures are the reconstruction error and the share of variance explained), and makes the
-patterns, with labels where they exist and an image shape where they are images.
+targets are binary (then the 40-20-40 rule, the goals, sweeps and the binary-code figures apply; for
+real-valued data the figures are the reconstruction error and the share of variance explained), and
+makes the patterns, with labels where they exist and an image shape where they are images. A csv
+file's targets are binary when its values are (`binary_targets`: every value 0 or 1).
 
 The encoder problem's one-hot set is the identity matrix: pattern i has its single 1 at unit i.
 """
@@ -48,7 +49,7 @@ class PatternSet:
 
     name: str
     label: str
-    binary: bool  # the targets are binary: 40-20-40 and the code figures apply
+    binary: bool | None  # the targets are binary: 40-20-40 and the code figures apply; None: its values say
     count: Callable[[int], int]
     most: Callable[[int], int]
     make: Callable[[int, int, float, int], Patterns]
@@ -196,7 +197,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
     PatternSet(
         "csv",
         "your own (CSV)",
-        False,
+        None,  # a file of 0s and 1s is binary, any other real-valued
         count=lambda n: 0,
         most=lambda n: MAX_PATTERNS,
         make=_from_file,
@@ -216,22 +217,37 @@ def make_patterns(data: str, width: int, patterns: int = 0, density: float = 0.5
 CSV_FILE = "--csv FILE, or the page's upload"
 
 
+def binary_values(values: np.ndarray) -> bool:
+    """Every value is 0 or 1: what makes a set's targets binary."""
+    return bool(np.isin(values, (0.0, 1.0)).all())
+
+
+def binary_targets(config: Config, inputs: np.ndarray | None = None) -> bool:
+    """Whether a run of `config` has binary targets (the 40-20-40 rule, the goals, sweeps and the code figures
+    apply): its set's kind, or for a csv set the values of its file's `inputs` (P, N), which it needs."""
+    known = PATTERN_SETS[config.data].binary
+    if known is not None:
+        return known
+    if inputs is None:
+        from aelab.settings import ConfigError  # (settings reads this module's table)
+
+        raise ConfigError("data", "csv", CSV_FILE, needs=f"needs a file ({CSV_FILE})")
+    return binary_values(inputs)
+
+
 def config_patterns(config: Config, inputs: np.ndarray | None = None) -> Patterns:
     """The patterns a run of `config` trains on. A csv run is handed its `inputs` (P, N), which must have the
-    config's shape; any other set makes its own."""
+    config's shape, and may have a goal when they are binary; any other set makes its own."""
     if config.data != "csv":
         return make_patterns(config.data, config.width, config.patterns, config.density, config.data_seed)
     from aelab.settings import ConfigError  # (settings reads this module's table)
 
-    if inputs is None:
-        raise ConfigError("data", "csv", CSV_FILE, needs=f"needs a file ({CSV_FILE})")
+    binary = binary_targets(config, inputs)
     expected = (config.pattern_count, config.width)
     if inputs.shape != expected:
         raise ConfigError("data", "csv", f"patterns of the config's (patterns, width) {expected}, not {inputs.shape}")
-    inputs = np.asarray(inputs, dtype=np.float64)
-    binary = bool(np.isin(inputs, (0.0, 1.0)).all())
     if config.stop != "never" and not binary:  # check_combination leaves a file's goal to its values
         from aelab.config import stop_needs_binary
 
         raise stop_needs_binary(config.stop, "csv")
-    return Patterns(inputs, binary=binary)
+    return Patterns(np.asarray(inputs, dtype=np.float64), binary=binary)

@@ -23,6 +23,7 @@ from aelab.code_groups import CodeGroup
 from aelab.compaction import LeavingTrainer, done_rows, take
 from aelab.config import MAX_SEED, Config, ConfigError
 from aelab.goals import SOLVED
+from aelab.patterns import PATTERN_SETS, binary_targets
 from aelab.per_seed import batch_key, shared_config
 from aelab.progress import Progress
 from aelab.results import BatchResult, SweepResult
@@ -70,7 +71,7 @@ class SweepProgress:
         self.done = run.batches[: run.finished]  # the batches finished by now
         self.waiting = [run.seeds[p] for jobs in run.batches[run.finished + 1 :] for _, p in jobs]
         self.epoch, self.epochs = batch.epoch, batch.epochs  # of the current batch
-        self.binary = batch.binary  # (a sweep is of a binary set: check_sweepable)
+        self.binary = batch.binary  # (a sweep has binary targets: check_sweepable)
         self.batches = len(run.batches)
         self.seconds = run.seconds + batch.seconds
         self.fraction = (run.finished + batch.fraction) / self.batches
@@ -107,10 +108,13 @@ class SweepRun:
     batches, each seed with its cell's numbers; the others have batches of their own. A batch's
     job is a (cell, position in seeds) pair. With `compact`, solved seeds leave their batch
     (aelab.compaction) and each seed's result is exactly that of a sweep of its cell alone; without,
-    solved seeds train on to their batch's end (as before compaction): the solved epochs are the same."""
+    solved seeds train on to their batch's end (as before compaction): the solved epochs are the same.
+    `inputs`: a csv set's (P, N) patterns, which every cell trains on."""
 
-    def __init__(self, cells: Sequence[Config], seeds: Sequence[int], compact: bool = True):
-        self.cells, self.seeds, self.compact = list(cells), list(seeds), compact
+    def __init__(
+        self, cells: Sequence[Config], seeds: Sequence[int], compact: bool = True, inputs: np.ndarray | None = None
+    ):
+        self.cells, self.seeds, self.compact, self.inputs = list(cells), list(seeds), compact, inputs
         groups: dict[Config, list[int]] = {}
         for index, cell in enumerate(self.cells):
             groups.setdefault(batch_key(cell) if cell.backend == "numpy" else cell, []).append(index)
@@ -135,7 +139,9 @@ class SweepRun:
             self.jobs = jobs
             shared, settings = shared_config([self.cells[cell] for cell, _ in jobs])
             seeds, leave = [self.seeds[p] for _, p in jobs], self._leave if self.compact else None
-            trainer = LeavingTrainer(shared, seeds, goal=SOLVED, seed_settings=settings, leave=leave)
+            trainer = LeavingTrainer(
+                shared, seeds, goal=SOLVED, seed_settings=settings, leave=leave, inputs=self.inputs
+            )
 
             def report(progress: Progress) -> bool | None:
                 return on_progress(SweepProgress(self, progress))
@@ -193,13 +199,16 @@ class SweepRun:
         return results
 
 
-def check_sweepable(config: Config) -> None:
-    """A sweep counts the seeds that reach distinct binary codes: ConfigError naming `data` for a set whose
-    targets are not binary (the digits, a csv file), where that goal does not apply."""
-    if not config.binary_targets:
-        raise ConfigError(
-            "data", config.data, "a sweep counts solved seeds: a binary set (one_hot, random_binary, bars)"
-        )
+def check_sweepable(config: Config, inputs: np.ndarray | None = None) -> None:
+    """A sweep counts the seeds that reach distinct binary codes: ConfigError naming `data` for targets that
+    are not binary (the digits, a csv file of other values than 0 and 1), where that goal does not apply.
+    `inputs`: a csv set's (P, N) patterns."""
+    if not binary_targets(config, inputs):
+        binary = [name for name, entry in PATTERN_SETS.items() if entry.binary]
+        allowed = f"{', '.join(binary)}, or a csv file of 0s and 1s"
+        kind = "is a file with values other than 0 and 1" if config.data == "csv" else "is real-valued"
+        needs = f"{kind}: a sweep counts the seeds that reach distinct binary codes; it needs binary data ({allowed})"
+        raise ConfigError("data", config.data, allowed, needs=needs)
 
 
 def pick(result: SweepResult, indices: Sequence[int], config: Config) -> SweepResult:
@@ -223,6 +232,7 @@ def sweep(
     allowance: Allowance | None = None,
     *,
     compact: bool = True,
+    inputs: np.ndarray | None = None,
 ) -> SweepResult:
     """Train every seed until it is solved (or `config.epochs`), batch by batch, and summarise.
 
@@ -230,8 +240,8 @@ def sweep(
     does `allowance` (one for the whole sweep: its batches train in turn on this thread). With
     `compact` (the default) solved seeds leave their batch (aelab.compaction), each with the figures
     of its own stop, whatever its batch; `compact=False` has them train on to the batch's end (the
-    solved epochs are the same; the final codes are the batch end's)."""
-    return sweep_cells([config], seeds, on_progress, progress_interval, allowance, compact=compact)[0]
+    solved epochs are the same; the final codes are the batch end's). `inputs`: a csv set's (P, N) patterns."""
+    return sweep_cells([config], seeds, on_progress, progress_interval, allowance, compact=compact, inputs=inputs)[0]
 
 
 def sweep_cells(
@@ -242,10 +252,12 @@ def sweep_cells(
     allowance: Allowance | None = None,
     *,
     compact: bool = True,
+    inputs: np.ndarray | None = None,
 ) -> list[SweepResult]:
-    """A sweep of `seeds` for each config in `cells` (a grid), cells that may share batches doing so."""
+    """A sweep of `seeds` for each config in `cells` (a grid), cells that may share batches doing so;
+    `inputs`: a csv set's (P, N) patterns, which every cell trains on."""
     for cell in cells:
-        check_sweepable(cell)
-    run, start = SweepRun(cells, seeds, compact), time.perf_counter()
+        check_sweepable(cell, inputs)
+    run, start = SweepRun(cells, seeds, compact, inputs), time.perf_counter()
     run.train(on_progress, progress_interval, allowance)
     return run.results(time.perf_counter() - start, stopped=run.stopped)

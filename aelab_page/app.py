@@ -21,7 +21,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
-from aelab.patterns import PATTERN_SETS
+from aelab.patterns import PATTERN_SETS, binary_targets
 from aelab.report import markdown_literal
 from aelab_page.bench import bench_view
 from aelab_page.grid import grid_view
@@ -33,6 +33,7 @@ from aelab_page.source import source_ui
 from aelab_page.sweep import sweep_view
 from aelab_page.training import report_interrupted_run, train_with_progress
 from aelab_page.transport import explain, transport_ui
+from aelab_page.upload import run_inputs
 
 
 def page() -> None:
@@ -51,7 +52,8 @@ def page() -> None:
     st.title("aelab")
     if not present_ui(config):  # ?present=1: a short header of the run's settings in place of this, larger text
         code = " With a tight bottleneck (k = ceil(log2 N)) a good network gives every pattern its own **binary code**."
-        st.markdown(PATTERN_SETS[config.data].intro + (code if PATTERN_SETS[config.data].binary else ""))
+        binary = binary_targets(config, run_inputs(config))  # a csv file's own values say
+        st.markdown(PATTERN_SETS[config.data].intro + (code if binary else ""))
     link_problems = st.session_state.pop("link_problems", [])
     if link_problems:  # one warning, a line per problem; link text never becomes a link, image or markup
         st.warning(

@@ -28,6 +28,7 @@ from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_ra
 from aelab_page.lesson import chart_scale
 from aelab_page.serving import allowance_spent, training_slot, within_grid_budget
 from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
+from aelab_page.upload import run_inputs
 
 NONE = "(none)"
 # What the menus offer: the settings a recipe is tuned on, where the recipe reads them (any setting works
@@ -123,7 +124,7 @@ def run_grid(base: Config, varied: list[Varied], seeds: list[int]) -> None:
             bar.progress(progress.fraction, text=text)
 
         try:
-            result = grid(base, varied, seeds, on_progress, PROGRESS_INTERVAL, allowance)
+            result = grid(base, varied, seeds, on_progress, PROGRESS_INTERVAL, allowance, inputs=run_inputs(base))
         except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
             status.update(label=f"Could not run the grid: {error}", state="error")
             return

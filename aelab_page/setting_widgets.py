@@ -4,11 +4,10 @@ silently."""
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from aelab.config import PAGE_DEFAULTS, SETTINGS, Config, fit_together
-from aelab.patterns import PATTERN_SETS
+from aelab.patterns import PATTERN_SETS, binary_values
 from aelab.report import markdown_literal
 from aelab.setting_fits import Fit, clash_fits, fit_change
 from aelab_page.upload import csv_inputs, csv_shape
@@ -51,7 +50,7 @@ def fitted_config() -> tuple[Config, list[Fit]]:
 def widget_values() -> dict[str, object]:
     values = {name: setting_value(name) for name in SETTINGS}
     inputs = csv_inputs()
-    if values["data"] == "csv" and inputs is not None and not np.isin(inputs, (0.0, 1.0)).all():
+    if values["data"] == "csv" and inputs is not None and not binary_values(inputs):
         values["stop"] = "never"  # a real-valued file's only goal, as for the digits (a 0/1 file keeps its goal)
     return values
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from aelab.backends import torch_unavailable_reason
 from aelab.config import SETTINGS, Config, ConfigError, config_to_strings, min_code_bits
+from aelab.patterns import binary_targets
 from aelab.presets import PRESETS, apply_preset, config_from_link, preset_in_use, recipe_offer, uses_recipe, with_recipe
 from aelab.report import markdown_literal
 from aelab_page.lesson import FLAGS, current_lesson, lesson_link, restore_lesson
@@ -26,7 +27,7 @@ from aelab_page.setting_widgets import (
     setting_value,
     shown,
 )
-from aelab_page.upload import csv_uploader
+from aelab_page.upload import csv_inputs, csv_uploader
 
 PAGE_KEYS = ("speed",)  # link keys for the page's own controls, not settings (`preset` is read with them)
 
@@ -181,7 +182,7 @@ def recipe_note(config: Config) -> None:
 
 def bottleneck_note(config: Config) -> None:
     width, hidden, patterns = config.width, config.hidden, config.pattern_count
-    if not config.binary_targets:
+    if not binary_targets(config, csv_inputs()):
         st.sidebar.caption(f"{patterns} real-valued patterns of width {width} through {hidden} units: no binary code.")
         return
     bits = min_code_bits(patterns)

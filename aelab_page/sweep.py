@@ -18,6 +18,7 @@ from aelab_page.memory import track_memory
 from aelab_page.serving import allowance_spent, training_slot, within_budget
 from aelab_page.setting_widgets import load_into_widgets
 from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
+from aelab_page.upload import run_inputs
 
 
 def open_seed(seed: int, config: Config) -> None:
@@ -128,7 +129,7 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
             bar.progress(progress.fraction, text=text)
 
         try:
-            result = sweep(config, seeds, on_progress, PROGRESS_INTERVAL, allowance)
+            result = sweep(config, seeds, on_progress, PROGRESS_INTERVAL, allowance, inputs=run_inputs(config))
         except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
             status.update(label=f"Could not run the sweep: {error}", state="error")
             return

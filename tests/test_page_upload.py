@@ -71,3 +71,27 @@ def test_a_saved_csv_run_opens_and_continues_on_its_own_patterns():
     shown = page.session_state["result"]
     assert shown.config.data == "csv" and shown.epochs_done == 40
     np.testing.assert_array_equal(shown.targets, inputs)
+
+
+BITS = "1,1,0,0\n0,1,1,0\n0,0,1,1\n1,0,0,1\n1,0,1,0\n"  # five distinct 0/1 patterns of width 4
+
+
+def sidebar_captions(page) -> str:
+    return " ".join(caption.value for caption in page.sidebar.caption)
+
+
+def test_a_file_of_0s_and_1s_is_binary_on_the_page_and_can_be_swept():
+    """Its values make it binary: the sidebar gives its bottleneck (not "real-valued"), the intro its binary
+    code, and a sweep runs on it; a file with any other value stays real-valued."""
+    page = upload(csv_page(), "bits.csv", BITS)
+    assert not page.exception and not page.error
+    captions = sidebar_captions(page)
+    assert "ceil(log2 5) = 3" in captions and "real-valued" not in captions
+    assert any("binary code" in text.value for text in page.markdown)
+    page.number_input(key="sweep_seeds").set_value(3).run()
+    page.button(key="sweep").click().run()
+    assert not page.exception
+    swept = page.session_state["sweep_result"]
+    assert swept.config.data == "csv" and swept.config.width == 4 and len(swept.seeds) == 3
+    page = upload(page, "mine.csv", GOOD)
+    assert "5 real-valued patterns of width 3" in sidebar_captions(page)

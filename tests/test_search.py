@@ -164,7 +164,7 @@ def test_a_bad_vary_spec_is_one_line_naming_field_value_and_what_is_allowed(cli,
         (["--vary", "lr=1:2", "--trials", "0"], "trials: '0' is not allowed"),
         (["--vary", "lr=1:2", "--check-seeds", "-1"], "check-seeds: -1 is not allowed (a whole number from 0 to 1000)"),
         (["--vary", "lr=1:2", "--storage", "nonsense"], "storage: 'nonsense' is not allowed (a database URL"),
-        (["--vary", "lr=1:2", "--data", "digits", "--loss", "mse"], "data: 'digits' is not allowed (a sweep counts"),
+        (["--vary", "lr=1:2", "--data", "digits", "--loss", "mse"], "data: 'digits' is real-valued: a sweep counts"),
     ],
 )
 def test_other_bad_search_input_is_one_line(cli, args, message):

@@ -1,4 +1,5 @@
-"""`data NAME`: print a pattern set, `patterns` and `labels`, so that a result can be checked outside aelab."""
+"""`data NAME`: print a pattern set, `patterns` and `labels`, so that a result can be checked outside aelab.
+Also the `--csv FILE` that train, sweep and grid take (read_csv, config_with_csv)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aelab.cli.common import refuse
+from aelab.cli.common import given_settings, preset, refuse
 from aelab.config import Config, ConfigError
 from aelab.formats import json_list
 from aelab.pattern_csv import load_csv
@@ -38,6 +39,20 @@ def run(args: argparse.Namespace) -> int:
         return refuse(error)
     print(json.dumps(data_json(config, patterns)) if args.json else data_text(patterns))
     return 0
+
+
+def add_csv_argument(parser: argparse.ArgumentParser) -> None:
+    """train, sweep and grid: --csv FILE, the user's own patterns."""
+    parser.add_argument(
+        "--csv", metavar="FILE", help="train on your own patterns: one a row, values in 0..1 (sets data csv)"
+    )
+
+
+def config_with_csv(args: argparse.Namespace) -> tuple[Config, np.ndarray | None]:
+    """The run's Config (the preset, every setting given, and what --csv FILE fixes) and the file's (P, N)
+    patterns (None without --csv). ConfigError if any is refused."""
+    inputs, from_file = read_csv(args.csv)
+    return Config.from_strings(given_settings(args) | from_file, base=preset(args.preset)), inputs
 
 
 def read_csv(path: str | None) -> tuple[np.ndarray | None, dict[str, str]]:

@@ -7,10 +7,11 @@ from functools import partial
 
 from aelab import formats, report
 from aelab.backends import check_available
-from aelab.cli.common import add_settings, config_from, interruptible, refuse, run_and_report, whole_number
+from aelab.cli.common import add_settings, interruptible, refuse, run_and_report, whole_number
+from aelab.cli.data import add_csv_argument, config_with_csv
 from aelab.config import ConfigError
 from aelab.grid import MAX_CELLS, MAX_VALUES, GridResult, grid, grid_cells, shared_description, value_text, vary
-from aelab.sweep import MAX_SWEEP_SEEDS, seed_range
+from aelab.sweep import MAX_SWEEP_SEEDS, check_sweepable, seed_range
 
 HELP = "sweep the same seeds at every combination of a few settings' values"
 
@@ -27,12 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--first-seed", "--seed", default="0", help="seeds run from F to F+S-1 (default: 0); --seed means the same"
     )
+    add_csv_argument(parser)
     add_settings(parser, skip=("seed",))
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        base = config_from(args)
+        base, inputs = config_with_csv(args)
         if not args.vary:
             raise ConfigError("vary", "", "give at least one --vary NAME=V1,V2,...")
         varied = [vary(text, base) for text in args.vary]
@@ -40,11 +42,12 @@ def run(args: argparse.Namespace) -> int:
         seeds = seed_range(whole_number("seeds", args.seeds), whole_number("first-seed", args.first_seed))
         for cell in cells:
             check_available(cell.config)
+            check_sweepable(cell.config, inputs)
     except ConfigError as error:
         return refuse(error)
     names = " x ".join(f"{item.name} ({len(item.values)})" for item in varied)
     header = f"grid of {len(cells)} cells over {names}, {len(seeds)} seeds each, of {shared_description(cells)}"
-    start = partial(grid, base, varied, seeds)
+    start = partial(grid, base, varied, seeds, inputs=inputs)
     return interruptible(
         partial(run_and_report, start, header, summary, formats.grid_json, (0, base.epochs), args.json)
     )

@@ -7,7 +7,8 @@ from functools import partial
 
 from aelab import formats, report
 from aelab.backends import check_available
-from aelab.cli.common import add_settings, config_from, interruptible, refuse, run_and_report, whole_number
+from aelab.cli.common import add_settings, interruptible, refuse, run_and_report, whole_number
+from aelab.cli.data import add_csv_argument, config_with_csv
 from aelab.config import ConfigError
 from aelab.sweep import MAX_SWEEP_SEEDS, check_sweepable, seed_range, sweep
 
@@ -19,19 +20,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--first-seed", "--seed", default="0", help="seeds run from F to F+S-1 (default: 0); --seed means the same"
     )
+    add_csv_argument(parser)
     add_settings(parser, skip=("seed",))  # a sweep's seeds come from --first-seed and --seeds
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = config_from(args)
+        config, inputs = config_with_csv(args)
         seeds = seed_range(whole_number("seeds", args.seeds), whole_number("first-seed", args.first_seed))
         check_available(config)
-        check_sweepable(config)
+        check_sweepable(config, inputs)
     except ConfigError as error:
         return refuse(error)
     header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
-    start = partial(sweep, config, seeds)
+    start = partial(sweep, config, seeds, inputs=inputs)
     epochs = (0, config.epochs)
     return interruptible(
         partial(run_and_report, start, header, report.sweep_summary, formats.sweep_json, epochs, args.json)

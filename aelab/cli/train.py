@@ -7,8 +7,8 @@ from functools import partial
 
 from aelab import formats, report
 from aelab.backends import check_available
-from aelab.cli.common import add_settings, given_settings, interruptible, preset, refuse, run_and_report
-from aelab.cli.data import read_csv
+from aelab.cli.common import add_settings, given_settings, interruptible, refuse, run_and_report
+from aelab.cli.data import add_csv_argument, config_with_csv
 from aelab.config import Config, ConfigError
 from aelab.probe import MAX_CORNER_BITS, CornerTable, corner_table
 from aelab.results import RunResult
@@ -31,9 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "F more (default: the rest of its epochs, or as many again); lr, optimizer, loss and other "
         "training settings may change, the network's shape and seed may not",
     )
-    parser.add_argument(
-        "--csv", metavar="FILE", help="train on your own patterns: one a row, values in 0..1 (sets data csv)"
-    )
+    add_csv_argument(parser)
     add_settings(parser)
 
 
@@ -41,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         return _resume(args)
     try:
-        inputs, from_file = read_csv(args.csv)
-        config = Config.from_strings(given_settings(args) | from_file, base=preset(args.preset))
+        config, inputs = config_with_csv(args)
         _check_corners(args, config)
         check_available(config)  # torch missing, no CUDA: say so before printing anything
         trainer = Trainer(config, [config.seed], keep_snapshots=True, inputs=inputs)
