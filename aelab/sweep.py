@@ -23,7 +23,7 @@ from aelab.code_groups import CodeGroup
 from aelab.compaction import LeavingTrainer, done_rows, take
 from aelab.config import MAX_SEED, Config, ConfigError
 from aelab.goals import SOLVED
-from aelab.patterns import PATTERN_SETS, binary_targets
+from aelab.patterns import PATTERN_SETS, binary_targets, config_patterns
 from aelab.per_seed import batch_key, shared_config
 from aelab.progress import Progress
 from aelab.results import BatchResult, SweepResult
@@ -202,7 +202,10 @@ class SweepRun:
 def check_sweepable(config: Config, inputs: np.ndarray | None = None) -> None:
     """A sweep counts the seeds that reach distinct binary codes: ConfigError naming `data` for targets that
     are not binary (the digits, a csv file of other values than 0 and 1), where that goal does not apply.
-    `inputs`: a csv set's (P, N) patterns."""
+    `inputs`: a csv set's (P, N) patterns, which must have the config's shape (a grid's cell may not change
+    its width)."""
+    if config.data == "csv":
+        config_patterns(config, inputs)  # ConfigError for no file, or one of another shape
     if not binary_targets(config, inputs):
         binary = [name for name, entry in PATTERN_SETS.items() if entry.binary]
         allowed = f"{', '.join(binary)}, or a csv file of 0s and 1s"

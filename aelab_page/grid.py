@@ -39,8 +39,10 @@ VARIABLE = (
 
 
 def variable_settings(config: Config) -> list[str]:
-    """VARIABLE less what this recipe ignores (momentum unless the optimizer is momentum)."""
-    return [name for name in VARIABLE if name not in DEPENDS_ON or is_active(name, config)]
+    """VARIABLE less what this recipe ignores (momentum unless the optimizer is momentum), and the width of a
+    csv file, which the file fixes."""
+    fixed = ("width",) if config.data == "csv" else ()
+    return [name for name in VARIABLE if (name not in DEPENDS_ON or is_active(name, config)) and name not in fixed]
 
 
 def keep_stopped_grid() -> None:

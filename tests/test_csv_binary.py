@@ -97,3 +97,13 @@ def test_cli_sweep_and_grid_refuse_a_real_valued_csv_file_in_one_line(cli, tmp_p
     status, out, err = cli([*command, "--csv", path, "--hidden", "3", "--seeds", "2"])
     assert status == 2 and out == "" and len(err.splitlines()) == 1
     assert "data: 'csv' is a file with values other than 0 and 1" in err
+
+
+def test_a_grid_keeps_a_csv_files_width(cli, tmp_path):
+    """The file fixes the width: the CLI refuses a grid that varies it in one line, the page does not offer it."""
+    from aelab_page.grid import variable_settings
+
+    path = write(tmp_path / "bits.csv", BITS)
+    status, out, err = cli(["grid", "--csv", path, "--hidden", "3", "--vary", "width=6,8", "--seeds", "2"])
+    assert status == 2 and out == "" and len(err.splitlines()) == 1 and "(6, 8), not (6, 6)" in err
+    assert "width" not in variable_settings(CSV) and "width" in variable_settings(Config())
