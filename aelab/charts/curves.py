@@ -36,7 +36,7 @@ def history_frame(runs: Sequence[tuple[str, RunResult]], max_points: int = MAX_H
         keep = thin_indices(len(result.history["epoch"]), max_points)
         for metric in METRICS:
             values = result.history[metric][keep].astype(float)
-            shown = [percent(value) for value in values] if metric in PERCENT_METRICS else None
+            shown = _percents(values) if metric in PERCENT_METRICS else None
             frames.append(
                 pd.DataFrame(
                     {
@@ -49,6 +49,13 @@ def history_frame(runs: Sequence[tuple[str, RunResult]], max_points: int = MAX_H
                 )
             )
     return pd.concat(frames, ignore_index=True)
+
+
+def _percents(values: np.ndarray) -> list[str | None]:
+    """report.percent of each value (None where not finite), worked out once per distinct value: a share of
+    P patterns or P x N bits takes few values over a history."""
+    texts = {value: percent(value) for value in np.unique(values[np.isfinite(values)]).tolist()}
+    return [texts.get(value) for value in values.tolist()]
 
 
 # name -> stroke dash
