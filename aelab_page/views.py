@@ -26,7 +26,7 @@ def show_matrix(matrix: np.ndarray, **options) -> None:
     if view.chart is not None:
         show_heatmap(view.chart.to_dict())
     else:
-        st.image(view.image, caption=view.caption, width="stretch")
+        st.image(view.image, caption=view.caption, width=view.width)  # at most MAX_IMAGE_SIDE px high
 
 
 def show_heatmap(spec: dict) -> None:

@@ -107,3 +107,21 @@ def test_loss_and_distinct_codes_keep_their_numbers(history_specs, index):
     line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")["encoding"]
     assert "%" not in json.dumps(line)
     assert figure_tooltip(line, spec["title"].removesuffix(" (log scale)"))["field"] == "value"
+
+
+@pytest.mark.parametrize("shape", [(1797, 3), (3, 1797), (1024, 1024), (4100, 1), (70, 70)])
+def test_a_large_matrix_is_an_image_shown_whole_within_the_side_and_aspect_bounds(shape):
+    """The image keeps every cell (its pixels are whole repeats of the one-pixel-per-cell image) and is
+    shown no more than MAX_IMAGE_SIDE px high or wide, with neither side over MAX_IMAGE_ASPECT times the other."""
+    from aelab.charts.matrices import MAX_IMAGE_ASPECT, MAX_IMAGE_SIDE, heatmap_image
+
+    matrix = np.random.default_rng(0).uniform(-1, 1, shape)
+    view = charts.matrix_view(matrix, row="pattern", column="hidden unit", title="H", domain=(-1.0, 1.0))
+    assert view.chart is None
+    height, width = view.image.shape[:2]
+    assert max(height / width, width / height) <= MAX_IMAGE_ASPECT
+    shown_height = view.width * height / width
+    assert view.width <= MAX_IMAGE_SIDE and shown_height <= MAX_IMAGE_SIDE + 1
+    rows, columns = height // shape[0], width // shape[1]
+    original = heatmap_image(matrix, (-1.0, 1.0))
+    assert np.array_equal(view.image, np.repeat(np.repeat(original, rows, axis=0), columns, axis=1))

@@ -16,16 +16,19 @@ from aelab.charts.fonts import LABEL, PAD, font_size, scaled
 
 MAX_HEATMAP_CELLS = 4096  # above this a matrix is drawn as an image
 MAX_LABELLED_CELLS = 128  # up to this many cells print their value
+MAX_IMAGE_SIDE = 480  # px: an image is shown at most this high and this wide ...
+MAX_IMAGE_ASPECT = 3.0  # ... and its cells are stretched so that neither side is over 3 times the other
 SEQUENTIAL = "viridis"
 DIVERGING = "redblue"
 
 
 class MatrixView(NamedTuple):
-    """What to draw for one matrix: a chart, or else an image with its caption."""
+    """What to draw for one matrix: a chart, or else an image with its caption, to be shown `width` px wide."""
 
     chart: alt.Chart | None
     image: np.ndarray | None
     caption: str
+    width: int = 0
 
 
 def matrix_view(
@@ -56,7 +59,22 @@ def matrix_view(
         f"{title}: {matrix.shape[0]} × {matrix.shape[1]} ({row} down, {column} across), "
         f"colour {domain[0]:.2g} to {domain[1]:.2g}"
     )
-    return MatrixView(None, heatmap_image(matrix, domain, scheme), caption)
+    image = bounded_aspect(heatmap_image(matrix, domain, scheme))
+    height, width = image.shape[:2]
+    shown_width = round(min(MAX_IMAGE_SIDE, MAX_IMAGE_SIDE * width / height))  # so that the height is <= the side
+    return MatrixView(None, image, caption, shown_width)
+
+
+def bounded_aspect(image: np.ndarray, most: float = MAX_IMAGE_ASPECT) -> np.ndarray:
+    """`image` (H, W, 3) with its columns (a tall image) or rows (a wide one) repeated until neither side
+    is over `most` times the other: a 1797 x 3 matrix of hidden activations becomes 1797 x 600, a picture
+    that can be shown whole instead of a strip one pixel wide, or a page half a kilometre long."""
+    height, width = image.shape[:2]
+    if height > most * width:
+        return np.repeat(image, int(np.ceil(height / (most * width))), axis=1)
+    if width > most * height:
+        return np.repeat(image, int(np.ceil(width / (most * height))), axis=0)
+    return image
 
 
 def matrix_frame(matrix: np.ndarray, row_name: str, column_name: str) -> pd.DataFrame:
