@@ -51,7 +51,10 @@ def page() -> None:
 
     st.title("aelab")
     if not present_ui(config):  # ?present=1: a short header of the run's settings in place of this, larger text
-        code = " With a tight bottleneck (k = ceil(log2 N)) a good network gives every pattern its own **binary code**."
+        code = (
+            f" With a tight bottleneck (k = ceil(log2 P) for its P = {config.pattern_count} patterns) a good network "
+            "gives every pattern its own **binary code**."
+        )
         binary = binary_targets(config, run_inputs(config))  # a csv file's own values say
         st.markdown(PATTERN_SETS[config.data].intro + (code if binary else ""))
     link_problems = st.session_state.pop("link_problems", [])

@@ -25,7 +25,7 @@ from aelab.results import METRICS
 from aelab.weights import Weights
 from aelab_page.lesson import chart_scale, current_lesson
 from aelab_page.pattern_views import MAX_PLANE_POINTS
-from aelab_page.replay import live_payload, show_network
+from aelab_page.replay import live_payload, show_network, watched_live
 from aelab_page.views import WATCHED_VIEW, show_code_table, show_heatmap, show_panels
 
 SPEEDS = [0, 1, 2, 5, 10, 20, 50, 100]  # epochs per second at most; 0: full speed
@@ -105,6 +105,7 @@ class LiveViews:
         x_end = None if self.config.stop != "never" else progress.epochs
         self.loss.vega_lite_chart(charts.live_loss_spec(*frame.curve, x_end, chart_scale()), width="stretch")
         if self.network is not None:
+            watched_live()
             with self.network.container():
                 seen = (frame.hidden, frame.outputs)
                 show_network(live_payload(self.config, frame.weights, frame.epoch, frame.figures, frame.curve, seen))

@@ -69,6 +69,12 @@ def run_payload(result: RunResult) -> dict:
     return cached[1]
 
 
+def watched_live() -> None:
+    """The run now training was drawn live: its result (paused or ended) opens on its last frame, as the
+    user last saw it, instead of replaying from epoch 0 (run_payload auto-plays only an unseen Trainer)."""
+    st.session_state.replay_trainer = st.session_state.get("trainer")
+
+
 def show_network(payload: dict, key: str | None = None) -> None:
     network_component(data=payload, key=key, height="content")
 

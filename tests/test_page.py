@@ -482,5 +482,10 @@ def test_the_intro_and_the_recipe_offer_follow_the_data():
     assert not [button for button in page.button if button.key == "use_recipe"]
     page = new_page({"width": "20", "hidden": "5", "loss": "mse"}, epochs=0)
     intro = next(block.value for block in page.markdown if block.value.startswith("Squeeze"))
-    assert "one-hot" in intro and "binary code" in intro
+    assert "one-hot" in intro and "binary code" in intro and "ceil(log2 P) for its P = 20 patterns" in intro
     assert [button for button in page.button if button.key == "use_recipe"]
+    # the tight size counts patterns, as the sidebar does: 8 bars of width 16 need 3 units, not ceil(log2 16) = 4
+    page = new_page({"data": "bars", "width": "16", "patterns": "8", "hidden": "3"}, epochs=0)
+    intro = next(block.value for block in page.markdown if block.value.startswith("Squeeze"))
+    assert "P = 8 patterns" in intro
+    assert any("ceil(log2 8) = 3" in caption.value for caption in page.sidebar.caption)

@@ -51,6 +51,20 @@ def test_after_train_the_run_is_handed_over_once_to_play_by_itself():
     assert replay_data(at)["autoplay"] is True
 
 
+def test_a_run_watched_live_opens_on_its_last_frame_instead_of_replaying():
+    """A paced run draws the network live as it trains: its result (here ended; a Pause is the same) opens
+    where the user last saw it, not back at epoch 0."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(width="8", hidden="3", epochs="20", stop="never", speed="50")
+    at.run()
+    at.button(key="train").click().run()
+    # the live view drawn while it trained stays above until the next rerun; the replay is the keyed one
+    (replay,) = [el for el in at.get("bidi_component") if el.key == "replay"]
+    data = json.loads(replay.proto.json)
+    assert data["epochs"][-1] == at.session_state["result"].epochs_done == 20
+    assert data["autoplay"] is False
+
+
 def test_reset_shows_the_initial_weights_as_one_frame():
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(width="8", hidden="3", epochs="300")
