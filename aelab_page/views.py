@@ -76,12 +76,19 @@ def curves_view(result: RunResult) -> None:
     # each run is labelled by what differs between the runs shown (the legends are under the last two charts)
     labels = charts.run_labels([run.config for run in runs], current)
     specs = _history_specs(list(zip(labels, runs, strict=True)), log_loss)
-    for row in (specs[:2], specs[2:]):  # two charts a row; Streamlit stacks columns on a phone
-        for column, spec in zip(st.columns(2), row, strict=True):
+    for row in (specs[:2], specs[2:]) if len(specs) > 2 else (specs,):  # two a row; a phone stacks columns
+        for column, spec in zip(st.columns(2), row, strict=False):  # a lone chart takes the row's first half
             column.vega_lite_chart(spec, width="stretch")
+    binary = len(specs) > 1  # charts.shown_metrics: the code figures only where every run's targets are binary
     st.caption(
-        "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every pattern "
-        "has its own binary code. Dotted rules: a restart began a new attempt from new weights. "
+        (
+            "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every pattern "
+            "has its own binary code. "
+            if binary
+            else "Real-valued patterns have no bits to get right and no binary code: the loss is the figure. "
+        )
+        + ("Argmax accuracy: the share of patterns whose largest output is their own unit. " if len(specs) == 4 else "")
+        + "Dotted rules: a restart began a new attempt from new weights. "
         "Dash-dot rules: a setting changed while the run was paused (hover for what). "
         "A labelled level line on the loss: the PCA floor, the least loss any rank-k affine map reaches. "
         f"Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch)."

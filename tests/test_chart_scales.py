@@ -125,3 +125,25 @@ def test_a_large_matrix_is_an_image_shown_whole_within_the_side_and_aspect_bound
     rows, columns = height // shape[0], width // shape[1]
     original = heatmap_image(matrix, (-1.0, 1.0))
     assert np.array_equal(view.image, np.repeat(np.repeat(original, rows, axis=0), columns, axis=1))
+
+
+def test_the_curves_show_only_the_figures_that_mean_something_for_the_data():
+    """Real-valued data (the digits) has no bits, codes or argmax target: its only curve is the loss. Multi-hot
+    binary data (bars) has bits and codes but no one target unit, so no argmax accuracy. One-hot has all four;
+    a pinned digits run beside a one-hot one leaves the loss alone."""
+    digits = Trainer(Config(data="digits", width=64, hidden=2, patterns=20, loss="mse", epochs=3, stop="never"), [0])
+    bars = Trainer(Config(data="bars", width=16, hidden=3, patterns=8, epochs=3), [0])
+    one_hot = Trainer(Config(epochs=3), [0])
+    digits, bars, one_hot = (trainer.run(3).run(0) for trainer in (digits, bars, one_hot))
+
+    def titles(*results):
+        specs = charts.history_charts([(f"#{i}", r) for i, r in enumerate(results)], log_loss=False)
+        return [spec["title"]["text"] if isinstance(spec["title"], dict) else spec["title"] for spec in specs]
+
+    assert titles(digits) == ["Loss"]
+    assert titles(bars) == ["Loss", "Output bits right (40-20-40)", "Distinct binary codes"]
+    assert titles(one_hot) == [charts.METRIC_TITLES[metric] for metric in charts.METRIC_TITLES]
+    assert titles(one_hot, digits) == ["Loss"]
+    (lone,) = charts.history_charts([("run", digits)])
+    legends = json.dumps({key: value for key, value in lone.items() if key != "datasets"})
+    assert '"title": "Run"' in legends and '"title": "Marks"' in legends  # a lone chart carries both legends

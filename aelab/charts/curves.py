@@ -28,6 +28,17 @@ PERCENT_METRICS = ("accuracy", "bits_correct")
 PERCENT_AXIS = ".0%"
 
 
+def shown_metrics(results: Sequence[RunResult]) -> tuple[str, ...]:
+    """The METRICS that mean something for every one of `results`: argmax accuracy only where each pattern
+    has one target unit (one-hot), bits right and distinct codes only where the targets are binary; the
+    loss always."""
+    if not all(result.data.binary for result in results):
+        return ("loss",)
+    if not all(result.config.data == "one_hot" for result in results):
+        return ("loss", "bits_correct", "distinct_codes")
+    return METRICS
+
+
 def history_frame(runs: Sequence[tuple[str, RunResult]], max_points: int = MAX_HISTORY_POINTS) -> pd.DataFrame:
     """Long format: one row per (run, metric, epoch); `shown` is a share's value as a percent (None for the
     other metrics)."""
@@ -92,18 +103,20 @@ def floor_frame(runs: Sequence[tuple[str, RunResult]]) -> pd.DataFrame:
 
 
 def history_charts(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True, scale: float = 1.0) -> list[dict]:
-    """Loss, accuracy, bits right and distinct codes over epochs, one Vega-Lite spec each (so that a
-    page can set them side by side, or one under another on a phone), one colour per run, with the
-    solved epochs marked as vertical rules (dashed: outputs, solid: codes); the last two carry the
-    legends, the marks' under the third and the runs' under the fourth (side by side they would not fit
-    one chart's width); the loss chart draws each run's PCA floor where floor_frame has one. Each layout
+    """Loss, accuracy, bits right and distinct codes over epochs (those of shown_metrics), one Vega-Lite
+    spec each (so that a page can set them side by side, or one under another on a phone), one colour
+    per run, with the solved epochs marked as vertical rules (dashed: outputs, solid: codes); the last
+    two carry the legends, the marks' under the last but one and the runs' under the last (side by side
+    they would not fit one chart's width; a lone chart carries both); the loss chart draws each run's
+    PCA floor where floor_frame has one. Each layout
     is built through Altair once per metric and scale (that costs about 0.1 s);
     each call only hands it the runs' data, as the named datasets "history" and "markers".
     `scale` sizes the text (charts.fonts)."""
     history, markers, floors = history_frame(runs), solved_frame(runs), floor_frame(runs)
     specs = []
-    for index, metric in enumerate(METRICS):
-        legend = {len(METRICS) - 2: "marks", len(METRICS) - 1: "runs"}.get(index)
+    metrics = shown_metrics([result for _, result in runs])
+    for index, metric in enumerate(metrics):
+        legend = "both" if len(metrics) == 1 else {len(metrics) - 2: "marks", len(metrics) - 1: "runs"}.get(index)
         spec = copy.deepcopy(_history_layout(metric, log_loss, legend, scale))
         rows = history[history["metric"] == METRIC_TITLES[metric]].reset_index(drop=True)
         spec["datasets"] = {"history": rows, "markers": markers}
@@ -126,7 +139,8 @@ def run_labels(configs: Sequence[Config], current: int | None = None) -> list[st
 @cache
 def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: float) -> dict:
     # Runs are coloured in the order of their labels ("#1 ...", "#2 ..." for pins, then "current: ...").
-    runs = alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=420) if legend == "runs" else None
+    runs_legend = alt.Legend(orient="bottom", direction="vertical", columns=1, labelLimit=420)
+    runs = runs_legend if legend in ("runs", "both") else None
     color = alt.Color("run:N", title="Run", sort="ascending", legend=runs)
     title = METRIC_TITLES[metric]
     log = log_loss and metric == "loss"
@@ -157,7 +171,7 @@ def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: floa
                 title="Marks",
                 sort=list(MARKERS),
                 scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
-                legend=alt.Legend(orient="bottom", direction="vertical") if legend == "marks" else None,
+                legend=alt.Legend(orient="bottom", direction="vertical") if legend in ("marks", "both") else None,
             ),
             tooltip=["run:N", "marker:N", "epoch:Q", alt.Tooltip("detail:N", title="changed")],
         )
