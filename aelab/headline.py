@@ -1,11 +1,23 @@
 """What a run's figures say now and over its history, in words the page's headline and the CLI share:
-'7 of 8 distinct now · all distinct first at epoch 83, lost at 84', and a slow run's time left."""
+'7 of 8 distinct now · all distinct first at epoch 83, lost at 84', how a click's training ended
+(finished_line), a share as a percent, and a slow run's time left."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from aelab.results import RunResult
+
+
+def percent(fraction: float) -> str:
+    """0.5 -> '50%', 0.996 -> '99.6%', 0.99996 -> '99.996%', 0.004 -> '0.4%': a whole percent, with the
+    decimals it takes for a share that is neither all nor nothing never to read as 100% or 0%."""
+    for decimals in range(7):
+        text = f"{fraction:.{decimals}%}"
+        shown = float(text[:-1])
+        if not ((shown == 100 and fraction < 1) or (shown == 0 and fraction > 0)):
+            return text
+    return text
 
 
 def first_and_lost(epochs: np.ndarray, holds: np.ndarray, first: int | None = None) -> tuple[int | None, str]:
@@ -68,3 +80,35 @@ def time_left(done: int, total: int, seconds: float, may_stop_early: bool = Fals
 
 
 TIME_LEFT_SHOWN = 3.0  # seconds: a run with less left than this is quick, and says nothing
+
+
+def finished_line(result: RunResult, trained: int | None = None) -> str:
+    """One line on how a run ended; `trained`: the epochs the last click trained, when the run had some
+    before ('Trained 10 epochs, 94 in all, ...')."""
+    if result.diverged:
+        return f"Diverged after {result.epochs_done:,} epochs (NaN or infinite values): try a smaller learning rate."
+    if result.epochs_done == 0:
+        return "Initial weights, not trained yet."
+    epochs = f"{result.epochs_done:,} epochs"
+    if trained is not None and trained != result.epochs_done:
+        epochs = f"{trained:,} {'epoch' if trained == 1 else 'epochs'}, {result.epochs_done:,} in all,"
+    return f"Trained {epochs} in {result.train_seconds:.2f} s: {outcome(result)}."
+
+
+def outcome(result: RunResult) -> str:
+    """What a run reached: its variance explained (real-valued data, which has no goal), or when its outputs
+    and its codes were solved; a run stopped at its goal some epochs after it was first solved says both."""
+    if not result.data.binary:
+        explained = result.reconstruction()["variance_explained"]
+        worse = " (worse than always answering the mean pattern)" if explained < 0 else ""
+        return f"variance explained {percent(explained)}{worse}; real-valued data has no solved goal"
+    if result.solved_epoch is None:
+        if result.output_solved_epoch is None:
+            return "never solved"
+        return f"outputs solved at epoch {result.output_solved_epoch:,}, codes never all distinct"
+    solved = f"solved at epoch {result.solved_epoch:,}"
+    if not result.at_goal:
+        return solved
+    # a run stops once its goal holds at the weights it ends with, which may be some epochs later
+    later = f" at epoch {result.epochs_done:,}" if result.epochs_done > result.solved_epoch else ""
+    return f"{solved}; {result.status}{later}"

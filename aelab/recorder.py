@@ -234,11 +234,14 @@ class Recorder:
         activations = np.where(self.alive[:, None, None], forward.activations, self.last_good_activations)
         outputs = np.where(self.alive[:, None, None], forward.outputs, self.last_good_outputs)
         output_solved_epoch, solved_epoch = self.solved_epochs()
+        # Only the columns measured so far: the rest (epochs not yet trained) are NaN, and copying all of a
+        # long run's history budget cost a sweep stopped early up to a second after its stop.
+        measured = int(np.searchsorted(self.history_epochs, self.length.max()))
         return BatchResult(
             config=self.config,
             seeds=list(self.seeds),
-            history={name: values.copy() for name, values in self.history.items()},
-            history_epochs=self.history_epochs.copy(),
+            history={name: values[:, :measured].copy() for name, values in self.history.items()},
+            history_epochs=self.history_epochs[:measured].copy(),
             latest={name: values.copy() for name, values in self.latest.items()},
             lengths=self.length.copy(),
             initial=self.initial,

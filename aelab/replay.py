@@ -18,6 +18,7 @@ import numpy as np
 
 from aelab.activations import ACTIVATIONS
 from aelab.config import Config
+from aelab.patterns import binary_values
 from aelab.probe import decode
 from aelab.results import METRICS, RunResult, thin_indices
 from aelab.weights import Weights
@@ -42,6 +43,7 @@ class Frames:
     weights: Weights  # leading frame axis: W1 (F, N, k), b1 (F, k), W2 (F, k, N), b2 (F, N)
     curve: tuple[np.ndarray, np.ndarray]  # (epochs, loss) of the whole run, thinned to CURVE_POINTS
     solved_epoch: int | None  # the run's first epoch with every output right and all codes distinct
+    binary: bool = True  # the targets are binary: bits right, distinct codes and the code's bits apply
 
     @property
     def patterns(self) -> int:
@@ -68,7 +70,7 @@ def network_frame(
     value = {name: np.array([figures.get(name, np.nan)], dtype=float) for name in METRICS}
     return Frames(config, np.array([epoch]), value["loss"], value["bits_correct"], value["distinct_codes"],
                   hidden[None], outputs[None], Weights(*(np.asarray(array, dtype=float)[None] for array in weights)),
-                  (np.array([epoch]), value["loss"]), None)  # fmt: skip
+                  (np.array([epoch]), value["loss"]), None, binary_values(data))  # fmt: skip
 
 
 def run_frames(result: RunResult, max_frames: int = MAX_FRAMES) -> Frames:
@@ -108,6 +110,7 @@ def run_frames(result: RunResult, max_frames: int = MAX_FRAMES) -> Frames:
         weights=weights,
         curve=(history["epoch"][keep], history["loss"][keep]),
         solved_epoch=result.solved_epoch,
+        binary=result.data.binary,
     )
 
 
@@ -159,6 +162,7 @@ def payload(frames: Frames, autoplay: bool = False, max_units: int = MAX_UNITS) 
         "curve_epochs": frames.curve[0].tolist(),
         "curve_loss": _plain(frames.curve[1], 6),
         "solved_epoch": frames.solved_epoch,
+        "binary": frames.binary,
         "autoplay": autoplay,
     }
 

@@ -13,7 +13,7 @@ from aelab.bench_run import BenchResult
 from aelab.code_groups import code_classes
 from aelab.config import SETTINGS, Config, min_code_bits
 from aelab.diagnosis import CAUSES
-from aelab.headline import code_headline, solved_history
+from aelab.headline import code_headline, percent, solved_history
 from aelab.probe import CornerTable
 from aelab.progress import Progress
 from aelab.results import RunResult, SweepResult
@@ -28,17 +28,6 @@ def epoch_statistic(epochs: float | None, never: str = "never") -> str:
     """A median or percentile of solved epochs, in whole epochs as the epochs themselves are (numpy
     interpolates: 208.9 -> '209', 94.5 -> '94'), so that a median and a 90th percentile read alike."""
     return never if epochs is None else f"{epochs:,.0f}"
-
-
-def percent(fraction: float) -> str:
-    """0.5 -> '50%', 0.996 -> '99.6%', 0.99996 -> '99.996%', 0.004 -> '0.4%': a whole percent, with the
-    decimals it takes for a share that is neither all nor nothing never to read as 100% or 0%."""
-    for decimals in range(7):
-        text = f"{fraction:.{decimals}%}"
-        shown = float(text[:-1])
-        if not ((shown == 100 and fraction < 1) or (shown == 0 and fraction > 0)):
-            return text
-    return text
 
 
 def markdown_literal(text: str) -> str:
@@ -73,22 +62,6 @@ def progress_line(progress: Progress) -> str:
         f"{line}  bits right {progress.latest('bits_correct')[0]:6.1%}  "
         f"distinct codes {int(progress.latest('distinct_codes')[0])}"
     )
-
-
-def finished_line(result: RunResult, trained: int | None = None) -> str:
-    """One line on how a run ended; `trained`: the epochs the last click trained, when the run had some
-    before ('Trained 10 epochs, 94 in all, ...')."""
-    if result.diverged:
-        return f"Diverged after {result.epochs_done:,} epochs (NaN or infinite values): try a smaller learning rate."
-    if result.epochs_done == 0:
-        return "Initial weights, not trained yet."
-    solved = "never solved" if result.solved_epoch is None else f"solved at epoch {result.solved_epoch:,}"
-    if result.at_goal:
-        solved += f"; {result.status}"
-    epochs = f"{result.epochs_done:,} epochs"
-    if trained is not None and trained != result.epochs_done:
-        epochs = f"{trained:,} {'epoch' if trained == 1 else 'epochs'}, {result.epochs_done:,} in all,"
-    return f"Trained {epochs} in {result.train_seconds:.2f} s: {solved}."
 
 
 def reconstruction_line(result: RunResult) -> str:

@@ -20,10 +20,10 @@ from dataclasses import replace
 import streamlit as st
 from streamlit.elements.lib.mutable_status_container import StatusContainer
 
-from aelab import report
 from aelab.allowance import Allowance
 from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
+from aelab.headline import finished_line
 from aelab.run_file import resume_section
 from aelab.train import Trainer, continue_epochs
 from aelab_page.live import LiveViews
@@ -106,7 +106,7 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         st.session_state.training = None
         if stopped_at_limit(allowance, status, trainer):
             return
-        line = report.finished_line(result, trained=trainer.epoch - start)
+        line = finished_line(result, trained=trainer.epoch - start)
         status.update(label=line, state="error" if result.diverged else "complete", expanded=False)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from aelab import Config, report, train
-from aelab.headline import code_headline, first_and_lost, solved_history, time_left
+from aelab.headline import code_headline, finished_line, first_and_lost, solved_history, time_left
 from aelab.train import Trainer
 
 EPOCHS = np.arange(6)
@@ -86,17 +86,18 @@ def test_the_status_lines_say_what_a_click_did():
     trainer = Trainer(config, [config.seed], keep_snapshots=True)
     initial = trainer.result().run(0)
     assert initial.status == "initial weights, not trained yet"
-    assert report.finished_line(initial) == "Initial weights, not trained yet."
+    assert finished_line(initial) == "Initial weights, not trained yet."
     trainer.run(84)
     stepped = trainer.run(10).run(0)  # a Step of 10
     assert stepped.status == "paused"
-    assert report.finished_line(stepped, trained=10).startswith("Trained 10 epochs, 94 in all, in ")
-    assert report.finished_line(stepped, trained=94).startswith("Trained 94 epochs in ")
+    assert finished_line(stepped, trained=10).startswith("Trained 10 epochs, 94 in all, in ")
+    assert finished_line(stepped, trained=94).startswith("Trained 94 epochs in ")
     done = trainer.run(906).run(0)
     assert done.status == "finished" and done.epochs_done == 1000
     at_goal = train(replace(config, stop="codes"))
-    assert report.finished_line(at_goal).endswith(
-        f"solved at epoch {at_goal.solved_epoch}; stopped at its goal (codes solved)."
+    stop_epoch = f" at epoch {at_goal.epochs_done:,}" if at_goal.epochs_done > at_goal.solved_epoch else ""
+    assert finished_line(at_goal).endswith(
+        f"solved at epoch {at_goal.solved_epoch}; stopped at its goal (codes solved)" + stop_epoch + "."
     )
 
 
@@ -106,3 +107,19 @@ def test_time_left_comes_from_the_pace_so_far():
     assert time_left(100, 10_100, 2.0) == " · about 3 min left"
     assert time_left(100, 200, 1.0) == ""  # a second left: quick, nothing said
     assert time_left(0, 200, 0.0) == "" and time_left(200, 200, 5.0) == ""
+
+
+def test_the_status_line_says_what_a_run_reached_for_its_data():
+    """Real-valued data has no goal: its line gives the variance explained (and says when that is below
+    nothing, worse than the mean pattern), never 'never solved'. Outputs solved without distinct codes say so."""
+    digits = Config(data="digits", width=64, hidden=2, patterns=40, loss="mse", stop="never", lr=1.0, epochs=30)
+    line = finished_line(train(digits))
+    explained = train(digits).reconstruction()["variance_explained"]
+    assert f"variance explained {report.percent(explained)}" in line and "never solved" not in line
+    assert ("worse than always answering the mean pattern" in line) == (explained < 0)
+    untrained_far = train(replace(digits, lr=1e-5, epochs=1))  # the initial outputs: worse than the mean
+    assert "worse than always answering the mean pattern" in finished_line(untrained_far)
+    solved = train(Config(epochs=300, stop="never"))
+    outputs_only = replace(solved, output_solved_epoch=50, solved_epoch=None)  # as when two codes stay equal
+    assert finished_line(outputs_only).endswith("outputs solved at epoch 50, codes never all distinct.")
+    assert finished_line(replace(outputs_only, output_solved_epoch=None)).endswith("never solved.")

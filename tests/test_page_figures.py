@@ -25,7 +25,11 @@ def test_the_default_page_stops_once_the_codes_are_solved_and_says_so():
     assert result.config.stop == "codes" and result.at_goal and result.epochs_done < 1000
     assert result.code_report().distinct == 8  # it ends showing the code it stopped for
     [status] = page.status
-    assert status.label.endswith("; stopped at its goal (codes solved).")
+    # solved first, then stopped where the goal holds at the weights it ends with: both epochs are said
+    stopped_at = f" at epoch {result.epochs_done:,}" if result.epochs_done > result.solved_epoch else ""
+    assert status.label.endswith(
+        f"solved at epoch {result.solved_epoch:,}; stopped at its goal (codes solved){stopped_at}."
+    )
     assert "· stopped at its goal (codes solved)" in markdown(page)
     curves = charts_in(tab(page, "Training curves"))[0]  # the loss; the other figures share its x axis
     assert chart_data(curves)["epoch"].max() == result.epochs_done  # the curves end where the run ended

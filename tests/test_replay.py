@@ -198,3 +198,13 @@ def test_weight_snapshots_are_kept_only_within_the_snapshot_budget():
         values = len(recorder.snapshot_epochs) * (2 * width * hidden + width + hidden)
         assert recorder.keep_weights is kept and (values <= SNAPSHOT_BUDGET) is kept
     assert Trainer(CONFIG, [0]).recorder.keep_weights is False  # a sweep keeps no snapshots at all
+
+
+def test_the_replay_is_told_when_the_targets_are_not_binary():
+    """The browser leaves out bits right, distinct codes, the code's bits and the corner plot for real-valued
+    data (replay.js reads `binary`), as the page's figures do."""
+    digits = train(Config(data="digits", width=64, hidden=3, patterns=30, loss="mse", stop="never", lr=1.0, epochs=4))
+    assert replay.payload(replay.run_frames(digits))["binary"] is False
+    assert replay.payload(replay.run_frames(train(Config(epochs=4))))["binary"] is True
+    images = digits.targets
+    assert replay.payload(replay.network_frame(digits.config, digits.final, images))["binary"] is False

@@ -178,7 +178,8 @@ function drawNetwork(canvas, d, f, pattern, width) {
 const LABEL = () => px(34); // the pattern numbers' column
 const codeCell = (d) => Math.max(6, Math.min(px(22), px(360) / Math.max(d.shown_patterns.length, 1)));
 const codeTableWidth = (d) => LABEL() + d.hidden_units * Math.max(codeCell(d), px(18));
-const cornerPlotSize = (d) => (d.hidden_units === 2 || d.hidden_units === 3 ? px(170) : 0);
+// the corners are the binary codes: real-valued data has none to show
+const cornerPlotSize = (d) => (d.binary && (d.hidden_units === 2 || d.hidden_units === 3) ? px(170) : 0);
 const codeCanvasWidth = (d) => codeTableWidth(d) + (cornerPlotSize(d) ? cornerPlotSize(d) + 24 : 0);
 
 function drawCode(canvas, d, f, pattern, width) {
@@ -194,14 +195,14 @@ function drawCode(canvas, d, f, pattern, width) {
   ctx.textAlign = "center";
   for (let r = 0; r < rows.length; r++) {
     const y = px(16) + r * cell;
-    if (count[codes[r]] > 1) { ctx.fillStyle = SHARED; ctx.fillRect(0, y, tableW, cell); }
+    if (d.binary && count[codes[r]] > 1) { ctx.fillStyle = SHARED; ctx.fillRect(0, y, tableW, cell); }
     ctx.fillStyle = rows[r] === pattern ? "#e8590c" : "#555";
     if (cell >= 9) ctx.fillText(String(rows[r]), label / 2 - 2, y + cell / 2);
     for (let j = 0; j < k; j++) {
       const v = H[r][j];
       ctx.fillStyle = shade(v, lo, hi);
       ctx.fillRect(label + j * cellW + 1, y + 1, cellW - 2, cell - 2);
-      if (cell >= 12) {
+      if (cell >= 12 && d.binary) {
         ctx.fillStyle = (v - lo) / (hi - lo || 1) > 0.5 ? "#fff" : "#222";
         ctx.fillText(codes[r][j], label + (j + 0.5) * cellW, y + cell / 2);
       }
@@ -209,7 +210,7 @@ function drawCode(canvas, d, f, pattern, width) {
     if (rows[r] === pattern) { ctx.strokeStyle = "#e8590c"; ctx.lineWidth = 2; ctx.strokeRect(1, y, tableW - 1, cell); }
   }
   ctx.fillStyle = "#555";
-  ctx.fillText("bits", label + (tableW - label) / 2, px(7));
+  ctx.fillText(d.binary ? "bits" : "hidden", label + (tableW - label) / 2, px(7));
   if (plot) drawCorners(ctx, d, H, pattern, tableW + px(16), px(14), plot - px(8));
   return height;
 }
@@ -314,8 +315,10 @@ function statusText(d, f) {
   if (frames === 1 && d.epochs[0] === 0) return `${d.describe} · initial weights, not trained yet`;
   if (frames === 1) return `${d.describe} · training: epoch ${d.epochs[0].toLocaleString()} · loss ${fmt(d.loss[0], 3)}`;
   const codes = d.distinct_codes[f];
+  const line = `epoch ${d.epochs[f].toLocaleString()} of ${d.epochs[frames - 1].toLocaleString()} · loss ${fmt(d.loss[f], 3)}`;
+  if (!d.binary) return line; // real-valued targets: no bits to get right, no binary code
   return (
-    `epoch ${d.epochs[f].toLocaleString()} of ${d.epochs[frames - 1].toLocaleString()} · loss ${fmt(d.loss[f], 3)}` +
+    line +
     ` · bits right ${d.bits_correct[f] === null ? "–" : (100 * d.bits_correct[f]).toFixed(1) + "%"}` +
     ` · distinct codes ${codes === null ? "–" : codes} of ${d.patterns}`
   );
