@@ -49,8 +49,8 @@ def page() -> None:
     config = settings_ui()
     mirror_to_url(config)
 
-    st.title("aelab")
-    if not present_ui(config):  # ?present=1: a short header of the run's settings in place of this, larger text
+    if not present_ui(config):  # present mode: its header (which names aelab) takes the title's room too
+        st.title("aelab")  # ?present=1: a short header of the run's settings in place of this, larger text
         code = (
             f" With a tight bottleneck (k = ceil(log2 P) for its P = {config.pattern_count} patterns) a good network "
             "gives every pattern its own **binary code**."

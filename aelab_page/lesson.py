@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from aelab.active_settings import active_settings, setting_text
+from aelab.active_settings import active_settings, is_active, setting_text
 from aelab.charts.fonts import LESSON_SCALE
-from aelab.config import SETTINGS, Config, ConfigError
+from aelab.config import PAGE_DEFAULTS, SETTINGS, Config, ConfigError
 from aelab.report import markdown_literal
 
 FLAGS = ("present", "hide")  # link keys that are not settings
@@ -98,12 +98,16 @@ def chart_scale() -> float:
 
 def lesson_header(config: Config, fixed: tuple[str, ...] = ()) -> str:
     """The present-mode header as Markdown: the size, then every setting that acts on the run
-    (aelab.active_settings), values as code spans; a setting the link fixes carries a lock."""
+    (aelab.active_settings) except those at the page's default that act on every run, values as code
+    spans; a setting the link fixes is always named, and carries a lock."""
     lock = " :material/lock:"
-    size = f"**{config.width}-{config.hidden}-{config.width}** (N = {config.width}, k = {config.hidden})"
+    size = f"**aelab · {config.width}-{config.hidden}-{config.width}** (N = {config.width}, k = {config.hidden})"
     parts = [size + (lock if {"width", "hidden"} & set(fixed) else "")]
     for name in active_settings(config):
-        if name not in HEADER_LEFT_OUT:
+        # A projector has room for what differs only: a setting that acts on every run (the optimizer, lr)
+        # is left out at its default; one that acts only with another (momentum) is named whenever it acts.
+        at_default = getattr(config, name) == getattr(PAGE_DEFAULTS, name) and is_active(name, PAGE_DEFAULTS)
+        if name not in HEADER_LEFT_OUT and not (at_default and name not in fixed):
             text = f"{SETTINGS[name].label} {markdown_literal(setting_text(name, config))}"
             parts.append(text + (lock if name in fixed else ""))
     return " · ".join(parts)
@@ -120,7 +124,8 @@ def present_ui(config: Config) -> bool:
     with st.container(key="lesson_settings"):
         st.markdown(
             lesson_header(config, lesson.hidden),
-            help="The settings that act on this run; those left out are off or belong to another optimizer or "
-            f"backend.{fixed} The sidebar (top left) changes them.",
+            help="The settings that act on this run and differ from the page's defaults; those left out are at "
+            f"their defaults, off, or belong to another optimizer or backend.{fixed} The sidebar (top left) "
+            "changes them.",
         )
     return True

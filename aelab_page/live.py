@@ -64,11 +64,17 @@ class LiveViews:
     """Placeholders in the status box, filled at each progress update."""
 
     def __init__(
-        self, config: Config, epochs: int, speed: int, show_views: bool = True, patterns: Patterns | None = None
+        self,
+        config: Config,
+        epochs: int,
+        speed: int,
+        show_views: bool = True,
+        patterns: Patterns | None = None,
+        progress_in=st,
     ):
         self.config, self.epochs, self.speed = config, epochs, speed
         self.patterns = patterns  # what the run trains on (None: binary, unlabelled)
-        self.bar = st.progress(0.0, text="starting")
+        self.bar = progress_in.progress(0.0, text="starting")  # `progress_in`: e.g. a row beside the Pause button
         self.network = st.empty() if show_views else None  # the network at the latest weights, high on the page
         # On a projector the live code comes next, so that it is in view under the buttons.
         views_first = show_views and current_lesson().present

@@ -18,6 +18,7 @@ from aelab.config import Config
 from aelab.patterns import config_patterns
 from aelab.results import RunResult
 from aelab.weights import Weights, first_weights
+from aelab_page.lesson import current_lesson
 from aelab_page.upload import run_inputs
 
 ASSETS = Path(__file__).parent / "replay_assets"
@@ -76,6 +77,8 @@ def watched_live() -> None:
 
 
 def show_network(payload: dict, key: str | None = None) -> None:
+    if current_lesson().present:  # the lesson header above already names the run: no second description
+        payload = payload | {"describe": ""}
     network_component(data=payload, key=key, height="content")
 
 

@@ -26,6 +26,7 @@ from aelab.config import Config, ConfigError
 from aelab.headline import finished_line
 from aelab.run_file import resume_section
 from aelab.train import Trainer, continue_epochs
+from aelab_page.lesson import current_lesson
 from aelab_page.live import LiveViews
 from aelab_page.results import run_file_name
 from aelab_page.serving import allowance_spent, training_slot, within_budget, within_pace
@@ -81,7 +82,8 @@ def train_with_progress(config: Config, action: str = "train") -> None:
         return
     verb = "Training" if trainer is None else f"Continuing from epoch {trainer.epoch:,}:"
     up_to = "up to " if config.stop != "never" else ""  # it may stop once solved
-    label = f"{verb} {config.describe()} for {up_to}{epochs:,} epochs"
+    what = "" if current_lesson().present else f" {config.describe()}"  # present mode: the header names the run
+    label = f"{verb}{what} for {up_to}{epochs:,} epochs"
     with (
         st.status(label, expanded=True) as status,
         training_slot(estimate, config.backend) as allowance,
@@ -97,8 +99,12 @@ def train_with_progress(config: Config, action: str = "train") -> None:
             return
         st.session_state.trainer = trainer
         st.session_state.training = config  # cleared on completion; still set after an interruption
-        st.button("Pause", key="pause", icon=":material/pause_circle:", help="Pause now: Continue goes on from here.")
-        live = LiveViews(config, epochs, speed, patterns=trainer.patterns)
+        # Pause on the progress line's row: a projector keeps its height for the network and the code
+        controls = st.container(horizontal=True, vertical_alignment="center")
+        controls.button(
+            "Pause", key="pause", icon=":material/pause_circle:", help="Pause now: Continue goes on from here."
+        )
+        live = LiveViews(config, epochs, speed, patterns=trainer.patterns, progress_in=controls)
         interval = 0.0 if speed else PROGRESS_INTERVAL  # a paced run checks its pace every epoch
         start = trainer.epoch
         result = trainer.run(epochs, live.update, interval, allowance).run(0)
@@ -156,9 +162,14 @@ def report_interrupted_run() -> bool:
     if trainer is not None:
         # The answer to the click first: keeping a wide run (its result measured, its resumable copy) takes
         # a few tenths of a second on a busy server, and Pause must answer within one.
+        more = (
+            ""
+            if current_lesson().present  # one line on a projector
+            else "; changing the learning rate, optimizer, loss or epochs first carries on with them"
+        )
         st.info(
             f"Training paused at epoch {trainer.epoch:,}. **Continue** trains on from here, **Step** a few "
-            "epochs at a time; changing the learning rate, optimizer, loss or epochs first carries on with them."
+            f"epochs at a time{more}."
         )
         keep_run(trainer, stopped=True, settings=config)
     st.session_state.training = None  # (after keep_run: a click that interrupts it keeps the run at the next rerun)

@@ -103,13 +103,15 @@ def test_lesson_mode_fits_a_projector_and_pause_keeps_the_hidden_code(server, vi
 
     set_speed(page, "20 epochs/s")  # paced: still training, and drawing live, when the checks run
     train.click()
-    status = page.get_by_test_id("stExpander").filter(has_text="Training numpy 8-3-8").first
+    # present mode: the header names the run, so the status label does not again
+    status = page.get_by_test_id("stExpander").filter(has_text="Training for up to").first
     # the live network and the hidden code beside it (aelab_page.replay), redrawn as training goes
     network, code = status.locator("canvas.net"), status.locator("canvas.code")
     sync_api.expect(code).to_be_visible(timeout=30_000)
     assert_in_first_screen(train, "Train", PROJECTOR["height"])
     assert_starts_in_first_screen(network, "the live network", PROJECTOR["height"])
-    assert_starts_in_first_screen(code, "the live hidden code", PROJECTOR["height"])
+    assert_in_first_screen(code, "the live hidden code, every row of it", PROJECTOR["height"])
+    assert_in_first_screen(page.get_by_text("aelab · 8-3-8"), "the lesson header", PROJECTOR["height"])
     sync_api.expect(status.get_by_text(LIVE_NOTE).first).to_be_visible(timeout=20_000)  # and the code in full below
     assert_labels_whole(page)
     assert_no_sideways_scroll(page, "lesson mode while training")
@@ -122,6 +124,9 @@ def test_lesson_mode_fits_a_projector_and_pause_keeps_the_hidden_code(server, vi
     sync_api.expect(page.get_by_role("tab", name="Hidden code")).to_have_attribute("aria-selected", "true")
     panel = page.get_by_role("tabpanel", name="Hidden code")
     sync_api.expect(panel.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=20_000)
+    # the replay holds the paused frame, its bit table whole on the first screen
+    page.evaluate("window.scrollTo(0, 0)")
+    assert_in_first_screen(page.locator("canvas.code").first, "the paused hidden code, every row", PROJECTOR["height"])
     assert_labels_whole(page)
     assert_no_sideways_scroll(page, "lesson mode after Pause")
     page.screenshot(path=str(SCREENSHOTS / "lesson_1280x720_paused.png"))

@@ -312,8 +312,9 @@ function drawLoss(canvas, d, f, width) {
 
 function statusText(d, f) {
   const frames = d.epochs.length;
-  if (frames === 1 && d.epochs[0] === 0) return `${d.describe} · initial weights, not trained yet`;
-  if (frames === 1) return `${d.describe} · training: epoch ${d.epochs[0].toLocaleString()} · loss ${fmt(d.loss[0], 3)}`;
+  const who = d.describe ? `${d.describe} · ` : ""; // none in present mode: the header above names the run
+  if (frames === 1 && d.epochs[0] === 0) return `${who}initial weights, not trained yet`;
+  if (frames === 1) return `${who}training: epoch ${d.epochs[0].toLocaleString()} · loss ${fmt(d.loss[0], 3)}`;
   const codes = d.distinct_codes[f];
   const line = `epoch ${d.epochs[f].toLocaleString()} of ${d.epochs[frames - 1].toLocaleString()} · loss ${fmt(d.loss[f], 3)}`;
   if (!d.binary) return line; // real-valued targets: no bits to get right, no binary code
@@ -326,12 +327,14 @@ function statusText(d, f) {
 
 const HTML = `
 <div class="aelab-replay">
+  <div class="head">
   <div class="bar">
     <button class="play" type="button">▶ Play</button>
     <input class="aelab-scrub" type="range" min="0" max="0" step="1" value="0" aria-label="replay epoch">
     <label class="pick">pattern <select class="pattern" aria-label="pattern"></select></label>
   </div>
   <div class="status" aria-live="off"></div>
+  </div>
   <div class="panes">
     <div class="pane net-pane"><canvas class="net" role="img" aria-label="the network"></canvas>
       <div class="legend"></div></div>
