@@ -166,6 +166,7 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         most=lambda n: MAX_PATTERNS,
         make=_random_binary,
         reads=("patterns", "density", "data_seed"),
+        default_lr=10.0,  # the one-hot 50 rarely solves them (docs/patterns.md, tests/test_pattern_recipes.py)
         intro="Squeeze random binary patterns through k hidden units and reconstruct them.",
     ),
     PatternSet(

@@ -180,6 +180,12 @@ def recipe_note(config: Config) -> None:
         )
 
 
+MULTI_HOT_TIGHT = (
+    " Multi-hot patterns often need more units than distinct codes do: each output unit must split the codes "
+    "of the patterns that light it from the rest with one plane (4x4 bars never solve with k = 3)."
+)
+
+
 def bottleneck_note(config: Config) -> None:
     width, hidden, patterns = config.width, config.hidden, config.pattern_count
     if not binary_targets(config, csv_inputs()):
@@ -194,7 +200,10 @@ def bottleneck_note(config: Config) -> None:
     else:
         kind = "tight" if hidden == bits else "overcomplete" if hidden >= patterns else "loose"
         article = "an" if kind == "overcomplete" else "a"
-        st.sidebar.caption(f"ceil(log2 {patterns}) = {bits}: {article} {kind} bottleneck.")
+        multi_hot = config.data != "one_hot" and kind == "tight"  # docs/patterns.md: why, and what was measured
+        st.sidebar.caption(
+            f"ceil(log2 {patterns}) = {bits}: {article} {kind} bottleneck." + (MULTI_HOT_TIGHT if multi_hot else "")
+        )
 
 
 def mirror_to_url(config: Config) -> None:

@@ -488,4 +488,8 @@ def test_the_intro_and_the_recipe_offer_follow_the_data():
     page = new_page({"data": "bars", "width": "16", "patterns": "8", "hidden": "3"}, epochs=0)
     intro = next(block.value for block in page.markdown if block.value.startswith("Squeeze"))
     assert "P = 8 patterns" in intro
-    assert any("ceil(log2 8) = 3" in caption.value for caption in page.sidebar.caption)
+    [note] = [caption.value for caption in page.sidebar.caption if "ceil(log2 8) = 3" in caption.value]
+    assert "Multi-hot patterns often need more units" in note  # tests/test_pattern_recipes.py: bars with k = 3
+    one_hot = new_page({"width": "8", "hidden": "3"}, epochs=0)
+    [note] = [caption.value for caption in one_hot.sidebar.caption if "ceil(log2 8) = 3" in caption.value]
+    assert "Multi-hot" not in note
