@@ -139,7 +139,7 @@ def sweep_summary(result: SweepResult) -> str:
 
 SEEDS_NAMED = 8  # a cause or code group names at most this many of its seeds
 GROUPS_LISTED = 5  # the text summary lists the largest few code groups
-LOST_CODE = "no longer had distinct codes when the sweep ended (they trained on after solving)"
+LOST_CODE = "no longer had distinct codes when the sweep ended, having trained on after solving"
 
 
 def seed_list(seeds: list[int], limit: int = SEEDS_NAMED) -> str:
@@ -189,17 +189,28 @@ def diagnosis_lines(result: SweepResult) -> list[str]:
         for name, seeds in by_cause.items():
             named = f"{'seed' if len(seeds) == 1 else 'seeds'} {seed_list(seeds)}"
             lines.append(f"  {CAUSES[name].label:<{width}}  {len(seeds):>5}  {named}")
-    grouped = sum(len(group.seeds) for group in result.code_groups)
-    if grouped:
-        lines += ["", f"codes found: {len(result.code_groups)} different among {grouped} solved seeds "
-                  f"({code_groups_note(result)})"]  # fmt: skip
+    if result.code_groups:
+        lines += ["", f"codes found: {codes_found(result)} ({code_groups_note(result)})"]
         for group in result.code_groups[:GROUPS_LISTED]:
             count = len(group.seeds)
             lines.append(f"  {count:>5} {'seed ' if count == 1 else 'seeds'}  {' '.join(group.code)}")
+        if len(result.code_groups) > GROUPS_LISTED:
+            lines.append(f"  ... and {len(result.code_groups) - GROUPS_LISTED} more")
     lost = result.ungrouped_seeds()
     if lost:
         lines.append(f"not grouped: {len(lost)} solved seeds {LOST_CODE} (seeds {seed_list(lost)})")
     return lines
+
+
+def codes_found(result: SweepResult) -> str:
+    """'15 different among the 15 solved seeds that still had distinct codes at the end': how many codes the
+    solved seeds found, counting only the seeds that kept one (LOST_CODE: the others), so that the figure
+    never seems to contradict a headline that counts every solved seed."""
+    grouped = sum(len(group.seeds) for group in result.code_groups)
+    seeds = f"the {grouped} solved seeds that still had distinct codes at the end"
+    if not result.ungrouped_seeds():
+        seeds = f"{grouped} solved seeds"
+    return f"{len(result.code_groups)} different among {seeds}"
 
 
 def corner_summary(table: CornerTable) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from aelab.diagnosis import CAUSES
-from aelab.report import LOST_CODE, causes_note, code_groups_note, seed_list
+from aelab.report import LOST_CODE, causes_note, code_groups_note, codes_found, seed_list
 from aelab.results import SweepResult
 from aelab_page.lesson import table_size
 
@@ -49,8 +49,7 @@ def causes_ui(result: SweepResult) -> None:
 
 def codes_ui(result: SweepResult) -> None:
     if result.code_groups:
-        solved = sum(len(group.seeds) for group in result.code_groups)
-        st.markdown(f"**Codes found**: {len(result.code_groups)} different among {solved} solved seeds")
+        st.markdown(f"**Codes found**: {codes_found(result)}")
         st.caption(
             f"The {code_groups_note(result)}. Each code is shown as one string of hidden bits per pattern, "
             "pattern 0 first, with every unit flipped so that pattern 0 reads 0 and the units sorted."

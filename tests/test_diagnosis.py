@@ -249,9 +249,21 @@ def test_a_sweep_gives_every_unsolved_seed_one_cause_and_groups_the_solved_codes
 
     text = report.sweep_summary(result)
     assert f"why {len(unsolved)} seeds were not solved:" in text
-    assert f"codes found: {len(result.code_groups)} different among {len(grouped)} solved seeds" in text
+    assert f"codes found: {len(result.code_groups)} different among " in text and f"{len(grouped)} solved seeds" in text
     for name, count in result.cause_counts().items():
         assert (CAUSES[name].label in text) == bool(count)
+
+    # Seeds that solved and then lost their codes are not counted as having found one, and the line says so,
+    # beside a headline that counts every solved seed; a long list of codes says how many it leaves out.
+    first, *others = result.code_groups
+    lost_one = replace(result, code_groups=others)
+    assert report.codes_found(lost_one) == (
+        f"{len(others)} different among the {len(grouped) - len(first.seeds)} solved seeds that still had "
+        "distinct codes at the end"
+    )
+    assert "(they trained on" not in report.sweep_summary(lost_one)  # one pair of parentheses, not two
+    many = replace(result, code_groups=[first] * (report.GROUPS_LISTED + 3))
+    assert "  ... and 3 more" in report.sweep_summary(many)
 
 
 def test_a_sweep_stopped_by_its_callback_calls_still_improving_seeds_cut_short():
