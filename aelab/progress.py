@@ -33,6 +33,16 @@ class Progress:
         self.seconds = seconds  # training time so far
 
     @property
+    def several_seeds(self) -> bool:
+        """The run trains more than one seed: its figures are a batch's, not one network's."""
+        return len(self._state.seeds) > 1
+
+    @property
+    def pattern_count(self) -> int:
+        """P: how many patterns the run trains on (a seed with P distinct codes has them all apart)."""
+        return self._trainer.patterns.inputs.shape[0]
+
+    @property
     def binary(self) -> bool:
         """The targets are 0s and 1s, so the bits-right and distinct-codes figures mean something."""
         return self._trainer.patterns.binary

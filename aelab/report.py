@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from aelab import diagnosis
 from aelab.analysis import HIGH, LOW
 from aelab.bench import BenchEntry
@@ -55,7 +57,18 @@ def cli_command(config: Config, seeds: Sequence[int] | None = None) -> str:
 
 
 def progress_line(progress: Progress) -> str:
-    line = f"epoch {progress.epoch:>6}/{progress.epochs}  loss {progress.latest('loss')[0]:.5f}"
+    """One run's loss, bits right and distinct codes now; for several seeds (a sweep, a grid's batch), the
+    seeds still training, their median loss and how many have every pattern's code apart, so no line reads
+    as one seed's alone."""
+    loss = progress.latest("loss")
+    if progress.several_seeds:
+        line = f"epoch {progress.epoch:>6}/{progress.epochs}  {len(loss)} seeds still training:"
+        line += f" median loss {np.nanmedian(loss):.5f}"
+        if not progress.binary:
+            return line
+        apart = int((progress.latest("distinct_codes") == progress.pattern_count).sum())
+        return f"{line}, all codes distinct in {apart}"
+    line = f"epoch {progress.epoch:>6}/{progress.epochs}  loss {loss[0]:.5f}"
     if not progress.binary:  # real-valued targets: no bits to get right, no binary code
         return line
     return (

@@ -72,6 +72,8 @@ class SweepProgress:
         self.waiting = [run.seeds[p] for jobs in run.batches[run.finished + 1 :] for _, p in jobs]
         self.epoch, self.epochs = batch.epoch, batch.epochs  # of the current batch
         self.binary = batch.binary  # (a sweep has binary targets: check_sweepable)
+        self.pattern_count = batch.pattern_count
+        self.several_seeds = True  # a sweep's figures are always its seeds', even with one left training
         self.batches = len(run.batches)
         self.seconds = run.seconds + batch.seconds
         self.fraction = (run.finished + batch.fraction) / self.batches

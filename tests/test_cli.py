@@ -288,3 +288,17 @@ def test_data_json_into_a_reader_that_leaves_gets_no_traceback():
     process.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipeError" not in err
     assert process.returncode == 1
+
+
+def test_a_sweeps_progress_lines_speak_for_its_seeds_not_seed_0():
+    """A sweep's log names the seeds and gives, per line, how many still train, their median loss and how
+    many of them have all codes apart: none of it one seed's figure passed off as the sweep's."""
+    out = run_subprocess(["-m", "aelab", "sweep", "--seeds", "6", "--first-seed", "3", "--epochs", "300"]).stdout
+    header, *lines = out.splitlines()
+    assert header.startswith("sweeping seeds 3..8 of numpy 8-3-8") and "seed=" not in header
+    progress = [line for line in lines if line.startswith("epoch ")]
+    assert progress, out
+    for line in progress:
+        still = int(line.split("  ")[-1].split(" seeds still training")[0].split()[-1])
+        distinct = int(line.rsplit("all codes distinct in ", 1)[1])
+        assert 1 <= still <= 6 and 0 <= distinct <= still and "median loss" in line, line

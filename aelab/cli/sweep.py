@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
         check_sweepable(config, inputs)
     except ConfigError as error:
         return refuse(error)
-    header = f"sweeping {len(seeds)} seeds of {config.describe()} for up to {config.epochs} epochs"
+    header = (
+        f"sweeping seeds {seeds[0]}..{seeds[-1]} of {config.describe(with_seed=False)} for up to {config.epochs} epochs"
+    )
     start = partial(sweep, config, seeds, inputs=inputs)
     epochs = (0, config.epochs)
     return interruptible(
