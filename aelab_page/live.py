@@ -118,6 +118,7 @@ class LiveViews:
         if self.views is not None:
             if not self.watched:  # once this run ends or pauses, the views open on the code shown live
                 st.session_state.view, self.watched = WATCHED_VIEW, True
+                st.session_state.view_from_live = True  # the page chose it: a run not watched goes back
             with self.views.container():
                 if self.patterns is not None and not self.patterns.binary:
                     draw_real_valued_code(frame.hidden.astype(float), frame.outputs, self.config, frame.epoch,

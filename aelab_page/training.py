@@ -31,6 +31,7 @@ from aelab_page.live import LiveViews
 from aelab_page.results import run_file_name
 from aelab_page.serving import allowance_spent, training_slot, within_budget, within_pace
 from aelab_page.upload import run_inputs
+from aelab_page.views import VIEWS, WATCHED_VIEW
 
 PROGRESS_INTERVAL = 0.5  # seconds from the end of one redraw to the next: drawing must not dominate training
 LOCK_WAIT = 20.0  # seconds a rerun waits for an interrupted run's thread to reach its next redraw
@@ -80,6 +81,8 @@ def train_with_progress(config: Config, action: str = "train") -> None:
     estimate = estimate_seconds(planned)
     if not within_pace(planned, speed, estimate):
         return
+    if st.session_state.pop("view_from_live", False) and st.session_state.get("view") == WATCHED_VIEW:
+        st.session_state.view = next(iter(VIEWS))  # the live views chose the code; this run may not be watched
     verb = "Training" if trainer is None else f"Continuing from epoch {trainer.epoch:,}:"
     up_to = "up to " if config.stop != "never" else ""  # it may stop once solved
     what = "" if current_lesson().present else f" {config.describe()}"  # present mode: the header names the run

@@ -65,6 +65,17 @@ def test_a_run_watched_live_opens_on_its_last_frame_instead_of_replaying():
     assert data["autoplay"] is False
 
 
+def test_the_views_open_on_the_code_after_a_watched_run_and_on_the_curves_after_an_unwatched_one():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(width="8", hidden="3", epochs="20", stop="never", speed="50")
+    at.run()
+    at.button(key="train").click().run()
+    assert at.session_state["view"] == "Hidden code"  # what the live views showed as it trained
+    at.select_slider(key="speed").set_value(0).run()  # full speed: a 20-epoch run draws nothing live
+    at.button(key="train").click().run()
+    assert at.session_state["view"] == "Training curves"
+
+
 def test_reset_shows_the_initial_weights_as_one_frame():
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(width="8", hidden="3", epochs="300")
