@@ -19,6 +19,7 @@ import numpy as np
 from aelab.activations import ACTIVATIONS
 from aelab.config import Config
 from aelab.patterns import binary_values
+from aelab.pca import variance_explained
 from aelab.probe import decode
 from aelab.results import METRICS, RunResult, thin_indices
 from aelab.weights import Weights
@@ -44,6 +45,7 @@ class Frames:
     curve: tuple[np.ndarray, np.ndarray]  # (epochs, loss) of the whole run, thinned to CURVE_POINTS
     solved_epoch: int | None  # the run's first epoch with every output right and all codes distinct
     binary: bool = True  # the targets are binary: bits right, distinct codes and the code's bits apply
+    targets: np.ndarray | None = None  # (P, N) the patterns: each frame's variance explained
 
     @property
     def patterns(self) -> int:
@@ -70,7 +72,8 @@ def network_frame(
     value = {name: np.array([figures.get(name, np.nan)], dtype=float) for name in METRICS}
     return Frames(config, np.array([epoch]), value["loss"], value["bits_correct"], value["distinct_codes"],
                   hidden[None], outputs[None], Weights(*(np.asarray(array, dtype=float)[None] for array in weights)),
-                  (np.array([epoch]), value["loss"]), None, binary_values(data))  # fmt: skip
+                  (np.array([epoch]), value["loss"]), None, binary_values(data),
+                  np.asarray(data, dtype=float))  # fmt: skip
 
 
 def run_frames(result: RunResult, max_frames: int = MAX_FRAMES) -> Frames:
@@ -111,6 +114,7 @@ def run_frames(result: RunResult, max_frames: int = MAX_FRAMES) -> Frames:
         curve=(history["epoch"][keep], history["loss"][keep]),
         solved_epoch=result.solved_epoch,
         binary=result.data.binary,
+        targets=result.targets,
     )
 
 
@@ -146,7 +150,7 @@ def payload(frames: Frames, autoplay: bool = False, max_units: int = MAX_UNITS) 
         "threshold": activation.threshold,
         "hidden_range": list(activation.value_range(frames.hidden)),
         "epochs": frames.epochs.tolist(),
-        "loss": _plain(frames.loss, 6),
+        "loss": _plain(frames.loss, 15),  # as the page's figures have it: 6 decimals made 0.0925503 read 0.0925
         "bits_correct": _plain(frames.bits_correct),
         "distinct_codes": _plain(frames.distinct_codes, 0),
         "hidden": _plain(frames.hidden[:, rows]),
@@ -164,7 +168,16 @@ def payload(frames: Frames, autoplay: bool = False, max_units: int = MAX_UNITS) 
         "solved_epoch": frames.solved_epoch,
         "binary": frames.binary,
         "autoplay": autoplay,
+        "variance_explained": _variance_explained(frames),  # real-valued targets' figure in place of bits and codes
     }
+
+
+def _variance_explained(frames: Frames) -> list | None:
+    """pca.variance_explained of each frame's outputs over every pattern (F,), as the run's figures give it; None
+    without the targets."""
+    if frames.targets is None:
+        return None
+    return _plain(np.array([variance_explained(frames.targets, outputs) for outputs in frames.outputs]), 4)
 
 
 def _log_sum_exp(frames: Frames, rows: np.ndarray) -> np.ndarray:

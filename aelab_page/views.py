@@ -18,6 +18,7 @@ MAX_PINNED = 5
 STRETCH_ABOVE = 240  # px: a heatmap wider than this is fitted to its column
 LESSON_TABLE_COLUMNS = ["pattern", "code", "shares code with"]  # the activations are in the heatmap beside it
 LESSON_WHOLE_ROWS = 16  # lesson mode shows a code table of up to this many patterns whole
+MAX_SHOWN_PATTERNS = 64  # a view of the patterns shows at most this many of them, evenly spread
 
 
 def show_matrix(matrix: np.ndarray, **options) -> None:
@@ -27,6 +28,16 @@ def show_matrix(matrix: np.ndarray, **options) -> None:
         show_heatmap(view.chart.to_dict())
     else:
         st.image(view.image, caption=view.caption, width=view.width)  # at most MAX_IMAGE_SIDE px high
+
+
+def shown_patterns(result: RunResult) -> tuple[np.ndarray, str]:
+    """The patterns a view of every pattern shows (all, or MAX_SHOWN_PATTERNS of them evenly spread) and a
+    sentence saying which, empty when all are shown."""
+    count = len(result.targets)
+    rows = charts.sample_rows(count, MAX_SHOWN_PATTERNS)
+    if len(rows) == count:
+        return rows, ""
+    return rows, f"Shown: {len(rows)} of the {count:,} patterns, every {rows[1] - rows[0]}th (pattern {rows[0]} on)."
 
 
 def show_heatmap(spec: dict) -> None:
@@ -76,23 +87,32 @@ def curves_view(result: RunResult) -> None:
     # each run is labelled by what differs between the runs shown (the legends are under the last two charts)
     labels = charts.run_labels([run.config for run in runs], current)
     specs = _history_specs(list(zip(labels, runs, strict=True)), log_loss)
-    for row in (specs[:2], specs[2:]) if len(specs) > 2 else (specs,):  # two a row; a phone stacks columns
-        for column, spec in zip(st.columns(2), row, strict=False):  # a lone chart takes the row's first half
+    for start in range(0, len(specs), 2):  # two charts a row; Streamlit stacks columns on a phone
+        for column, spec in zip(st.columns(2), specs[start : start + 2], strict=False):
             column.vega_lite_chart(spec, width="stretch")
-    binary = len(specs) > 1  # charts.shown_metrics: the code figures only where every run's targets are binary
-    st.caption(
-        (
-            "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every pattern "
-            "has its own binary code. "
-            if binary
-            else "Real-valued patterns have no bits to get right and no binary code: the loss is the figure. "
+    st.caption(curves_caption(charts.shown_metrics(runs)))
+
+
+def curves_caption(metrics: tuple[str, ...]) -> str:
+    """What the curves and their rules mean, for the curves shown (charts.shown_metrics)."""
+    parts = []
+    if "accuracy" in metrics:
+        parts.append("Argmax accuracy: the share of patterns whose largest output is their one lit unit.")
+    if "bits_correct" in metrics:
+        parts.append(
+            "Dashed rules: every output passes the 40-20-40 rule. Solid rules: outputs solved and every "
+            "pattern has its own binary code."
         )
-        + ("Argmax accuracy: the share of patterns whose largest output is their own unit. " if len(specs) == 4 else "")
-        + "Dotted rules: a restart began a new attempt from new weights. "
-        "Dash-dot rules: a setting changed while the run was paused (hover for what). "
-        "A labelled level line on the loss: the PCA floor, the least loss any rank-k affine map reaches. "
-        f"Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch)."
-    )
+    else:
+        parts.append("Real-valued patterns: no bits or codes to count, only the loss.")
+    parts += [
+        "Dotted rules: a restart began a new attempt from new weights. "
+        "Dash-dot rules: a setting changed while the run was paused (hover for what).",
+        "A labelled level line on the loss: the best linear map's loss, the least any rank-k affine map reaches "
+        "(a floor for a linear network; a nonlinear one can go below it).",
+        f"Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch).",
+    ]
+    return " ".join(parts)
 
 
 def _history_specs(runs: list[tuple[str, RunResult]], log_loss: bool) -> list[dict]:
@@ -112,12 +132,14 @@ def reconstructions_view(result: RunResult) -> None:
     if result.data.image_shape is not None:
         image_reconstructions(result)
     kind = "one-hot input" if result.config.data == "one_hot" else "input"
-    st.caption(f"Each row is one pattern: its {kind} beside the network's output (0 to 1, values on hover).")
+    rows, sample = shown_patterns(result) if not result.data.binary else (np.arange(len(targets)), "")
+    st.caption(f"Each row is one pattern: its {kind} beside the network's output (0 to 1, values on hover). {sample}")
     left, right = st.columns(2)
     with left:
-        show_matrix(targets, row="pattern", column="unit", title="Input", domain=(0.0, 1.0))
+        show_matrix(targets[rows], row="pattern", column="unit", title="Input", domain=(0.0, 1.0), row_labels=rows)
     with right:
-        show_matrix(result.outputs, row="pattern", column="unit", title="Reconstruction", domain=(0.0, 1.0))
+        outputs = result.outputs[rows]
+        show_matrix(outputs, row="pattern", column="unit", title="Reconstruction", domain=(0.0, 1.0), row_labels=rows)
 
 
 def codes_view(result: RunResult) -> None:
@@ -177,7 +199,17 @@ def real_valued_codes_view(result: RunResult) -> None:
     if config.hidden == 2:
         code_plane_view(result)
     domain = ACTIVATIONS[config.activation].value_range(result.activations)
-    show_matrix(result.activations, row="pattern", column="hidden unit", title="Hidden activations", domain=domain)
+    rows, sample = shown_patterns(result)
+    if sample:
+        st.caption(sample)
+    show_matrix(
+        result.activations[rows],
+        row="pattern",
+        column="hidden unit",
+        title="Hidden activations",
+        domain=domain,
+        row_labels=rows,
+    )
 
 
 def snapshots_view(result: RunResult) -> None:

@@ -26,6 +26,7 @@ from aelab.charts.matrices import (
     heatmap,
     heatmap_image,
     matrix_view,
+    sample_rows,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "live_loss_spec",
     "matrix_view",
     "run_labels",
+    "sample_rows",
     "shown_metrics",
     "solved_frame",
     "solved_histogram",

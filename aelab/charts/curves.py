@@ -122,8 +122,27 @@ def history_charts(runs: Sequence[tuple[str, RunResult]], log_loss: bool = True,
         spec["datasets"] = {"history": rows, "markers": markers}
         if metric == "loss":
             spec["datasets"]["floors"] = floors
+            if log_loss:  # ticks at even steps (1, 2, 5 times a power of ten) over the data, no decade beyond it
+                values = np.concatenate([rows["value"].to_numpy(float), floors["floor"].to_numpy(float)])
+                spec["layer"][0]["encoding"]["y"]["axis"] = {"values": log_ticks(values)}
         specs.append(spec)
     return specs
+
+
+def log_ticks(values: np.ndarray) -> list[float]:
+    """Tick values for a log axis over the positive finite `values`: the powers of ten within their range,
+    with 2 and 5 times them added while there are fewer than 3 ticks, so steps are even."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if not positive.size:
+        return []
+    low, high = float(positive.min()), float(positive.max())
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    for steps in ((1,), (1, 2, 5), (1, 2, 3, 5, 7)):
+        ticks = [float(f"{step}e{power}") for power in decades for step in steps]
+        ticks = [tick for tick in ticks if low <= tick <= high]
+        if len(ticks) >= 3:
+            return ticks
+    return ticks
 
 
 def run_labels(configs: Sequence[Config], current: int | None = None) -> list[str]:
@@ -144,7 +163,7 @@ def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: floa
     color = alt.Color("run:N", title="Run", sort="ascending", legend=runs)
     title = METRIC_TITLES[metric]
     log = log_loss and metric == "loss"
-    y_scale = alt.Scale(type="log") if log else alt.Scale(zero=metric != "loss")
+    y_scale = alt.Scale(type="log", nice=False) if log else alt.Scale(zero=metric != "loss")  # no decade past the data
     share = metric in PERCENT_METRICS
     value_tip = alt.Tooltip("shown:N", title=title) if share else alt.Tooltip("value:Q", title=title, format=".4~g")
     lines = (
@@ -179,12 +198,12 @@ def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: floa
     layers = lines + rules
     if metric == "loss":  # the PCA floor as a dotted level line (floor_frame)
         floor = alt.Chart(alt.NamedData("floors")).mark_rule(strokeDash=[2, 2], opacity=0.8)
-        tip = [alt.Tooltip("run:N"), alt.Tooltip("floor:Q", title="PCA floor", format=".4~g")]
+        tip = [alt.Tooltip("run:N"), alt.Tooltip("floor:Q", title="best linear map's loss", format=".4~g")]
         layers += floor.encode(y="floor:Q", color=color, tooltip=tip)
         label = alt.Chart(alt.NamedData("floors")).mark_text(
             align="right", baseline="bottom", dx=-2, dy=-2, fontSize=font_size(LABEL + 1, scale)
         )
-        layers += label.encode(y="floor:Q", x=alt.value("width"), text=alt.value("PCA floor"), color=color)
+        layers += label.encode(y="floor:Q", x=alt.value("width"), text=alt.value("best linear map"), color=color)
     chart = layers.properties(
         # the page sets the width (two charts a row, one on a phone); the height is the plot's own
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),

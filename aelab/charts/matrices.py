@@ -40,9 +40,11 @@ def matrix_view(
     domain: tuple[float, float],
     scheme: str = SEQUENTIAL,
     scale: float = 1.0,
+    row_labels: np.ndarray | None = None,
 ) -> MatrixView:
     """A heatmap chart with values on hover when small enough, else a one-pixel-per-cell image.
-    `scale` sizes the chart's text and cells (charts.fonts)."""
+    `scale` sizes the chart's text and cells (charts.fonts); `row_labels` number the rows of a sample
+    (sample_rows) on the chart's axis and tooltip, in place of 0, 1, 2, ..."""
     if matrix.size <= MAX_HEATMAP_CELLS:
         chart = heatmap(
             matrix,
@@ -53,6 +55,7 @@ def matrix_view(
             scheme=scheme,
             text=matrix.size <= MAX_LABELLED_CELLS,
             scale=scale,
+            row_labels=row_labels,
         )
         return MatrixView(chart, None, "")
     caption = (
@@ -77,8 +80,18 @@ def bounded_aspect(image: np.ndarray, most: float = MAX_IMAGE_ASPECT) -> np.ndar
     return image
 
 
-def matrix_frame(matrix: np.ndarray, row_name: str, column_name: str) -> pd.DataFrame:
+def sample_rows(count: int, limit: int) -> np.ndarray:
+    """At most `limit` of `count` row indices, evenly spread, the first kept: the rows a view shows of a
+    matrix too tall to show whole."""
+    return np.arange(0, count, -(-count // limit)) if count > limit else np.arange(count)
+
+
+def matrix_frame(
+    matrix: np.ndarray, row_name: str, column_name: str, row_labels: np.ndarray | None = None
+) -> pd.DataFrame:
     rows, columns = np.indices(matrix.shape)
+    if row_labels is not None:
+        rows = np.asarray(row_labels)[rows]
     return pd.DataFrame({row_name: rows.ravel(), column_name: columns.ravel(), "value": matrix.ravel()})
 
 
@@ -94,13 +107,18 @@ def heatmap(
     text: bool = False,
     data_name: str | None = None,
     scale: float = 1.0,
+    row_labels: np.ndarray | None = None,
 ) -> alt.Chart:
     """A matrix as coloured cells, values on hover (and printed in the cell when `text`, which
     replaces the colour legend). With
     `data_name`, the cells' rows are left out, to be given as that named dataset (see charts.live).
     `scale` sizes the text and, so that a cell's number still fits it, the cells (charts.fonts)."""
     cell = round(cell * scale)
-    data = alt.NamedData(data_name) if data_name else matrix_frame(np.asarray(matrix, dtype=float), row, column)
+    data = (
+        alt.NamedData(data_name)
+        if data_name
+        else matrix_frame(np.asarray(matrix, dtype=float), row, column, row_labels)
+    )
     colours = alt.Scale(scheme=scheme, domain=list(domain)) if domain else alt.Scale(scheme=scheme)
     base = alt.Chart(data).encode(
         x=alt.X(f"{column}:O", title=column),

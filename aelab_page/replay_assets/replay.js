@@ -11,6 +11,7 @@ const SHARED = "#fde2e1"; // rows whose code another pattern shares
 const PLAY_SECONDS = 4; // a whole replay plays in about this long, however many frames
 const MIN_FRAME_MS = 30;
 const COMPACT_ABOVE = 32; // wider nets are drawn as weight strips, not lines
+const MAX_HIDDEN_DRAWN = 16; // a wider bottleneck draws every stride-th hidden unit (1024 circles were a solid column)
 const MIN_NET = 300; // px (at 16 px text) the network needs beside the code
 
 let S = 1; // the page's text size over 16 px: lesson mode (?present=1) sets larger text, and the drawing follows
@@ -89,15 +90,20 @@ function drawNetwork(canvas, d, f, pattern, width) {
   ctx.fillStyle = "#555";
   ctx.textAlign = "center";
   ctx.fillText(`input (${d.width})`, xIn, px(12));
-  ctx.fillText(`hidden (${k})`, xHid, px(12));
+  const hStride = Math.ceil(k / MAX_HIDDEN_DRAWN), m = Math.ceil(k / hStride); // m hidden units drawn
+  ctx.fillText(m < k ? `hidden (${k}, ${m} shown)` : `hidden (${k})`, xHid, px(12));
   ctx.fillText(`output (${d.width})`, xOut, px(12));
   const radius = Math.max(3, Math.min(9, (bottom - top) / Math.max(n, 1) / 2 - 1));
-  const hidRadius = Math.max(px(14), Math.min(px(18), (bottom - top) / k / 3));
-  const hidY = (j) => (k === 1 ? (top + bottom) / 2 : top + hidRadius + (j * (bottom - top - 2 * hidRadius)) / (k - 1));
+  // many hidden units get smaller circles (their values printed only where they fit)
+  const hidRadius = Math.max(m > 8 ? px(7) : px(14), Math.min(px(18), (bottom - top) / m / 3));
+  const hidY = (j) => { // hidden unit j, one of those drawn (j a multiple of hStride)
+    const at = j / hStride;
+    return m === 1 ? (top + bottom) / 2 : top + hidRadius + (at * (bottom - top - 2 * hidRadius)) / (m - 1);
+  };
   if (d.width <= COMPACT_ABOVE) {
     ctx.lineCap = "round";
     for (const [layer, x0, x1] of [[W1, xIn, xHid], [W2, xHid, xOut]]) {
-      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) {
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j += hStride) {
         const w = layer === W1 ? W1[i][j] : W2[j][i];
         if (w === null) continue;
         const lit = layer === W1 && units[i] === pattern;
@@ -126,7 +132,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
       ctx.fillText(layer === W1 ? "W1 (N×k)" : "W2ᵀ (N×k)", x, px(28));
       ctx.strokeStyle = "rgba(0,0,0,0.12)";
       ctx.lineWidth = 1;
-      for (let j = 0; j < k; j++) { // faint fans from each strip column to its hidden unit
+      for (let j = 0; j < k; j += hStride) { // faint fans from each strip column to its hidden unit
         ctx.beginPath();
         ctx.moveTo(layer === W1 ? x + stripWidth / 2 : x - stripWidth / 2, hidY(j));
         ctx.lineTo(layer === W1 ? xHid - hidRadius : xHid + hidRadius, hidY(j));
@@ -155,7 +161,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
     }
   }
   ctx.textAlign = "center";
-  for (let j = 0; j < k; j++) {
+  for (let j = 0; j < k; j += hStride) {
     const y = hidY(j);
     ctx.beginPath();
     ctx.arc(xHid, y, hidRadius, 0, 2 * Math.PI);
@@ -163,7 +169,7 @@ function drawNetwork(canvas, d, f, pattern, width) {
     ctx.fill();
     ctx.strokeStyle = "#444";
     ctx.stroke();
-    if (hidden) {
+    if (hidden && hidRadius >= px(12)) {
       ctx.fillStyle = (hidden[j] - lo) / (hi - lo || 1) > 0.5 ? "#fff" : "#222";
       ctx.fillText(hidden[j] === null ? "–" : hidden[j].toFixed(2), xHid, y);
     }
@@ -310,16 +316,18 @@ function drawLoss(canvas, d, f, width) {
   return height;
 }
 
+const percentOf = (share) => (share === null || share === undefined ? "–" : (100 * share).toFixed(1) + "%");
+
 function statusText(d, f) {
   const frames = d.epochs.length;
   const who = d.describe ? `${d.describe} · ` : ""; // none in present mode: the header above names the run
   if (frames === 1 && d.epochs[0] === 0) return `${who}initial weights, not trained yet`;
   if (frames === 1) return `${who}training: epoch ${d.epochs[0].toLocaleString()} · loss ${fmt(d.loss[0], 3)}`;
   const codes = d.distinct_codes[f];
-  const line = `epoch ${d.epochs[f].toLocaleString()} of ${d.epochs[frames - 1].toLocaleString()} · loss ${fmt(d.loss[f], 3)}`;
-  if (!d.binary) return line; // real-valued targets: no bits to get right, no binary code
+  const head = `epoch ${d.epochs[f].toLocaleString()} of ${d.epochs[frames - 1].toLocaleString()} · loss ${fmt(d.loss[f], 3)}`;
+  if (!d.binary) return head + ` · variance explained ${percentOf(d.variance_explained && d.variance_explained[f])}`;
   return (
-    line +
+    head +
     ` · bits right ${d.bits_correct[f] === null ? "–" : (100 * d.bits_correct[f]).toFixed(1) + "%"}` +
     ` · distinct codes ${codes === null ? "–" : codes} of ${d.patterns}`
   );
