@@ -56,7 +56,7 @@ def test_the_loss_chart_labels_the_pca_floor_of_a_digits_run_and_not_of_one_hot(
     for result, floors in ((digits, 1), (one_hot, 0)):
         loss = charts.history_charts([("run", result)], log_loss=True)[0]
         labels = [layer for layer in loss["layer"] if layer["mark"]["type"] == "text"]
-        assert labels and labels[0]["encoding"]["text"] == {"value": "best linear map"}
+        assert labels and labels[0]["encoding"]["text"] == {"value": "PCA floor (best linear map)"}
         assert len(loss["datasets"]["floors"]) == floors  # the label is drawn once per floor, and only there
 
 

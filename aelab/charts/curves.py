@@ -198,12 +198,13 @@ def _history_layout(metric: str, log_loss: bool, legend: str | None, scale: floa
     layers = lines + rules
     if metric == "loss":  # the PCA floor as a dotted level line (floor_frame)
         floor = alt.Chart(alt.NamedData("floors")).mark_rule(strokeDash=[2, 2], opacity=0.8)
-        tip = [alt.Tooltip("run:N"), alt.Tooltip("floor:Q", title="best linear map's loss", format=".4~g")]
+        tip = [alt.Tooltip("run:N"), alt.Tooltip("floor:Q", title="PCA floor (best linear map's loss)", format=".4~g")]
         layers += floor.encode(y="floor:Q", color=color, tooltip=tip)
         label = alt.Chart(alt.NamedData("floors")).mark_text(
             align="right", baseline="bottom", dx=-2, dy=-2, fontSize=font_size(LABEL + 1, scale)
         )
-        layers += label.encode(y="floor:Q", x=alt.value("width"), text=alt.value("best linear map"), color=color)
+        text = alt.value("PCA floor (best linear map)")  # a floor for linear nets only: others may go under
+        layers += label.encode(y="floor:Q", x=alt.value("width"), text=text, color=color)
     chart = layers.properties(
         # the page sets the width (two charts a row, one on a phone); the height is the plot's own
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
