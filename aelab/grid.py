@@ -108,7 +108,19 @@ def shared_description(cells: Sequence[Cell]) -> str:
     """What every cell runs, in Config.describe's words (without the seed): a word that differs between
     cells (`lr=0.5`, `sgd`) is left out, so the base's own value of a varied setting is never shown."""
     described = [cell.config.describe(with_seed=False).split(" ") for cell in cells]
-    return " ".join(word for word in described[0] if all(word in words for words in described[1:]))
+    words = [word for word in described[0] if all(word in words for words in described[1:])]
+    size, place = shared_size(cells), int(words[:1] == described[0][:1])  # after the backend, if shared
+    return " ".join(words if size in words else [*words[:place], size, *words[place:]])
+
+
+def shared_size(cells: Sequence[Cell]) -> str:
+    """The cells' N-k-N in Config.describe's words, with a letter for a size that differs between cells
+    ('8-k-8' when the bottleneck is varied), so that a grid's description always names its size."""
+    widths = {cell.config.width for cell in cells}
+    hiddens = {cell.config.hidden for cell in cells}
+    width = str(next(iter(widths))) if len(widths) == 1 else "N"
+    hidden = str(next(iter(hiddens))) if len(hiddens) == 1 else "k"
+    return f"{width}-{hidden}-{width}"
 
 
 SCALES = (0.25, 0.5, 1, 2)  # the values a number's default grid takes, as multiples of its current value

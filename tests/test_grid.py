@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import replace
 
@@ -173,6 +174,19 @@ def test_grid_json_and_csv_hold_every_cell(cli):
     assert [row.split(",")[0] for row in rows[1:]] == ["0.5", "1.0"]
 
 
+def test_the_cli_grid_log_names_its_size_and_seeds_and_every_batch_logs(cli):
+    """The header once left out a varied size ('of numpy tanh mse sgd'), and only a grid's first batch
+    logged (the tenth marks did not start again with the next batch's epochs)."""
+    status, out, err = cli(["grid", "--width", "8", "--hidden", "3", "--epochs", "200", "--seeds", "4",
+                            "--vary", "hidden=2,3"])  # fmt: skip
+    assert status == 0, err
+    header, *lines = out.splitlines()
+    assert header.startswith("grid of 2 cells") and "4 seeds each (0..3)" in header and " 8-k-8 " in header
+    epochs = [int(line.split()[1].split("/")[0]) for line in lines if line.startswith("epoch ")]
+    restarts = [later for earlier, later in itertools.pairwise(epochs) if later < earlier]
+    assert epochs[0] == 20 and restarts == [20]  # the second cell's batch (hidden 3) logs from its start
+
+
 @pytest.mark.parametrize(
     "argv, named",
     [([], "vary"), (["--vary", "lr=x"], "lr"), (["--vary", "lr=1", "--seeds", "0"], "seeds")],
@@ -289,6 +303,22 @@ def test_the_shared_description_leaves_out_what_differs_between_cells():
     words = shared_description(cells).split(" ")
     assert not any(word.startswith(("lr=", "wd=")) for word in words)
     assert "8-3-8" in words and "noise=0.2" in words
+
+
+@pytest.mark.parametrize(
+    ("texts", "size"),
+    [
+        (["hidden=2,3"], "8-k-8"),
+        (["width=4,8"], "N-3-N"),
+        (["width=4,8", "hidden=2,3"], "N-k-N"),
+        (["lr=1,2"], "8-3-8"),
+    ],
+)
+def test_the_shared_description_names_the_size_with_a_letter_for_what_is_varied(texts, size):
+    """Varying the bottleneck once left the size out of the grid's header ('of numpy tanh mse sgd')."""
+    cells = grid_cells(BASE, [vary(text, BASE) for text in texts])
+    words = shared_description(cells).split(" ")
+    assert words[:2] == [BASE.backend, size]
 
 
 def chart_layers(chart) -> list[dict]:

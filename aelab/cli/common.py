@@ -166,10 +166,14 @@ class StopOnInterrupt:
 
 
 def log_every_tenth(start: int, epochs: int) -> Callable[[Progress], None]:
-    """A progress callback that prints one line per tenth of the `epochs` trained from epoch `start`."""
-    next_mark = [start + epochs // 10]
+    """A progress callback that prints one line per tenth of the `epochs` trained from epoch `start`,
+    over again for each of a sweep's batches (its epochs start again from `start`)."""
+    next_mark, last = [start + epochs // 10], [start]
 
     def log(progress: Progress) -> None:
+        if progress.epoch < last[0]:  # the next batch
+            next_mark[0] = start + epochs // 10
+        last[0] = progress.epoch
         if progress.epoch >= next_mark[0] > start:
             next_mark[0] += max(epochs // 10, 1)
             print(report.progress_line(progress), flush=True)

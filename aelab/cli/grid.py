@@ -46,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         return refuse(error)
     names = " x ".join(f"{item.name} ({len(item.values)})" for item in varied)
-    header = f"grid of {len(cells)} cells over {names}, {len(seeds)} seeds each, of {shared_description(cells)}"
+    header = (
+        f"grid of {len(cells)} cells over {names}, {len(seeds)} seeds each ({seeds[0]}..{seeds[-1]}),"
+        f" of {shared_description(cells)}"
+    )
     start = partial(grid, base, varied, seeds, inputs=inputs)
     return interruptible(
         partial(run_and_report, start, header, summary, formats.grid_json, (0, base.epochs), args.json)
