@@ -73,13 +73,14 @@ class RunResult(TrainedOn):
 
     @property
     def status(self) -> str:
-        """How the run ended: 'diverged', 'stopped early' (by the user), 'initial weights, not trained yet',
-        'stopped at its goal (codes solved)' (or outputs: its stop setting), 'paused' (short of its
-        epochs, e.g. after a Step) or 'finished'."""
+        """How the run ended: 'diverged', 'paused' (stopped by the user: Pause, Ctrl-C), 'initial weights, not
+        trained yet', 'stopped at its goal (codes solved)' (or outputs: its stop setting), 'paused' (short of
+        its epochs, e.g. after a Step) or 'finished'. One word for a run stopped short, as a run file keeps
+        no `stopped`: the same run reads 'paused' when loaded from its file."""
         if self.diverged:
             return "diverged"
         if self.stopped:
-            return "stopped early"
+            return "paused"
         if self.epochs_done == 0:
             return "initial weights, not trained yet"
         if self.at_goal:

@@ -229,7 +229,7 @@ def test_ctrl_c_stops_training_and_still_reports_the_run_so_far():
     finally:
         process.kill()
     assert process.returncode == 130
-    assert "stopped early after" in out and "pattern  code" in out
+    assert "paused after" in out and "pattern  code" in out
     assert "Traceback" not in err and "stopping" in err
 
 
@@ -245,7 +245,7 @@ def test_a_reader_that_leaves_early_gets_no_traceback():
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(("command", "stopped"), [("train", "stopped early after"), ("sweep", "(stopped early)")])
+@pytest.mark.parametrize(("command", "stopped"), [("train", "paused after"), ("sweep", "(stopped early)")])
 def test_sigterm_reports_the_run_so_far(command, stopped):
     """SIGTERM is handled like Ctrl-C: the run (or sweep) so far is printed, marked stopped, exit status 143."""
     argv = [sys.executable, "-m", "aelab", command, "--width", "64", "--hidden", "6", "--epochs", "100000"]

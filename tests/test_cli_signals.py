@@ -51,7 +51,7 @@ def test_train_stops_inside_a_long_epoch(number, status):
     seconds, out, err = stop_and_time(process, number, settle=1.5)
     assert process.returncode == status, err
     assert seconds < STOP_WITHIN, f"took {seconds:.1f} s to stop"
-    assert "stopped early after 0 epochs" in out and "Traceback" not in err
+    assert "paused after 0 epochs" in out and "Traceback" not in err
 
 
 def test_train_json_stopped_by_sigterm_is_a_whole_run_that_resumes(tmp_path):

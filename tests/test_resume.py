@@ -110,6 +110,16 @@ def test_a_new_optimizer_starts_fresh_and_fixed_settings_are_refused():
         trainer.change(replace(trainer.config, hidden=4))
 
 
+def test_a_paused_run_reads_paused_before_and_after_a_save():
+    """A run stopped by Pause once said 'stopped early' while the same run loaded from its file said 'paused'."""
+    config = replace(RECIPES["adam_noise"], epochs=60)
+    trainer = Trainer(config, [config.seed])
+    paused = trainer.run(60, on_progress=lambda progress: progress.epoch >= 23, progress_interval=0).run(0)
+    loaded = load_trainer(json.dumps(formats.run_json(paused) | {"resume": resume_section(trainer)})).run(0).run(0)
+    assert paused.stopped and not loaded.stopped and loaded.epochs_done == paused.epochs_done == 23
+    assert paused.status == loaded.status == "paused"
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("recipe", ["adam_noise", "momentum_minibatch", "rprop_restarts"])
 def test_save_and_load_continues_identically(backend, recipe):
