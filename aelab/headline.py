@@ -95,13 +95,19 @@ def finished_line(result: RunResult, trained: int | None = None) -> str:
     return f"Trained {epochs} in {result.train_seconds:.2f} s: {outcome(result)}."
 
 
+def variance_explained(share: float) -> str:
+    """'variance explained 28%', and what a share below zero means: one wording for the page and the CLI."""
+    worse = " (worse than always answering the mean pattern)" if share < 0 else ""
+    return f"variance explained {percent(share)}{worse}"
+
+
 def outcome(result: RunResult) -> str:
     """What a run reached: its variance explained (real-valued data, which has no goal), or when its outputs
     and its codes were solved; a run stopped at its goal some epochs after it was first solved says both."""
     if not result.data.binary:
-        explained = result.reconstruction()["variance_explained"]
-        worse = " (worse than always answering the mean pattern)" if explained < 0 else ""
-        return f"variance explained {percent(explained)}{worse}; real-valued data has no solved goal"
+        return (
+            f"{variance_explained(result.reconstruction()['variance_explained'])}; real-valued data has no solved goal"
+        )
     if result.solved_epoch is None:
         if result.output_solved_epoch is None:
             return "never solved"

@@ -15,7 +15,7 @@ from aelab.bench_run import BenchResult
 from aelab.code_groups import code_classes
 from aelab.config import SETTINGS, Config, min_code_bits
 from aelab.diagnosis import CAUSES
-from aelab.headline import code_headline, percent, solved_history
+from aelab.headline import code_headline, percent, solved_history, variance_explained
 from aelab.probe import CornerTable
 from aelab.progress import Progress
 from aelab.results import RunResult, SweepResult
@@ -85,7 +85,7 @@ def reconstruction_line(result: RunResult) -> str:
         line += f", PCA floor (rank {result.config.hidden}, {result.config.loss}) {figures['pca_floor']:.6g}"
     if result.diverged:  # the figures of weights that blew up are no measure of anything
         return "reconstruction: not measured, the run diverged (try a smaller learning rate)"
-    line += f", variance explained {percent(figures['variance_explained'])}"
+    line += f", {variance_explained(figures['variance_explained'])}"
     if figures["subspace_angles"] is not None:
         line += f", largest angle to the principal subspace {max(figures['subspace_angles']):.3g} deg"
     return line

@@ -102,6 +102,15 @@ def test_digits_named_without_lr_train_and_report_no_code_figures(cli):
     assert "bits right" not in out and "distinct codes" not in out
 
 
+def test_the_cli_says_what_a_negative_variance_explained_means(cli):
+    """'variance explained -3%' once stood unexplained in the CLI's summary, while the page's status said it."""
+    status, out, _ = cli(["train", "--data", "digits", "--hidden", "2", "--lr", "0.00001", "--epochs", "1"])
+    reconstruction = next(line for line in out.splitlines() if line.startswith("reconstruction:"))
+    variance = float(reconstruction.split("variance explained ")[1].split("%")[0])
+    assert status == 0 and variance < 0  # the initial weights: worse than the mean
+    assert reconstruction.endswith(f"variance explained {variance:g}% (worse than always answering the mean pattern)")
+
+
 def test_a_diverged_run_says_so_instead_of_a_variance_explained(cli):
     argv = ["train", "--data", "digits", "--hidden", "2", "--output", "linear", "--lr", "50", "--epochs", "50"]
     status, out, _ = cli(argv)
