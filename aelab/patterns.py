@@ -193,7 +193,8 @@ PATTERN_SETS: dict[str, PatternSet] = by_name(
         default_width=DIGITS_WIDTH,
         default_lr=1.0,  # trains tanh or linear nets, sigmoid or linear outputs, k 2..16; 50 diverges
         intro="Squeeze 8x8 images of handwritten **digits** (grey levels 0..1) through k hidden units and "
-        "reconstruct them: real values, so no binary code; the **PCA floor** is the least error k units can reach.",
+        "reconstruct them: real values, so no binary code; the **PCA floor** is the least error a linear net "
+        "through k units can reach (a nonlinear one may go below it).",
     ),
     PatternSet(
         "csv",

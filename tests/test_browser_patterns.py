@@ -4,6 +4,7 @@ as images, and the Hidden code view draws the codes coloured by label over the d
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,9 @@ def test_every_digit_gives_real_valued_figures_on_a_page_of_sane_height(server, 
     page.keyboard.press("End")  # the last frame: the run's own figures
     sync_api.expect(status).to_contain_text("variance explained", timeout=20_000)
     assert "bits right" not in status.inner_text() and "distinct codes" not in status.inner_text()
+    # the replay's reconstructions are a stride of the patterns, and say so
+    outputs = page.locator("canvas.outs").last
+    sync_api.expect(outputs).to_have_attribute("aria-label", re.compile(r"reconstructions · \d+ of the 1,797 patterns"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     status.scroll_into_view_if_needed()
     page.screenshot(path=SCREENSHOTS / "digits-replay-desk.png")

@@ -52,6 +52,14 @@ def test_the_loss_axis_ends_at_the_data(digits):
     assert y["axis"]["values"] and all(values.min() <= tick <= values.max() for tick in y["axis"]["values"])
 
 
+def test_the_live_loss_chart_ends_at_its_data_with_the_same_ticks():
+    """The chart redrawn while training had Vega's log axis: rounded out to whole decades, uneven labels."""
+    loss = np.geomspace(0.31, 0.0042, 200)
+    y = charts.live_loss_spec(np.arange(1, 201), loss, 200)["encoding"]["y"]
+    assert y["scale"] == {"type": "log", "nice": False}
+    assert y["axis"]["values"] == charts.curves.log_ticks(loss) == [0.005, 0.01, 0.02, 0.05, 0.1, 0.2]
+
+
 def test_the_replay_of_real_valued_data_has_variance_explained_not_bits(digits):
     data = replay.payload(replay.run_frames(digits))
     assert data["binary"] is False

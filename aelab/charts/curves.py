@@ -226,7 +226,13 @@ def live_loss_spec(epochs: np.ndarray, loss: np.ndarray, total_epochs: int | Non
         "mark": {"type": "line", "strokeWidth": 2},
         "encoding": {
             "x": {"field": "epoch", "type": "quantitative", "title": "Epoch", "scale": x_scale},
-            "y": {"field": "loss", "type": "quantitative", "title": "Loss (log)", "scale": {"type": "log"}},
+            "y": {  # as the training curves' loss: even ticks over the data, no decade beyond it
+                "field": "loss",
+                "type": "quantitative",
+                "title": "Loss (log)",
+                "scale": {"type": "log", "nice": False},
+                "axis": {"values": log_ticks(np.asarray(loss, dtype=float))},
+            },
             "tooltip": [
                 {"field": "epoch", "type": "quantitative"},
                 {"field": "loss", "type": "quantitative", "format": ".4~g"},

@@ -261,7 +261,10 @@ function drawOutputs(canvas, d, f, pattern, width) {
   const ctx = setupCanvas(canvas, width, height);
   ctx.fillStyle = "#555";
   ctx.textAlign = "left";
-  ctx.fillText("reconstructions", 0, px(7));
+  // Many patterns (the digits' 1797) are shown by a stride: say how many of them these rows are
+  const sample = rows.length < d.patterns ? ` · ${rows.length} of the ${d.patterns.toLocaleString()} patterns` : "";
+  ctx.fillText(`reconstructions${sample}`, 0, px(7));
+  canvas.setAttribute("aria-label", `the reconstructions${sample}`);
   for (let r = 0; r < rows.length; r++) for (let c = 0; c < units.length; c++) {
     ctx.fillStyle = shade(Y[r][c], 0, 1);
     ctx.fillRect(c * cell, top + r * cell, cell - (cell > 4 ? 1 : 0), cell - (cell > 4 ? 1 : 0));
