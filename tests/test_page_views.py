@@ -31,6 +31,17 @@ def test_after_a_run_the_views_open_on_the_hidden_code_it_showed_live():
     assert not charts_in(next(t for t in page.tabs if t.label == "Weights"))
 
 
+def test_a_view_chosen_by_hand_stays_after_a_full_speed_run():
+    page = new_page()
+    page.select_slider(key="speed").set_value(100).run()
+    click_train(page)
+    assert open_view(page) == "Hidden code"
+    tab(page, "Weights")
+    page.select_slider(key="speed").set_value(0).run()
+    click_train(page)
+    assert open_view(page) == "Weights"
+
+
 def test_the_code_table_lists_the_shared_codes_first():
     # patterns 1 & 4 share code 11, 2 & 5 share 00; 0 and 3 have codes of their own
     hidden = np.array([[0.9, -0.9], [0.9, 0.9], [-0.9, -0.9], [-0.9, 0.9], [0.8, 0.7], [-0.7, -0.8]])
