@@ -155,3 +155,42 @@ def test_a_phone_never_scrolls_sideways(server, viewer):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "phone_390x844_curves.png"))
     assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.parametrize("viewer", [PROJECTOR], indirect=True)
+def test_a_finished_lesson_run_keeps_its_whole_bit_table_on_the_projector(server, viewer):
+    page = viewer
+    page.goto(f"{server}/?present=1")  # the default 8-3-8 at full speed: it ends by itself
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    sync_api.expect(
+        page.get_by_test_id("stExpander").filter(has_text=re.compile("[Ss]olved|[Tt]rained"))
+    ).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    height = PROJECTOR["height"]
+    assert_in_first_screen(page.get_by_text("aelab · 8-3-8"), "the lesson header", height)
+    assert_in_first_screen(page.get_by_role("button", name="Train", exact=True), "Train", height)
+    assert_in_first_screen(page.locator("canvas.net").first, "the replay's network", height)
+    assert_in_first_screen(page.locator("canvas.code").first, "the replay's hidden code, every row", height)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "lesson_1280x720_finished.png"))
+    assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.parametrize("viewer", [PHONE], indirect=True)
+def test_a_phone_sees_pause_while_a_lesson_trains(server, viewer):
+    page = viewer
+    page.goto(f"{server}/?present=1")
+    wait_until_idle(page)
+    set_speed(page, "20 epochs/s")  # paced: still training when the check runs
+    page.get_by_role("button", name="Train", exact=True).click()
+    pause = page.get_by_role("button", name="Pause", exact=True)
+    sync_api.expect(pause).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert_in_first_screen(pause, "Pause", PHONE["height"])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "lesson_390x844_training.png"))
+    pause.click()
+    sync_api.expect(page.get_by_text("Training paused at epoch", exact=False)).to_be_visible(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
