@@ -340,7 +340,7 @@ const HTML = `
 <div class="aelab-replay">
   <div class="head">
   <div class="bar">
-    <button class="play" type="button">▶ Replay</button>
+    <button class="play" type="button">▶ Play</button>
     <input class="aelab-scrub" type="range" min="0" max="0" step="1" value="0" aria-label="replay epoch">
     <label class="pick">pattern <select class="pattern" aria-label="pattern"></select></label>
   </div>
@@ -401,7 +401,7 @@ export default function (component) {
       s.playing = false;
       if (s.timer) cancelAnimationFrame(s.timer);
       s.timer = null;
-      s.play.textContent = "▶ Replay";
+      s.play.textContent = "▶ Play";
     };
     s.tick = (now) => {
       if (!s.playing) return;
@@ -417,7 +417,7 @@ export default function (component) {
     s.start = () => {
       if (s.frame >= s.data.epochs.length - 1) s.frame = 0; // play again from the start
       s.playing = true;
-      s.play.textContent = "❚❚ Pause replay";
+      s.play.textContent = "❚❚ Pause";
       s.lastStep = 0;
       s.timer = requestAnimationFrame(s.tick);
     };
