@@ -24,10 +24,11 @@ from aelab.grid import (
     vary,
 )  # fmt: skip
 from aelab.report import markdown_literal, percent
-from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range
+from aelab.sweep import SweepProgress
 from aelab_page.lesson import chart_scale
-from aelab_page.serving import allowance_spent, training_slot, within_grid_budget
-from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
+from aelab_page.seed_batches import keep_stopped, seed_range_inputs, stoppable_status
+from aelab_page.serving import within_grid_budget
+from aelab_page.training import PROGRESS_INTERVAL
 from aelab_page.upload import run_inputs
 
 NONE = "(none)"
@@ -46,18 +47,14 @@ def variable_settings(config: Config) -> list[str]:
 
 
 def keep_stopped_grid() -> None:
-    """A grid that a click stopped left its latest progress: keep the grid up to there (as the sweep does)."""
-    latest = st.session_state.get("grid_progress")
-    if not latest:
-        return
-    if not stopped_in_time("grid"):
-        st.warning("The last grid is still stopping; click again in a moment.")
-        return
-    st.session_state.pop("grid_progress", None)
-    progress, base, varied, seeds = latest[0]
-    sweeps = progress.cell_results(diagnosed=True)
-    cells = grid_cells(base, varied)
-    st.session_state.grid_result = GridResult(base, varied, seeds, cells, sweeps, progress.seconds, True)
+    """A grid that a click stopped: keep it up to its latest progress (as the sweep does)."""
+
+    def result_of(latest: tuple[SweepProgress, Config, list[Varied], list[int]]) -> GridResult:
+        progress, base, varied, seeds = latest
+        cells = grid_cells(base, varied)
+        return GridResult(base, varied, seeds, cells, progress.cell_results(diagnosed=True), progress.seconds, True)
+
+    keep_stopped("grid", result_of)
 
 
 def _varied_inputs(column, index: int, config: Config) -> str | None:
@@ -83,13 +80,9 @@ def grid_view(config: Config) -> None:
     )
     left, right = st.columns(2)
     texts = [text for text in (_varied_inputs(left, 0, config), _varied_inputs(right, 1, config)) if text]
-    columns = st.columns([1, 1, 1], vertical_alignment="bottom")
-    count = columns[0].number_input("Seeds per cell", 1, MAX_SWEEP_SEEDS, value=20, step=1, key="grid_seeds")
-    if st.session_state.get("grid_first", 0) > last_first_seed(count):
-        st.session_state.grid_first = last_first_seed(count)
-    first = columns[1].number_input("First seed", 0, last_first_seed(count), key="grid_first")
+    seeds, clicked = seed_range_inputs("grid", "Seeds per cell", default_count=20, step=1, button="Run grid")
     refused = False  # this click's grid was refused: what shows below is the previous one
-    if columns[2].button("Run grid", key="grid", type="primary", width="stretch"):
+    if clicked:
         try:
             varied = [vary(text, config) for text in texts]
             grid_cells(config, varied)  # refuses a setting twice, too many cells, an impossible one
@@ -97,7 +90,7 @@ def grid_view(config: Config) -> None:
             st.error(f"Cannot run this grid: {markdown_literal(str(error))}")
             refused = True
         else:
-            run_grid(config, varied, seed_range(count, first))
+            run_grid(config, varied, seeds)
     result = st.session_state.get("grid_result")
     if result is None:
         st.info("Choose the settings to vary and their values, then click **Run grid**.")
@@ -113,29 +106,19 @@ def run_grid(base: Config, varied: list[Varied], seeds: list[int]) -> None:
     if not within_grid_budget(configs, seeds, command):
         return
     label = f"Sweeping {len(configs)} cells of {len(seeds)} seeds"
-    slot = training_slot(estimate_bench_seconds(configs, len(seeds)), base.backend)
-    with st.status(label, expanded=True) as status, slot as allowance, session_lock("grid"):
-        bar = st.progress(0.0, text="starting")
-        st.button("Stop", key="stop_grid", icon=":material/stop_circle:", help="Stop now and keep the grid so far.")
-        latest: list[tuple[SweepProgress, Config, list[Varied], list[int]]] = []
-        st.session_state.grid_progress = latest
+    with stoppable_status("grid", label, estimate_bench_seconds(configs, len(seeds)), base.backend) as run:
 
         def on_progress(progress: SweepProgress) -> None:
-            latest[:] = [(progress, base, varied, seeds)]
             text = f"batch {len(progress.done) + 1} of {progress.batches} · epoch {progress.epoch:,}"
-            bar.progress(progress.fraction, text=text)
+            run.progress((progress, base, varied, seeds), progress.fraction, text)
 
         try:
-            result = grid(base, varied, seeds, on_progress, PROGRESS_INTERVAL, allowance, inputs=run_inputs(base))
-        except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
-            status.update(label=f"Could not run the grid: {error}", state="error")
+            result = grid(base, varied, seeds, on_progress, PROGRESS_INTERVAL, run.allowance, inputs=run_inputs(base))
+        except ConfigError as error:
+            run.failed(error)
             return
-        latest.clear()
-        st.session_state.grid_result = result
         kept = "The grid so far is kept below. All of it runs on your own machine, where there is no limit, with:"
-        if allowance_spent(allowance, status, f"Stopped after {result.seconds:.1f} s", kept, command):
-            return
-        status.update(label=f"{label} took {result.seconds:.2f} s", state="complete", expanded=False)
+        run.finish(result, f"{len(configs)} cells of {len(seeds)} seeds", result.seconds, kept, command)
 
 
 def open_cell(index: int) -> None:

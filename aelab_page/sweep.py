@@ -11,13 +11,14 @@ from aelab.budget import estimate_seconds
 from aelab.config import Config, ConfigError
 from aelab.report import cli_command, epoch_or_never, epoch_statistic, percent
 from aelab.results import SweepResult
-from aelab.sweep import MAX_SWEEP_SEEDS, SweepProgress, last_first_seed, seed_range, sweep
+from aelab.sweep import SweepProgress, sweep
 from aelab_page.diagnosis import FAILURE_COLUMNS, MAX_TABLE_HEIGHT, diagnosis_ui, failure_columns
 from aelab_page.lesson import chart_scale, table_size
 from aelab_page.memory import track_memory
-from aelab_page.serving import allowance_spent, training_slot, within_budget
+from aelab_page.seed_batches import keep_stopped, seed_range_inputs, stoppable_status
+from aelab_page.serving import within_budget
 from aelab_page.setting_widgets import load_into_widgets
-from aelab_page.training import PROGRESS_INTERVAL, session_lock, stopped_in_time
+from aelab_page.training import PROGRESS_INTERVAL
 from aelab_page.upload import run_inputs
 
 
@@ -29,17 +30,8 @@ def open_seed(seed: int, config: Config) -> None:
 
 
 def keep_stopped_sweep() -> None:
-    """A sweep that a click stopped left its latest progress: keep the sweep up to there. With
-    fastReruns the rerun starts while the stopped sweep's thread trains on to its next redraw, so
-    wait for that thread to let go of the sweep first."""
-    latest = st.session_state.get("sweep_progress")
-    if not latest:
-        return
-    if not stopped_in_time("sweep"):
-        st.warning("The last sweep is still stopping; click again in a moment.")
-        return
-    st.session_state.pop("sweep_progress", None)
-    st.session_state.sweep_result = latest[0].result()
+    """A sweep that a click stopped: keep it up to its latest progress."""
+    keep_stopped("sweep", lambda progress: progress.result())
 
 
 def sweep_view(config: Config) -> None:
@@ -48,13 +40,9 @@ def sweep_view(config: Config) -> None:
         "One setting, many seeds, trained together in batches (a seed trains exactly as it would alone). "
         "How often does it find a distinct binary code, and how fast?"
     )
-    columns = st.columns([1, 1, 1], vertical_alignment="bottom")
-    count = columns[0].number_input("Seeds", 1, MAX_SWEEP_SEEDS, value=100, step=10, key="sweep_seeds")
-    if st.session_state.get("sweep_first", 0) > last_first_seed(count):  # keep the last seed valid
-        st.session_state.sweep_first = last_first_seed(count)
-    first = columns[1].number_input("First seed", 0, last_first_seed(count), key="sweep_first")
-    if columns[2].button("Run sweep", key="sweep", type="primary", width="stretch"):
-        run_sweep(config, seed_range(count, first))
+    seeds, clicked = seed_range_inputs("sweep", "Seeds", default_count=100, step=10, button="Run sweep")
+    if clicked:
+        run_sweep(config, seeds)
     result = st.session_state.get("sweep_result")
     if result is None:
         st.info("Set the seeds and click **Run sweep**. The sweep uses the settings in the sidebar.")
@@ -111,36 +99,23 @@ def run_sweep(config: Config, seeds: list[int]) -> None:
     if not within_budget(config, seeds):
         return
     label = f"Sweeping {len(seeds)} seeds of {config.describe(with_seed=False)}"
-    slot = training_slot(estimate_seconds(config, len(seeds)), config.backend)
-    with st.status(label, expanded=True) as status, slot as allowance, session_lock("sweep"):
-        bar = st.progress(0.0, text="starting")
-        st.button("Stop", key="stop_sweep", icon=":material/stop_circle:", help="Stop now and keep the sweep so far.")
-        # As for a single run: a click interrupts the sweep inside a redraw, and the rerun makes
-        # the sweep so far, causes and codes included, from the latest progress (keep_stopped_sweep).
-        latest: list[SweepProgress] = []
-        st.session_state.sweep_progress = latest
+    with stoppable_status("sweep", label, estimate_seconds(config, len(seeds)), config.backend) as run:
 
         def on_progress(progress: SweepProgress) -> None:
-            latest[:] = [progress]
             solved = sum(epoch is not None for epoch in progress.sweep_result().solved_epoch)
             text = f"epoch {progress.epoch:,} of {progress.epochs:,} · {solved} of {len(seeds)} seeds solved"
             if progress.batches > 1:
                 text += f" · batch {len(progress.done) + 1} of {progress.batches}"
-            bar.progress(progress.fraction, text=text)
+            run.progress(progress, progress.fraction, text)
 
         try:
-            result = sweep(config, seeds, on_progress, PROGRESS_INTERVAL, allowance, inputs=run_inputs(config))
-        except ConfigError as error:  # torch missing, no CUDA: say so, never a traceback
-            status.update(label=f"Could not run the sweep: {error}", state="error")
+            result = sweep(config, seeds, on_progress, PROGRESS_INTERVAL, run.allowance, inputs=run_inputs(config))
+        except ConfigError as error:
+            run.failed(error)
             return
-        latest.clear()
-        st.session_state.sweep_result = result
-        track_memory()
         kept = (
             "The sweep so far is kept below (seeds not yet solved count as unsolved). All of it runs on your own "
             "machine, where there is no limit, with:"
         )
-        stopped = f"Stopped after {result.seconds:.1f} s"
-        if allowance_spent(allowance, status, stopped, kept, cli_command(config, seeds)):
-            return
-        status.update(label=f"Swept {len(seeds)} seeds in {result.seconds:.2f} s", state="complete", expanded=False)
+        run.finish(result, f"{len(seeds)} seeds", result.seconds, kept, cli_command(config, seeds))
+        track_memory()

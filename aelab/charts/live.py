@@ -13,7 +13,7 @@ import numpy as np
 
 from aelab.activations import ACTIVATIONS
 from aelab.charts.codes import code_scatter, scatter_pairs
-from aelab.charts.matrices import heatmap
+from aelab.charts.matrices import heatmap, matrix_frame
 
 
 def heatmap_spec(
@@ -28,11 +28,10 @@ def heatmap_spec(
 ) -> dict:
     """charts.heatmap's Vega-Lite spec for `matrix` (P, Q)."""
     template = _heatmap_template(matrix.shape, row, column, title, tuple(map(float, domain)), text, scale)
-    rows, columns = np.indices(matrix.shape)
-    values = [
-        {row: int(i), column: int(j), "value": float(v)}
-        for i, j, v in zip(rows.ravel(), columns.ravel(), np.asarray(matrix, dtype=float).ravel(), strict=True)
-    ]
+    frame = matrix_frame(np.asarray(matrix, dtype=float), row, column)
+    names = list(frame.columns)  # row, column, "value"; tolist gives the plain numbers JSON takes
+    columns = [frame[name].tolist() for name in names]
+    values = [dict(zip(names, cell, strict=True)) for cell in zip(*columns, strict=True)]
     return _filled(template, {"matrix": values})
 
 
