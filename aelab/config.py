@@ -215,14 +215,20 @@ def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_D
         try:
             setting = _setting(name, text)
             value = setting.parse(text)
-            # a limit set by another field (hidden by width) is checked once that field is known
-            setting.check(value, high=SETTINGS[setting.high_field].high if setting.high_field else None)
+            if not setting.high_field:  # a limit set by another field (hidden by width) waits for that field
+                setting.check(value)
             good[name] = value
         except ConfigError as error:
             refused[name] = error
-    width = good.get("width", base.width)
-    if good.get("hidden", 0) > width:
-        refused["hidden"] = ConfigError("hidden", good.pop("hidden"), SETTINGS["hidden"].allowed(width))
+    width = _with_set_defaults({key: value for key, value in good.items() if key != "hidden"}, base).get(
+        "width", base.width
+    )
+    if "hidden" in good:
+        try:
+            SETTINGS["hidden"].check(good["hidden"], high=width)
+        except ConfigError as error:
+            refused["hidden"] = error
+            del good["hidden"]
     if "hidden" not in good:
         good["hidden"] = fitting_hidden(width, base.hidden)
     data = good.get("data", base.data)
@@ -232,8 +238,16 @@ def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_D
     refused |= {error.field: error for error in clashes}
     for name, error in refused.items():
         fallback = f"using {getattr(config, name)!r} instead" if name in SETTINGS else "ignored"
-        problems.append(f"{error}; {fallback}")
+        problems.append(f"{link_problem(error)}; {fallback}")
     return config, problems
+
+
+def link_problem(error: ConfigError) -> str:
+    """A refused link value named as the sidebar does, with its key, which the link spells:
+    "Bottleneck k (hidden): 0 is not allowed (...)" where the CLI, whose options are keys, says "hidden: 0 ..."."""
+    if error.field not in SETTINGS:
+        return str(error)
+    return f"{SETTINGS[error.field].label} ({error.field}){str(error).removeprefix(error.field)}"
 
 
 # What a setting that clashes with the others (check_combination) becomes, given the values so far.

@@ -66,7 +66,8 @@ class Setting:
         if self.kind is str:
             return f"choose one of: {', '.join(self.options)}"
         high = self.high if high is None else high
-        high_text = self.high_field if high is None else _number(high)
+        bound = f", the {self.high_field}" if self.high_field else ""  # a limit another field sets: say which
+        high_text = self.high_field if high is None else _number(high) + bound
         if self.kind is int:
             return f"a whole number from {_number(self.low)} to {high_text}"
         return f"a finite number from {_number(self.low)} to {high_text}"
@@ -142,7 +143,7 @@ SETTINGS: dict[str, Setting] = by_name(
         "patterns",
         int,
         "Pattern count P",
-        "how many patterns (0: the set's own: one_hot N, random_binary N, bars the 2 side single bars, digits "
+        "how many patterns (0: the set's own: one_hot N, random_binary N, bars its 2 x side single bars, digits "
         "all 1797; one_hot takes only N; bars with another count overlays random bars, each with chance 1/side)",
         0,
         MAX_PATTERNS,
@@ -291,10 +292,6 @@ SETTINGS: dict[str, Setting] = by_name(
     Setting("seed", int, "Seed", "draws the initial weights", 0, MAX_SEED),
     Setting("dtype", str, "Float type", "the precision of all arithmetic", choices=_labels(float32="", float64="")),
     Setting(
-        "device",
-        str,
-        "Torch device",
-        "torch only: auto picks CUDA when there is one",
-        choices=_labels(auto="", cpu="", cuda=""),
+        "device", str, "Torch device", "torch only: auto takes CUDA if any", choices=_labels(auto="", cpu="", cuda="")
     ),
 )

@@ -200,7 +200,7 @@ def test_a_share_link_opens_with_its_settings(server, page):
 def test_a_bad_share_link_warns_and_still_works(server, page):
     page.goto(f"{server}/?width=huge&hidden=4")
     wait_until_idle(page)
-    sync_api.expect(page.get_by_text("width: 'huge' is not allowed", exact=False)).to_be_visible()
+    sync_api.expect(page.get_by_text("Input width N (width): 'huge' is not allowed", exact=False)).to_be_visible()
     sync_api.expect(page.get_by_label("Input width N", exact=True)).to_have_value("8")
     assert page.get_by_test_id("stException").count() == 0
 

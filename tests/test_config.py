@@ -159,7 +159,11 @@ def test_min_code_bits_is_ceil_log2(width):
 @pytest.mark.parametrize(
     ("link", "hidden", "problem"),
     [
-        ({"width": "16", "hidden": "40"}, 4, "hidden: 40 is not allowed (a whole number from 1 to 16); using 4"),
+        (
+            {"width": "16", "hidden": "40"},
+            4,
+            "Bottleneck k (hidden): 40 is not allowed (a whole number from 1 to 16, the width); using 4",
+        ),
         ({"width": "16", "hidden": "abc"}, 4, "using 4 instead"),
         ({"width": "1024"}, 10, None),  # no bottleneck given: the default 3 cannot code 1024 patterns
         ({"width": "4"}, 3, None),  # the default fits: kept
@@ -224,8 +228,8 @@ def test_a_link_naming_real_valued_data_takes_stop_never_silently_but_refuses_a_
     assert (config.data, config.stop, problems) == ("digits", "never", [])
     config, problems = config_from_partial_strings({"data": "digits", "stop": "codes"})
     assert config.stop == "never"
-    assert problems == ["stop: 'codes' needs binary targets; data digits is real-valued, so only 'never' is allowed; "
-                        "using 'never' instead"]  # fmt: skip
+    assert problems == ["Stop when (stop): 'codes' needs binary targets; data digits is real-valued, so only 'never' "
+                        "is allowed; using 'never' instead"]  # fmt: skip
     assert config_from_partial_strings({"data": "bars"})[0].stop == "codes"  # a binary set keeps the page's goal
 
 
@@ -234,3 +238,29 @@ def test_text_naming_real_valued_data_without_lr_gets_the_sets_own_lr():
     assert Config.from_strings({"data": "digits", "lr": "3"}).lr == 3.0  # a given lr is kept
     assert Config.from_strings({"data": "bars"}).lr == Config().lr  # a binary set trains at the default
     assert config_from_partial_strings({"data": "digits", "hidden": "2"})[0].lr == PATTERN_SETS["digits"].default_lr
+
+
+@pytest.mark.parametrize(
+    ("link", "problem"),
+    [
+        ({"hidden": "0"}, "Bottleneck k (hidden): 0 is not allowed (a whole number from 1 to 8, the width); using 3"),
+        ({"width": "16", "hidden": "0"}, "Bottleneck k (hidden): 0 is not allowed (a whole number from 1 to 16, the"),
+        ({"width": "1"}, "Input width N (width): 1 is not allowed (a whole number from 2 to 1024); using 8"),
+        ({"lr": "fast"}, "Learning rate (lr): 'fast' is not allowed (must be a number)"),
+    ],
+)
+def test_a_link_problem_names_the_sidebar_label_the_key_and_the_bound_that_applies(link, problem):
+    """A link's user sees labels, and the link spells keys; a bottleneck's upper limit is the width in use."""
+    _, problems = config_from_partial_strings(link)
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+def test_a_named_set_gives_a_links_bottleneck_its_width():
+    """?data=digits&hidden=30: the digits' width 64 holds 30 (the default width 8 would not)."""
+    config, problems = config_from_partial_strings({"data": "digits", "hidden": "30"})
+    assert (config.width, config.hidden, problems) == (64, 30, [])
+
+
+def test_the_cli_names_a_setting_by_its_key():
+    with pytest.raises(ConfigError, match=r"^hidden: 9 is not allowed \(a whole number from 1 to 8, the width\)$"):
+        Config(width=8, hidden=9)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from aelab.config import PAGE_DEFAULTS, min_code_bits
 from aelab.presets import PRESETS, apply_preset
+from aelab.settings import SETTINGS
 from tests.test_page import new_page
 
 
@@ -54,8 +55,9 @@ def test_every_link_problem_is_in_one_compact_warning():
     [warning] = page.warning
     lines = warning.value.split("  \n")
     assert len(lines) == 1 + len(link)  # a heading, then a line per problem
-    for name in link:
-        assert sum(line.startswith(f"` {name}: ") for line in lines) == 1, name
+    for name in link:  # a setting by its sidebar label and key, a link-only parameter by its key
+        named = f"{SETTINGS[name].label} ({name})" if name in SETTINGS else name
+        assert sum(line.startswith(f"` {named}: ") for line in lines) == 1, name
     assert page.select_slider(key="speed").value == 0 and page.radio(key="stop").value == PAGE_DEFAULTS.stop
 
 

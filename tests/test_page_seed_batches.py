@@ -49,3 +49,10 @@ def test_a_finished_sweep_and_a_finished_grid_say_so_in_the_same_words():
     page.button(key="sweep").click().run()
     labels = status_labels(page)
     assert any(re.fullmatch(r"Swept 3 seeds in \d+\.\d\d s", label) for label in labels), labels
+
+
+def test_the_grid_menus_name_a_setting_as_the_sidebar_does_with_its_key():
+    page = page_at_few_epochs()
+    menu = page.selectbox(key="grid_name_0")
+    assert "Learning rate (lr)" in menu.options and "lr" not in menu.options
+    assert menu.value == "lr"  # the key is still what the section reads

@@ -138,8 +138,9 @@ def test_settings_that_clash_are_made_to_fit_and_each_clash_is_named():
     assert config.data == "one_hot" and [error.field for error in clashes] == ["data"]
     config, problems = config_from_partial_strings({"data": "bars", "width": "10", "loss": "softmax_ce"})
     assert (config.data, config.width, config.loss) == ("bars", 16, "mse")
-    assert problems[0].startswith("width: 10 is not allowed") and problems[0].endswith("using 16 instead")
-    assert problems[1].startswith("loss: 'softmax_ce' is not allowed")
+    assert problems[0].startswith("Input width N (width): 10 is not allowed")
+    assert problems[0].endswith("using 16 instead")
+    assert problems[1].startswith("Loss (loss): 'softmax_ce' is not allowed")
 
 
 @pytest.mark.parametrize(

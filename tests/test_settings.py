@@ -117,7 +117,9 @@ def test_a_link_with_a_small_width_and_its_bottleneck_opens_as_written():
     assert (config.width, config.hidden, problems) == (2, 2, [])
     config, problems = config_from_partial_strings({"width": "4", "hidden": "9"})
     assert (config.width, config.hidden) == (4, 3)
-    assert problems == ["hidden: 9 is not allowed (a whole number from 1 to 4); using 3 instead"]
+    assert problems == [
+        "Bottleneck k (hidden): 9 is not allowed (a whole number from 1 to 4, the width); using 3 instead"
+    ]
     config, problems = config_from_partial_strings({"width": "2"})
     assert (config.width, config.hidden, problems) == (2, 2, [])
 

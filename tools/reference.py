@@ -37,7 +37,9 @@ def cell(text: str) -> str:
 
 def values(setting: Setting) -> str:
     if setting.kind is str:
-        return ", ".join(f"`{value}` ({cell(label)})" for value, label in setting.options.items())
+        return ", ".join(
+            f"`{value}` ({cell(label)})" if label else f"`{value}`" for value, label in setting.options.items()
+        )
     return cell(setting.allowed())
 
 
