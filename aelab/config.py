@@ -242,12 +242,16 @@ def config_from_partial_strings(values: Mapping[str, str], base: Config = PAGE_D
     return config, problems
 
 
+def setting_name(name: str) -> str:
+    """A setting as the sidebar labels it, with its key (what links, --vary and the CLI spell): "Learning rate
+    (lr)"; any other name as it is."""
+    return f"{SETTINGS[name].label} ({name})" if name in SETTINGS else name
+
+
 def link_problem(error: ConfigError) -> str:
-    """A refused link value named as the sidebar does, with its key, which the link spells:
-    "Bottleneck k (hidden): 0 is not allowed (...)" where the CLI, whose options are keys, says "hidden: 0 ..."."""
-    if error.field not in SETTINGS:
-        return str(error)
-    return f"{SETTINGS[error.field].label} ({error.field}){str(error).removeprefix(error.field)}"
+    """A refused link value named by setting_name: "Bottleneck k (hidden): 0 is not allowed (...)" where the
+    CLI, whose options are keys, says "hidden: 0 ..."."""
+    return setting_name(error.field) + str(error).removeprefix(error.field)
 
 
 # What a setting that clashes with the others (check_combination) becomes, given the values so far.

@@ -11,7 +11,7 @@ import streamlit as st
 from aelab import charts, formats
 from aelab.active_settings import DEPENDS_ON, is_active
 from aelab.budget import estimate_bench_seconds
-from aelab.config import Config, ConfigError
+from aelab.config import Config, ConfigError, setting_name
 from aelab.grid import (
     GridResult,
     Varied,
@@ -24,7 +24,6 @@ from aelab.grid import (
     vary,
 )  # fmt: skip
 from aelab.report import markdown_literal, percent
-from aelab.settings import SETTINGS
 from aelab.sweep import SweepProgress
 from aelab_page.lesson import chart_scale
 from aelab_page.seed_batches import keep_stopped, seed_range_inputs, stoppable_status
@@ -58,17 +57,12 @@ def keep_stopped_grid() -> None:
     keep_stopped("grid", result_of)
 
 
-def setting_label(name: str) -> str:
-    """A menu's setting as the sidebar names it, with its key (which the values and the CLI's --vary use)."""
-    return f"{SETTINGS[name].label} ({name})" if name in SETTINGS else name
-
-
 def _varied_inputs(column, index: int, config: Config) -> str | None:
     """One setting's menu and values (at first around the recipe's own value); None when left at (none)."""
     options = [NONE, *variable_settings(config)] if index else variable_settings(config)
     if st.session_state.get(f"grid_name_{index}", options[0]) not in options:  # the recipe no longer reads it
         st.session_state.pop(f"grid_name_{index}")
-    name = column.selectbox(f"Vary setting {index + 1}", options, key=f"grid_name_{index}", format_func=setting_label)
+    name = column.selectbox(f"Vary setting {index + 1}", options, key=f"grid_name_{index}", format_func=setting_name)
     if name == NONE:
         return None
     values = column.text_input(

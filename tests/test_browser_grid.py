@@ -21,7 +21,7 @@ def test_a_grid_from_the_page_draws_its_heatmap_and_a_cell_opens(server, page):
     page.get_by_label("Values of setting 1", exact=True).press("Enter")
     wait_until_idle(page)
     page.get_by_role("combobox", name="Vary setting 2").click()
-    page.get_by_role("option", name="weight_decay", exact=True).click()
+    page.get_by_role("option", name="Weight decay (weight_decay)", exact=True).click()
     wait_until_idle(page)
     seeds = page.get_by_label("Seeds per cell", exact=True)
     seeds.fill("3")

@@ -11,8 +11,8 @@ import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
 from aelab import Config, sweep
+from aelab.config import setting_name
 from aelab.grid import grid, vary
-from aelab_page.grid import setting_label
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -115,13 +115,13 @@ def test_the_menus_offer_only_what_the_recipe_reads_and_values_around_its_own():
     page.run()
     assert page.selectbox(key="optimizer").value == "sgd"
     offered = page.selectbox(key="grid_name_0").options  # as labelled: "Momentum (momentum)"
-    assert not {setting_label("momentum"), setting_label("max_growth")} & set(offered)
-    assert setting_label("optimizer") in offered
+    assert not {setting_name("momentum"), setting_name("max_growth")} & set(offered)
+    assert setting_name("optimizer") in offered
     lr = float(page.select_slider(key="lr").value)
     values = [float(v) for v in page.text_input(key="grid_values_0_lr").value.split(",")]
     assert values == [lr * 0.25, lr * 0.5, lr, min(lr * 2, 100)]
     page.selectbox(key="optimizer").set_value("momentum").run()
-    assert setting_label("momentum") in page.selectbox(key="grid_name_0").options
+    assert setting_name("momentum") in page.selectbox(key="grid_name_0").options
 
 
 def test_the_headline_leaves_out_the_base_value_of_a_varied_setting():

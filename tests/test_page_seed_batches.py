@@ -56,3 +56,13 @@ def test_the_grid_menus_name_a_setting_as_the_sidebar_does_with_its_key():
     menu = page.selectbox(key="grid_name_0")
     assert "Learning rate (lr)" in menu.options and "lr" not in menu.options
     assert menu.value == "lr"  # the key is still what the section reads
+
+
+def test_the_grid_axes_name_a_setting_as_the_sidebar_does():
+    page = page_at_few_epochs()
+    page.selectbox(key="grid_name_1").set_value("weight_decay").run()
+    page.text_input(key="grid_values_0_lr").set_value("1,2").run()
+    page.number_input(key="grid_seeds").set_value(1).run()
+    page.button(key="grid").click().run()
+    specs = [chart.proto.spec for chart in page.get("vega_lite_chart")]
+    assert specs and all('"Learning rate (lr)"' in spec and '"Weight decay (weight_decay)"' in spec for spec in specs)

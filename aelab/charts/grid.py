@@ -11,6 +11,7 @@ import pandas as pd
 
 from aelab.charts.curves import PERCENT_AXIS
 from aelab.charts.fonts import LABEL, font_size, scaled
+from aelab.config import setting_name
 from aelab.grid import value_text
 from aelab.report import epoch_statistic, percent
 
@@ -50,7 +51,8 @@ def grid_charts(frame: pd.DataFrame, names: list[str], scale: float = 1.0) -> li
 
 
 def _axis(frame: pd.DataFrame, name: str) -> alt.X:
-    return alt.X(f"{name}:O", sort=list(dict.fromkeys(frame[name])), title=name, axis=alt.Axis(labelAngle=0))
+    order = list(dict.fromkeys(frame[name]))
+    return alt.X(f"{name}:O", sort=order, title=setting_name(name), axis=alt.Axis(labelAngle=0))
 
 
 def _title(title: str) -> dict:
@@ -78,7 +80,7 @@ def _heatmap(frame: pd.DataFrame, names: list[str], figure: str, scale: float) -
     x, y = names[0], names[1]
     base = alt.Chart(frame).encode(
         x=_axis(frame, x),
-        y=alt.Y(f"{y}:O", sort=list(dict.fromkeys(frame[y])), title=y),
+        y=alt.Y(f"{y}:O", sort=list(dict.fromkeys(frame[y])), title=setting_name(y)),
         tooltip=[*names, alt.Tooltip(f"{_text(figure)}:N", title=title), "seeds:Q"],
     )
     legend = alt.Legend(format=number)  # the cells' scale, written as their text is
