@@ -99,7 +99,7 @@ def test_a_narrower_width_says_the_bottleneck_shrank_with_it():
     page = new_page({"width": "8", "hidden": "5"}, epochs=0)
     page.number_input(key="width").set_value(4).run()
     assert page.number_input(key="hidden").value == 4
-    assert notes(page) == ["Bottleneck k: ` 5 ` → ` 4 ` (a whole number from 1 to 4)"]
+    assert notes(page) == ["Bottleneck k: ` 5 ` → ` 4 ` (a whole number from 1 to 4, the width)"]
 
 
 def test_a_preset_sets_the_widgets_and_clears_an_earlier_note():
