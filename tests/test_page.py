@@ -152,8 +152,8 @@ def test_share_link_restores_settings():
 def test_bad_share_link_values_fall_back_with_a_warning():
     page = new_page({"width": "abc", "hidden": "99", "lr": "-1", "activation": "swish", "epochs": "8"}, epochs=0)
     warnings = " ".join(w.value for w in page.warning)
-    for field in ("width", "hidden", "lr", "activation"):
-        assert f"{field}:" in warnings
+    for field in ("width", "hidden", "lr", "activation"):  # each named by its label and its key
+        assert f"{SETTINGS[field].label} ({field}):" in warnings
     defaults = Config()
     assert page.number_input(key="width").value == defaults.width
     assert page.number_input(key="hidden").value == defaults.hidden
