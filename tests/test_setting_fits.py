@@ -18,20 +18,20 @@ def page_values(**changes: object) -> dict[str, object]:
 
 def test_a_switch_to_the_digits_brings_their_lr_width_and_goal_each_said():
     config, fits = fit_change(PAGE_DEFAULTS, page_values(data="digits"), "data", "one_hot")
-    assert (config.data, config.lr, config.width, config.stop) == ("digits", 1.0, 64, "never")
+    assert (config.data, config.lr, config.width, config.stop) == ("digits", 10.0, 64, "never")
     assert [(fit.field, fit.old, fit.new) for fit in fits] == [
-        ("lr", 50.0, 1.0),
+        ("lr", 50.0, 10.0),
         ("width", 8, 64),
         ("stop", "codes", "never"),
     ]
-    assert str(fits[0]) == "Learning rate: 50 → 1 (the rate data digits trains at)"
+    assert str(fits[0]) == "Learning rate: 50 → 10 (the rate data digits trains at)"
     assert str(fits[1]) == "Input width N: 8 → 64 (data digits: the digits are 8x8 images: 64)"
 
 
 def test_a_switch_back_brings_the_default_lr_and_one_between_sets_sharing_it_keeps_a_hand_set_lr():
-    config, fits = fit_change(PAGE_DEFAULTS, page_values(data="one_hot", width=64, lr=1.0), "data", "digits")
+    config, fits = fit_change(PAGE_DEFAULTS, page_values(data="one_hot", width=64, lr=10.0), "data", "digits")
     assert config.lr == PAGE_DEFAULTS.lr and [fit.field for fit in fits] == ["lr"]
-    assert str(fits[0]) == "Learning rate: 1 → 50 (the default rate, for data one_hot)"
+    assert str(fits[0]) == "Learning rate: 10 → 50 (the default rate, for data one_hot)"
     config, fits = fit_change(PAGE_DEFAULTS, page_values(data="random_binary", lr=10.0), "data", "one_hot")
     assert config.lr == 10.0 and fits == []
 
