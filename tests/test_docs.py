@@ -57,3 +57,12 @@ def test_the_readme_is_short_and_links_only_to_files_that_exist():
     assert len(text.splitlines()) <= 200
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
         assert (ROOT / target).exists(), target
+
+
+def test_the_reference_shows_no_empty_or_echoed_choice_labels():
+    """A choice's label is shown only where it says more than the value: never "`float32` ()" or "`tanh` (tanh)"."""
+    text = reference.render()
+    assert "` ()" not in text
+    for setting in SETTINGS.values():
+        for value in setting.options:
+            assert f"`{value}` ({value})" not in text, value

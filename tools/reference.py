@@ -38,7 +38,9 @@ def cell(text: str) -> str:
 def values(setting: Setting) -> str:
     if setting.kind is str:
         return ", ".join(
-            f"`{value}` ({cell(label)})" if label else f"`{value}`" for value, label in setting.options.items()
+            # a label that says no more than the value is left out: `tanh`, not `tanh` (tanh)
+            f"`{value}` ({cell(label)})" if label and label != value else f"`{value}`"
+            for value, label in setting.options.items()
         )
     return cell(setting.allowed())
 
