@@ -133,7 +133,7 @@ def cell_label(settings: dict) -> str:
 def grid_results(result: GridResult) -> None:
     names = [item.name for item in result.varied]
     seeds = f"seeds {result.seeds[0]}..{result.seeds[-1]}"
-    label = f"**Grid over** {', '.join(f'`{name}`' for name in names)} of `{shared_description(result.cells)}`"
+    label = f"**Grid over** {', '.join(map(setting_name, names))} of `{shared_description(result.cells)}`"
     label += f", {seeds} in each of {len(result.cells)} cells, {result.seconds:.2f} s"
     if result.stopped:
         label += " · **stopped early**: seeds not yet solved count as unsolved"

@@ -130,6 +130,7 @@ def test_the_headline_leaves_out_the_base_value_of_a_varied_setting():
     base = page.session_state["grid_result"].base
     assert f"lr={base.lr:g}" in base.describe() and "lr=" not in headline and "wd=" not in headline
     assert f"{base.width}-{base.hidden}-{base.width}" in headline
+    assert headline.startswith("**Grid over** Learning rate (lr), Weight decay (weight_decay) of")  # the menus' names
 
 
 def test_seeds_per_cell_step_by_one_and_a_refused_grid_marks_the_shown_one_as_the_previous():
