@@ -367,7 +367,7 @@ def test_every_refused_value_warns_and_falls_back():
     defaults = PAGE_DEFAULTS
     unread = set(PATTERN_FIELDS) - set(PATTERN_SETS[defaults.data].reads)
     for name in bad:
-        assert f"{name}:" in warnings, name
+        assert f"{SETTINGS[name].label} ({name}):" in warnings, name  # a link names the label and the key
         shown = page.session_state[name] if name in unread else widget(page, name).value
         assert shown == getattr(defaults, name), name
 
