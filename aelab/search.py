@@ -16,6 +16,7 @@ import dataclasses
 import os
 import socket
 import time
+import uuid
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,9 @@ def figures(result: SweepResult) -> dict:
     return {**sweep_figures(result), "seconds": result.seconds, "failures": diagnosis_json(result)["failures"]}
 
 
+RAN_BY = "search_call"  # a trial's user attribute: which run_search call ran it (SearchResult.ran_here)
+
+
 def run_search(
     plan: SearchPlan,
     allowance: Allowance | None = None,
@@ -113,7 +117,7 @@ def run_search(
     to be run first, with the same settings, by the next search."""
     optuna = require_optuna()
     study = open_study(plan)
-    ran_here: list[int] = []
+    this_call = uuid.uuid4().hex  # marks the trials this call ran, read back from the study below
     stopped = False
 
     def objective(trial) -> float:
@@ -125,9 +129,8 @@ def run_search(
             trial.study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
             trial.study.stop()
             raise optuna.TrialPruned("interrupted: waits in the study to be run again")
-        for name, value in {**figures(result), "worker": worker()}.items():
+        for name, value in {**figures(result), "worker": worker(), RAN_BY: this_call}.items():
             trial.set_user_attr(name, value)
-        ran_here.append(trial.number)
         return score(result)
 
     def report(study, trial) -> None:
@@ -138,7 +141,11 @@ def run_search(
     if missing > 0:
         done = optuna.study.MaxTrialsCallback(plan.trials, states=(optuna.trial.TrialState.COMPLETE,))
         study.optimize(objective, n_trials=missing, callbacks=[done, report], gc_after_trial=False)
-    trials = [trial_row(trial) for trial in complete_trials(study)]
+    complete = complete_trials(study)
+    trials = [trial_row(trial) for trial in complete]
+    # The numbers the study holds: with two workers on one SQLite file, the number a trial had in memory
+    # while it ran was seen to differ from the one stored
+    ran_here = [trial.number for trial in complete if trial.user_attrs.get(RAN_BY) == this_call]
     best = max(trials, key=lambda row: row["score"], default=None)
     if best is not None and plan.check_seeds and not stopped:
         best = {**best, "check": check_best(study, plan, best, allowance)}
