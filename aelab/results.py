@@ -60,12 +60,17 @@ class RunResult(TrainedOn):
     at_goal: bool = False  # its last stretch of training ended where the `stop` setting ends it
     patterns: Patterns | None = None  # what it trained on (None: the config's own set, made when asked)
     _code_report: analysis.CodeReport | None = field(default=None, init=False, repr=False, compare=False)
+    _reconstruction: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def reconstruction(self) -> dict:
-        """pca.reconstruction_figures at the final weights: the PCA floor, the error, the variance explained."""
-        config = self.config
-        linear = config.activation == "linear" and config.output_layer == "linear"
-        return pca.reconstruction_figures(self.targets, self.outputs, self.final.W2, config.loss, linear)
+        """pca.reconstruction_figures at the final weights: the PCA floor, the error, the variance explained.
+        Worked out once (an SVD of the patterns: the header, the status line and the views each ask)."""
+        if self._reconstruction is None:
+            config = self.config
+            linear = config.activation == "linear" and config.output_layer == "linear"
+            figures = pca.reconstruction_figures(self.targets, self.outputs, self.final.W2, config.loss, linear)
+            self._reconstruction = figures
+        return self._reconstruction
 
     @property
     def epochs_done(self) -> int:
