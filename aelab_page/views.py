@@ -108,8 +108,8 @@ def curves_caption(metrics: tuple[str, ...]) -> str:
     parts += [
         "Dotted rules: a restart began a new attempt from new weights. "
         "Dash-dot rules: a setting changed while the run was paused (hover for what).",
-        "A labelled level line on the loss: the best linear map's loss, the least any rank-k affine map reaches "
-        "(a floor for a linear network; a nonlinear one can go below it).",
+        "A labelled level line on the loss: the PCA floor, the best linear map's loss, the least any rank-k affine "
+        "map reaches (a floor for a linear network; a nonlinear one can go below it).",
         f"Pin up to {MAX_PINNED} runs to compare them (e.g. NumPy against PyTorch).",
     ]
     return " ".join(parts)
